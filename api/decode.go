@@ -1,0 +1,86 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/onramp/onramp/apperr"
+)
+
+// decodeJSON reads the request body into v. Malformed JSON is a 400; a field
+// of the wrong type or an unknown field is a 422 naming the field, so typos in
+// field names surface instead of being silently ignored; an oversized body is
+// a 413.
+func decodeJSON(c *gin.Context, v any) error {
+	dec := json.NewDecoder(c.Request.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err)
+	}
+	if dec.More() {
+		return apperr.Malformed("request body must hold a single JSON object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		var maxErr *http.MaxBytesError
+		if errors.As(err, &maxErr) {
+			return tooLarge()
+		}
+		return apperr.Malformed("request body must hold a single JSON object")
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var (
+		syntaxErr *json.SyntaxError
+		typeErr   *json.UnmarshalTypeError
+		maxErr    *http.MaxBytesError
+	)
+	switch {
+	case errors.As(err, &maxErr):
+		return tooLarge()
+	case errors.Is(err, io.EOF):
+		return apperr.Malformed("request body is empty; send a JSON object")
+	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
+		return apperr.Malformed("request body is not valid JSON")
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			return apperr.Malformed("request body must be a JSON object")
+		}
+		return apperr.InvalidField(field, fmt.Sprintf("must be of type %s", jsonType(typeErr.Type.Kind().String())))
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		return apperr.InvalidField(name, "unknown field")
+	default:
+		return apperr.Malformed("request body is not valid JSON")
+	}
+}
+
+func tooLarge() error {
+	return &apperr.Error{Code: apperr.CodeTooLarge, Message: fmt.Sprintf("request body exceeds %d bytes", maxBodyBytes)}
+}
+
+func jsonType(kind string) string {
+	switch kind {
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64":
+		return "integer"
+	case "float32", "float64":
+		return "number"
+	case "bool":
+		return "boolean"
+	case "slice", "array":
+		return "array"
+	case "map", "struct":
+		return "object"
+	default:
+		return kind
+	}
+}

@@ -1,0 +1,43 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/swaggest/swgui"
+	"github.com/swaggest/swgui/v5emb"
+)
+
+// mountOps serves health, metrics, the spec, its rendered docs and the JWKS.
+func mountOps(r *gin.Engine, d Deps) {
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+		defer cancel()
+		if err := d.DB.Ping(ctx); err != nil {
+			logFor(c).Warn("readiness check failed", "err", err)
+			failStatus(c, http.StatusServiceUnavailable, "unavailable", "database unreachable")
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"status": "ok"})
+	})
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
+	r.GET("/openapi.yaml", func(c *gin.Context) {
+		c.Data(http.StatusOK, "application/yaml", d.OpenAPI)
+	})
+	// Swagger UI with its assets embedded in the binary: no CDN, works offline.
+	docs := v5emb.NewHandlerWithConfig(swgui.Config{
+		Title:       "Onramp API",
+		SwaggerJSON: "/openapi.yaml",
+		BasePath:    "/docs/",
+	})
+	r.GET("/docs", func(c *gin.Context) { c.Redirect(http.StatusMovedPermanently, "/docs/") })
+	r.GET("/docs/*asset", gin.WrapH(docs))
+	r.GET("/.well-known/jwks.json", func(c *gin.Context) {
+		c.Header("Cache-Control", "public, max-age=300")
+		c.JSON(http.StatusOK, d.Signer.JWKS())
+	})
+}

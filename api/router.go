@@ -1,0 +1,54 @@
+// Package api is the HTTP layer: it translates requests into calls on the
+// domain packages and their results (or errors) into responses, and nothing
+// else. Handlers never talk SQL.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/onramp/onramp/auth"
+)
+
+// Pinger reports whether the database answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Deps is everything the router needs; cmd/onramp builds it.
+type Deps struct {
+	Log      *slog.Logger
+	DB       Pinger
+	Signer   *auth.Signer
+	OpenAPI  []byte               // the served openapi.yaml
+	Registry *prometheus.Registry // what /metrics exposes
+
+	Accounts AccountDeps
+}
+
+// New builds the router with its middleware and every route.
+func New(d Deps) *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true // c.Request.Context() deadlines reach the domain
+	// Client IPs come from the connection unless proxies are configured, so
+	// X-Forwarded-For cannot be forged to dodge per-IP limits.
+	_ = r.SetTrustedProxies(nil)
+
+	metrics := newHTTPMetrics(d.Registry)
+	r.Use(withRequestID(), withAccessLog(d.Log), metrics.middleware(), withRecovery(), withBodyLimit())
+	r.NoRoute(func(c *gin.Context) { failStatus(c, http.StatusNotFound, "not_found", "no such route") })
+	r.NoMethod(func(c *gin.Context) {
+		failStatus(c, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this route")
+	})
+
+	mountOps(r, d)
+	v1 := r.Group("/v1")
+	mountAccounts(v1, d)
+	return r
+}

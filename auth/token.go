@@ -1,0 +1,159 @@
+package auth
+
+import (
+	"crypto/ed25519"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
+)
+
+// AccessTokenTTL is the lifetime of an access token.
+const AccessTokenTTL = 15 * time.Minute
+
+// Audience is the only audience access tokens are minted for and accepted with.
+const Audience = "onramp-api"
+
+// Principal is who a verified access token speaks for.
+type Principal struct {
+	UserID uuid.UUID
+	// OrgID is uuid.Nil for a staff user without a membership.
+	OrgID uuid.UUID
+	Role  string // owner, admin or member; empty without an organization
+	Staff bool
+}
+
+// HasOrg reports whether the token is bound to an organization.
+func (p Principal) HasOrg() bool { return p.OrgID != uuid.Nil }
+
+// CanManage reports whether the role may manage the organization.
+func (p Principal) CanManage() bool { return p.Role == "owner" || p.Role == "admin" }
+
+type claims struct {
+	Org   string `json:"org,omitempty"`
+	Role  string `json:"role,omitempty"`
+	Staff bool   `json:"staff"`
+	jwt.RegisteredClaims
+}
+
+// Signer mints access tokens with the current key and verifies tokens signed
+// by any key it knows (the current one plus those being rotated out).
+type Signer struct {
+	issuer string
+	key    ed25519.PrivateKey
+	kid    string
+	verify map[string]ed25519.PublicKey
+	parser *jwt.Parser
+	now    func() time.Time
+}
+
+// NewSigner signs with key; previous are public keys still accepted while
+// tokens they signed expire.
+func NewSigner(issuer string, key ed25519.PrivateKey, previous ...ed25519.PublicKey) *Signer {
+	pub := key.Public().(ed25519.PublicKey)
+	s := &Signer{
+		issuer: issuer,
+		key:    key,
+		kid:    KeyID(pub),
+		verify: map[string]ed25519.PublicKey{KeyID(pub): pub},
+		now:    time.Now,
+	}
+	for _, p := range previous {
+		s.verify[KeyID(p)] = p
+	}
+	s.parser = jwt.NewParser(
+		// An explicit allow-list: "none", HS256 keyed with the public key and
+		// every other algorithm are refused before the key is even looked up.
+		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
+		jwt.WithIssuer(issuer),
+		jwt.WithAudience(Audience),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(30*time.Second),
+		jwt.WithTimeFunc(func() time.Time { return s.now() }),
+	)
+	return s
+}
+
+// Issue mints an access token for p. It returns the token and its lifetime.
+func (s *Signer) Issue(p Principal) (string, time.Duration, error) {
+	now := s.now()
+	c := claims{
+		Role:  p.Role,
+		Staff: p.Staff,
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    s.issuer,
+			Subject:   p.UserID.String(),
+			Audience:  jwt.ClaimStrings{Audience},
+			ExpiresAt: jwt.NewNumericDate(now.Add(AccessTokenTTL)),
+			IssuedAt:  jwt.NewNumericDate(now),
+			ID:        uuid.Must(uuid.NewV7()).String(),
+		},
+	}
+	if p.HasOrg() {
+		c.Org = p.OrgID.String()
+	}
+	t := jwt.NewWithClaims(jwt.SigningMethodEdDSA, c)
+	t.Header["kid"] = s.kid
+	signed, err := t.SignedString(s.key)
+	if err != nil {
+		return "", 0, fmt.Errorf("sign access token: %w", err)
+	}
+	return signed, AccessTokenTTL, nil
+}
+
+// ErrInvalidToken is returned for every token that does not verify; the
+// reason is deliberately not told to the caller.
+var ErrInvalidToken = errors.New("invalid access token")
+
+// Verify checks signature, algorithm, key id, issuer, audience and expiry.
+func (s *Signer) Verify(token string) (Principal, error) {
+	var c claims
+	_, err := s.parser.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
+		kid, _ := t.Header["kid"].(string)
+		key, ok := s.verify[kid]
+		if !ok {
+			return nil, fmt.Errorf("unknown key id %q", kid)
+		}
+		return key, nil
+	})
+	if err != nil {
+		return Principal{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
+	}
+	p := Principal{Role: c.Role, Staff: c.Staff}
+	if p.UserID, err = uuid.Parse(c.Subject); err != nil {
+		return Principal{}, fmt.Errorf("%w: bad subject", ErrInvalidToken)
+	}
+	if c.Org != "" {
+		if p.OrgID, err = uuid.Parse(c.Org); err != nil {
+			return Principal{}, fmt.Errorf("%w: bad org", ErrInvalidToken)
+		}
+		if p.Role != "owner" && p.Role != "admin" && p.Role != "member" {
+			return Principal{}, fmt.Errorf("%w: bad role", ErrInvalidToken)
+		}
+	}
+	return p, nil
+}
+
+// JWKS returns every public key the signer accepts.
+func (s *Signer) JWKS() JWKS {
+	set := JWKS{Keys: []JWK{}}
+	// The signing key first, so clients that take the first key get it.
+	set.Keys = append(set.Keys, jwk(s.kid, s.verify[s.kid]))
+	for kid, pub := range s.verify {
+		if kid != s.kid {
+			set.Keys = append(set.Keys, jwk(kid, pub))
+		}
+	}
+	return set
+}
+
+func jwk(kid string, pub ed25519.PublicKey) JWK {
+	return JWK{Kty: "OKP", Crv: "Ed25519", X: base64.RawURLEncoding.EncodeToString(pub), Kid: kid, Use: "sig", Alg: "EdDSA"}
+}
+
+// Issuer is the iss claim of tokens this signer mints.
+func (s *Signer) Issuer() string { return s.issuer }

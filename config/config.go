@@ -1,0 +1,200 @@
+// Package config reads the service's configuration from the environment and
+// validates all of it at once, so an operator sees every problem in one run.
+package config
+
+import (
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/onramp/onramp/auth"
+)
+
+// Config is the validated configuration. Secrets are kept out of String().
+type Config struct {
+	Env         string // "development" or "production" (ONRAMP_ENV)
+	DatabaseURL string
+	HTTPAddr    string
+	PublicURL   *url.URL
+
+	// JWTKey signs access tokens. JWTKeyGenerated is true when no key was
+	// configured and a random one was made (development only).
+	JWTKey          ed25519.PrivateKey
+	JWTKeyGenerated bool
+
+	StripeSecretKey     string
+	StripeWebhookSecret string
+	StripeAPIBase       string // optional, e.g. a local stripe-mock
+
+	SMTPURL *url.URL // nil: emails are logged instead of sent
+
+	PlansFile          string
+	PastDueGrace       time.Duration
+	SignupRateLimit    int // signups per client IP per hour; 0 disables
+	StripeAutomaticTax bool
+
+	LogLevel  slog.Level
+	LogFormat string // "json" or "text"
+}
+
+// Problems is every problem found in the environment, one per line.
+type Problems []string
+
+func (p Problems) Error() string {
+	return "invalid configuration:\n  - " + strings.Join(p, "\n  - ")
+}
+
+// Getenv reads one variable; os.Getenv in production, a map in tests.
+type Getenv func(string) string
+
+// Load parses the environment. need lists what the calling command cannot
+// run without: the database always, the rest only for serving.
+func Load(getenv Getenv, need Need) (*Config, error) {
+	var problems Problems
+	c := &Config{}
+
+	c.Env = orDefault(getenv("ONRAMP_ENV"), "development")
+	if c.Env != "development" && c.Env != "production" {
+		problems = append(problems, fmt.Sprintf("ONRAMP_ENV must be development or production, got %q", c.Env))
+	}
+	production := c.Env == "production"
+
+	c.DatabaseURL = getenv("DATABASE_URL")
+	if c.DatabaseURL == "" {
+		problems = append(problems, "DATABASE_URL is required (e.g. postgres://user@localhost:5432/onramp)")
+	} else if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		problems = append(problems, "DATABASE_URL must be a postgres:// URL")
+	}
+
+	if need == NeedServe {
+		c.HTTPAddr = orDefault(getenv("HTTP_ADDR"), ":8080")
+
+		public := orDefault(getenv("PUBLIC_URL"), "http://localhost:8080")
+		if u, err := url.Parse(public); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			problems = append(problems, fmt.Sprintf("PUBLIC_URL must be an absolute http(s) URL, got %q", public))
+		} else {
+			u.Path = strings.TrimSuffix(u.Path, "/")
+			c.PublicURL = u
+		}
+
+		if raw := getenv("JWT_PRIVATE_KEY"); raw != "" {
+			key, err := auth.ParsePrivateKey(raw)
+			if err != nil {
+				problems = append(problems, "JWT_PRIVATE_KEY: "+err.Error())
+			}
+			c.JWTKey = key
+		} else if production {
+			problems = append(problems, "JWT_PRIVATE_KEY is required in production (base64 32-byte Ed25519 seed or PKCS#8 PEM)")
+		} else {
+			key, err := auth.GenerateKey()
+			if err != nil {
+				problems = append(problems, "JWT_PRIVATE_KEY: generate a development key: "+err.Error())
+			}
+			c.JWTKey, c.JWTKeyGenerated = key, true
+		}
+
+		c.StripeSecretKey = getenv("STRIPE_SECRET_KEY")
+		c.StripeWebhookSecret = getenv("STRIPE_WEBHOOK_SECRET")
+		c.StripeAPIBase = getenv("STRIPE_API_BASE")
+		if production && c.StripeSecretKey == "" {
+			problems = append(problems, "STRIPE_SECRET_KEY is required in production")
+		}
+		if production && c.StripeWebhookSecret == "" {
+			problems = append(problems, "STRIPE_WEBHOOK_SECRET is required in production")
+		}
+		if c.StripeAPIBase != "" {
+			if u, err := url.Parse(c.StripeAPIBase); err != nil || u.Host == "" {
+				problems = append(problems, fmt.Sprintf("STRIPE_API_BASE must be an absolute URL, got %q", c.StripeAPIBase))
+			}
+		}
+
+		if raw := getenv("SMTP_URL"); raw != "" {
+			u, err := url.Parse(raw)
+			switch {
+			case err != nil:
+				problems = append(problems, "SMTP_URL is not a URL")
+			case u.Scheme != "smtp" && u.Scheme != "smtps":
+				problems = append(problems, "SMTP_URL must start with smtp:// or smtps://")
+			case u.Hostname() == "" || u.Port() == "":
+				problems = append(problems, "SMTP_URL must name a host and a port, e.g. smtp://user:pass@mail.example.com:587")
+			default:
+				c.SMTPURL = u
+			}
+		}
+
+		c.PlansFile = getenv("PLANS_FILE")
+		if c.PlansFile == "" {
+			problems = append(problems, "PLANS_FILE is required (a YAML plan catalog; see README)")
+		}
+
+		days, err := intVar(getenv, "PAST_DUE_GRACE_DAYS", 7, 0, 365)
+		if err != nil {
+			problems = append(problems, err.Error())
+		}
+		c.PastDueGrace = time.Duration(days) * 24 * time.Hour
+
+		c.SignupRateLimit, err = intVar(getenv, "SIGNUP_RATE_LIMIT", 20, 0, 1_000_000)
+		if err != nil {
+			problems = append(problems, err.Error())
+		}
+
+		switch v := getenv("STRIPE_AUTOMATIC_TAX"); v {
+		case "", "false", "0":
+		case "true", "1":
+			c.StripeAutomaticTax = true
+		default:
+			problems = append(problems, fmt.Sprintf("STRIPE_AUTOMATIC_TAX must be true or false, got %q", v))
+		}
+	}
+
+	if err := c.LogLevel.UnmarshalText([]byte(orDefault(getenv("LOG_LEVEL"), "info"))); err != nil {
+		problems = append(problems, "LOG_LEVEL must be debug, info, warn or error")
+	}
+	c.LogFormat = orDefault(getenv("LOG_FORMAT"), "json")
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		problems = append(problems, "LOG_FORMAT must be json or text")
+	}
+
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	return c, nil
+}
+
+// Need says which parts of the configuration a command requires.
+type Need int
+
+const (
+	NeedDatabase Need = iota // migrate, staff
+	NeedServe                // serve: everything
+)
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func intVar(getenv Getenv, name string, def, min, max int) (int, error) {
+	raw := getenv(name)
+	if raw == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < min || n > max {
+		return def, fmt.Errorf("%s must be a whole number from %d to %d, got %q", name, min, max, raw)
+	}
+	return n, nil
+}
+
+// IsProblems reports whether err lists configuration problems.
+func IsProblems(err error) bool {
+	var p Problems
+	return errors.As(err, &p)
+}

@@ -1,0 +1,41 @@
+// Package serverevent names the product events the backend records itself
+// (signups, invitations, payments) and the interface that records them. The
+// accounts and billing services call a Recorder inside the transaction of
+// the change that caused the event; onboarding implements it.
+package serverevent
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+)
+
+// Names a checklist step can count.
+const (
+	OrganizationSignedUp  = "organization_signed_up"
+	EmailVerified         = "email_verified"
+	MemberInvited         = "member_invited"
+	MemberJoined          = "member_joined"
+	CheckoutStarted       = "checkout_started"
+	SubscriptionActivated = "subscription_activated"
+	SubscriptionCanceled  = "subscription_canceled"
+	OrganizationActivated = "organization_activated"
+)
+
+// Event is one server-side product event.
+type Event struct {
+	OrganizationID uuid.UUID
+	Name           string
+	OccurredAt     time.Time
+	// UserID is who caused it, when a person did.
+	UserID     uuid.UUID
+	Properties map[string]any
+}
+
+// Recorder records events in the caller's transaction tx, so an event exists
+// if and only if the change that caused it committed.
+type Recorder interface {
+	Record(ctx context.Context, tx *gorm.DB, e Event) error
+}
