@@ -1,0 +1,87 @@
+// Package account holds organizations, users, memberships, invitations,
+// sessions (rotating refresh-token families), passwords and email tokens.
+package account
+
+import (
+	"context"
+	"net/url"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/onramp/onramp/auth"
+	"github.com/onramp/onramp/mail"
+	"github.com/onramp/onramp/serverevent"
+)
+
+// Mailer queues an email in the caller's transaction; mail.Outbox
+// implements it.
+type Mailer interface {
+	Enqueue(ctx context.Context, tx *gorm.DB, m mail.Message) error
+}
+
+// Config holds the service's dependencies.
+type Config struct {
+	DB        *gorm.DB
+	Signer    *auth.Signer
+	Mailer    Mailer
+	Seats     SeatPolicy           // nil: FreeSeats
+	Events    serverevent.Recorder // nil: no product events recorded
+	PublicURL *url.URL             // base of links in emails
+	// SignupRateLimit is signups per client IP per hour; 0 disables it.
+	SignupRateLimit int
+	Now             func() time.Time // nil: time.Now
+}
+
+// Service runs account use cases.
+type Service struct {
+	db              *gorm.DB
+	signer          *auth.Signer
+	mailer          Mailer
+	seats           SeatPolicy
+	events          serverevent.Recorder
+	publicURL       *url.URL
+	signupRateLimit int
+	now             func() time.Time
+}
+
+// NewService builds the account service.
+func NewService(c Config) *Service {
+	s := &Service{
+		db:              c.DB,
+		signer:          c.Signer,
+		mailer:          c.Mailer,
+		seats:           c.Seats,
+		events:          c.Events,
+		publicURL:       c.PublicURL,
+		signupRateLimit: c.SignupRateLimit,
+		now:             c.Now,
+	}
+	if s.seats == nil {
+		s.seats = FreeSeats{}
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s
+}
+
+// recordEvent records a server-side product event in tx when a recorder is
+// configured.
+func (s *Service) recordEvent(ctx context.Context, tx *gorm.DB, orgID uuid.UUID, name string, userID uuid.UUID, props map[string]any) error {
+	if s.events == nil {
+		return nil
+	}
+	return s.events.Record(ctx, tx, serverevent.Event{
+		OrganizationID: orgID, Name: name, OccurredAt: s.now(), UserID: userID, Properties: props,
+	})
+}
+
+// link builds PUBLIC_URL/<path>?token=<token> for emails.
+func (s *Service) link(path, token string) string {
+	u := *s.publicURL
+	u.Path = u.Path + "/" + path
+	u.RawQuery = url.Values{"token": {token}}.Encode()
+	return u.String()
+}
