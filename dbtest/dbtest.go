@@ -75,18 +75,37 @@ func NewURL(t testing.TB) string {
 	if _, err := adminDB.Exec(fmt.Sprintf(`CREATE DATABASE %q TEMPLATE %q`, name, templateName)); err != nil {
 		t.Fatalf("create test database: %v", err)
 	}
-	t.Cleanup(func() {
-		db, err := sql.Open("pgx", admin)
-		if err != nil {
-			t.Logf("drop test database %s: %v", name, err)
-			return
-		}
-		defer db.Close()
-		if _, err := db.Exec(fmt.Sprintf(`DROP DATABASE IF EXISTS %q WITH (FORCE)`, name)); err != nil {
-			t.Logf("drop test database %s: %v", name, err)
-		}
-	})
+	t.Cleanup(func() { dropDatabase(t, admin, name) })
 	return withDatabase(admin, name)
+}
+
+// NewEmptyURL creates an empty database (no schema) on admin, dropped when t
+// ends, for testing migrations themselves.
+func NewEmptyURL(t testing.TB, admin string) string {
+	t.Helper()
+	adminDB, err := sql.Open("pgx", admin)
+	if err != nil {
+		t.Fatalf("connect to test server: %v", err)
+	}
+	defer adminDB.Close()
+	name := "onramp_empty_" + randomHex(8)
+	if _, err := adminDB.Exec(fmt.Sprintf(`CREATE DATABASE %q`, name)); err != nil {
+		t.Fatalf("create empty database: %v", err)
+	}
+	t.Cleanup(func() { dropDatabase(t, admin, name) })
+	return withDatabase(admin, name)
+}
+
+func dropDatabase(t testing.TB, admin, name string) {
+	db, err := sql.Open("pgx", admin)
+	if err != nil {
+		t.Logf("drop test database %s: %v", name, err)
+		return
+	}
+	defer db.Close()
+	if _, err := db.Exec(fmt.Sprintf(`DROP DATABASE IF EXISTS %q WITH (FORCE)`, name)); err != nil {
+		t.Logf("drop test database %s: %v", name, err)
+	}
 }
 
 // ensureTemplate creates the migrated template once per schema version. The

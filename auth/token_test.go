@@ -1,0 +1,62 @@
+package auth
+
+import (
+	"crypto/ed25519"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+func TestIssueAndVerifyRoundTrip(t *testing.T) {
+	key, _ := GenerateKey()
+	s := NewSigner("https://onramp.test", key)
+	want := Principal{UserID: uuid.Must(uuid.NewV7()), OrgID: uuid.Must(uuid.NewV7()), Role: "admin"}
+	tok, ttl, err := s.Issue(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ttl != 15*time.Minute {
+		t.Fatalf("ttl %v", ttl)
+	}
+	got, err := s.Verify(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want {
+		t.Fatalf("got %+v, want %+v", got, want)
+	}
+}
+
+func TestVerifyAcceptsPreviousKeyDuringRotation(t *testing.T) {
+	oldKey, _ := GenerateKey()
+	newKey, _ := GenerateKey()
+	old := NewSigner("https://onramp.test", oldKey)
+	tok, _, _ := old.Issue(Principal{UserID: uuid.Must(uuid.NewV7()), Staff: true})
+
+	rotated := NewSigner("https://onramp.test", newKey, oldKey.Public().(ed25519.PublicKey))
+	if _, err := rotated.Verify(tok); err != nil {
+		t.Fatalf("token from the previous key refused: %v", err)
+	}
+	if n := len(rotated.JWKS().Keys); n != 2 {
+		t.Fatalf("JWKS has %d keys, want both", n)
+	}
+	if rotated.JWKS().Keys[0].Kid != KeyID(newKey.Public().(ed25519.PublicKey)) {
+		t.Fatal("the signing key is not first in the JWKS")
+	}
+	fresh := NewSigner("https://onramp.test", newKey)
+	if _, err := fresh.Verify(tok); !errors.Is(err, ErrInvalidToken) {
+		t.Fatalf("a retired key's token verified: %v", err)
+	}
+}
+
+func TestVerifyRejectsExpired(t *testing.T) {
+	key, _ := GenerateKey()
+	s := NewSigner("https://onramp.test", key)
+	tok, _, _ := s.Issue(Principal{UserID: uuid.Must(uuid.NewV7())})
+	s.now = func() time.Time { return time.Now().Add(16 * time.Minute) }
+	if _, err := s.Verify(tok); !errors.Is(err, ErrInvalidToken) {
+		t.Fatalf("expired token verified: %v", err)
+	}
+}

@@ -1,0 +1,82 @@
+package config
+
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) Getenv { return func(k string) string { return m[k] } }
+
+func TestServeDefaults(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"DATABASE_URL": "postgres://u@localhost:5432/onramp",
+		"PLANS_FILE":   "plans.yaml",
+	}), NeedServe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPAddr != ":8080" || c.PastDueGrace != 7*24*time.Hour || c.SignupRateLimit != 20 ||
+		c.PublicURL.String() != "http://localhost:8080" || c.SMTPURL != nil {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+	if !c.JWTKeyGenerated || len(c.JWTKey) == 0 {
+		t.Fatal("development without JWT_PRIVATE_KEY should generate a key")
+	}
+}
+
+func TestEveryProblemIsReportedAtOnce(t *testing.T) {
+	_, err := Load(env(map[string]string{
+		"ONRAMP_ENV":          "production",
+		"DATABASE_URL":        "mysql://nope",
+		"PUBLIC_URL":          "not a url",
+		"SMTP_URL":            "http://mail:25",
+		"PAST_DUE_GRACE_DAYS": "-1",
+		"SIGNUP_RATE_LIMIT":   "lots",
+		"JWT_PRIVATE_KEY":     base64.StdEncoding.EncodeToString([]byte("too short")),
+	}), NeedServe)
+	if err == nil {
+		t.Fatal("bad configuration accepted")
+	}
+	msg := err.Error()
+	for _, want := range []string{
+		"DATABASE_URL", "PUBLIC_URL", "SMTP_URL", "PAST_DUE_GRACE_DAYS", "SIGNUP_RATE_LIMIT",
+		"JWT_PRIVATE_KEY", "STRIPE_SECRET_KEY is required in production",
+		"STRIPE_WEBHOOK_SECRET is required in production", "PLANS_FILE",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("problems do not mention %s:\n%s", want, msg)
+		}
+	}
+	if n := len(err.(Problems)); n != 9 {
+		t.Errorf("%d problems, want 9 (one per variable):\n%s", n, msg)
+	}
+}
+
+func TestMigrateNeedsOnlyTheDatabase(t *testing.T) {
+	if _, err := Load(env(map[string]string{"DATABASE_URL": "postgres://u@h/db"}), NeedDatabase); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(env(map[string]string{}), NeedDatabase)
+	if err == nil || !strings.Contains(err.Error(), "DATABASE_URL is required") {
+		t.Fatalf("missing DATABASE_URL not reported: %v", err)
+	}
+}
+
+func TestSMTPURLForms(t *testing.T) {
+	for raw, ok := range map[string]bool{
+		"smtp://mail.example.com:587":            true,
+		"smtps://user:pass@mail.example.com:465": true,
+		"smtp://user:s3cret@mail.example.com":    false, // no port
+		"smtp://:25":                             false, // no host
+	} {
+		_, err := Load(env(map[string]string{"DATABASE_URL": "postgres://u@h/db", "PLANS_FILE": "p", "SMTP_URL": raw}), NeedServe)
+		if (err == nil) != ok {
+			t.Errorf("%s: err=%v, want ok=%v", raw, err, ok)
+		}
+		if err != nil && strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("%s: the error repeats the password: %v", raw, err)
+		}
+	}
+}
