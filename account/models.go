@@ -31,8 +31,8 @@ func (Organization) TableName() string { return "organizations" }
 
 // User is a person who signs in: an organization member or a staff user.
 type User struct {
-	ID              uuid.UUID  `gorm:"primaryKey"`
-	Email           string     // lower-cased
+	ID              uuid.UUID `gorm:"primaryKey"`
+	Email           string    // lower-cased
 	FullName        string
 	PasswordHash    string
 	EmailVerifiedAt *time.Time

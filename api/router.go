@@ -27,7 +27,9 @@ type Deps struct {
 	OpenAPI  []byte               // the served openapi.yaml
 	Registry *prometheus.Registry // what /metrics exposes
 
-	Accounts AccountDeps
+	Accounts   AccountDeps
+	Billing    BillingDeps
+	Onboarding OnboardingDeps
 }
 
 // New builds the router with its middleware and every route.
@@ -50,5 +52,8 @@ func New(d Deps) *gin.Engine {
 	mountOps(r, d)
 	v1 := r.Group("/v1")
 	mountAccounts(v1, d)
+	mountBilling(v1, d)
+	mountOnboarding(v1, d)
+	mountAdmin(v1, d)
 	return r
 }
