@@ -1,13 +1,53 @@
 package api
 
-import "github.com/gin-gonic/gin"
+import (
+	"github.com/gin-gonic/gin"
+
+	"github.com/onramp/onramp/onboarding"
+)
 
 // OnboardingDeps are the onboarding services the checklist, events and
-// admin routes call. (Filled in by the onboarding work.)
-type OnboardingDeps struct{}
+// admin routes call.
+type OnboardingDeps struct {
+	Service *onboarding.Service
+}
 
 // mountOnboarding mounts the customer-side checklist and events routes.
-func mountOnboarding(v1 *gin.RouterGroup, d Deps) {}
+func mountOnboarding(v1 *gin.RouterGroup, d Deps) {
+	h := checklistHandlers{svc: d.Onboarding.Service}
+	g := v1.Group("", requireUser(d.Signer), requireOrg())
+	g.GET("/onboarding/checklist", h.get)
+	g.POST("/onboarding/checklist/steps/:key/complete", h.complete)
+	g.POST("/onboarding/checklist/steps/:key/skip", requireManager(), h.skip)
+	g.POST("/onboarding/checklist/dismiss", h.dismiss)
+	g.POST("/events", eventHandlers{svc: d.Onboarding.Service}.post)
+}
 
 // mountAdmin mounts the staff-only /v1/admin routes.
-func mountAdmin(v1 *gin.RouterGroup, d Deps) {}
+func mountAdmin(v1 *gin.RouterGroup, d Deps) {
+	svc := d.Onboarding.Service
+	g := v1.Group("/admin", requireUser(d.Signer), requireStaff())
+
+	steps := adminStepHandlers{svc: svc}
+	g.GET("/onboarding/steps", steps.list)
+	g.POST("/onboarding/steps", steps.create)
+	g.PUT("/onboarding/steps/order", steps.reorder)
+	g.PATCH("/onboarding/steps/:key", steps.update)
+	g.DELETE("/onboarding/steps/:key", steps.delete)
+
+	versions := adminVersionHandlers{svc: svc}
+	g.POST("/onboarding/versions", versions.publish)
+	g.GET("/onboarding/versions", versions.list)
+
+	activation := adminActivationHandlers{svc: svc}
+	g.GET("/activation", activation.get)
+	g.PUT("/activation", activation.put)
+
+	metrics := adminMetricsHandlers{svc: svc}
+	g.GET("/metrics/funnel", metrics.funnel)
+	g.GET("/metrics/activation", metrics.cohorts)
+
+	support := adminSupportHandlers{svc: svc}
+	g.GET("/organizations/:id", support.organization)
+	g.GET("/audit-log", support.auditLog)
+}

@@ -18,12 +18,16 @@ import (
 	"github.com/onramp/onramp/auth"
 	"github.com/onramp/onramp/config"
 	"github.com/onramp/onramp/database"
+	"github.com/onramp/onramp/onboarding"
 )
 
 // App is the assembled service.
 type App struct {
 	Router http.Handler
 	Signer *auth.Signer
+	// Onboarding records server-side events (serverevent.Recorder) and
+	// serves the checklist, events, admin and metrics routes.
+	Onboarding *onboarding.Service
 
 	log *slog.Logger
 }
@@ -35,14 +39,21 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
+	// Onboarding. TODO(lead, at merge): pass billing as Plans
+	// (PlanID(ctx, db, orgID)) and a SubscriptionLookup for the support view,
+	// and this service as the serverevent.Recorder of account and billing.
+	onboardingSvc := onboarding.NewService(onboarding.Config{DB: db.Gorm, Log: log})
+
 	router := api.New(api.Deps{
 		Log:      log,
 		DB:       db,
 		Signer:   signer,
 		OpenAPI:  onramp.OpenAPI,
 		Registry: registry,
+
+		Onboarding: api.OnboardingDeps{Service: onboardingSvc},
 	})
-	return &App{Router: router, Signer: signer, log: log}, nil
+	return &App{Router: router, Signer: signer, Onboarding: onboardingSvc, log: log}, nil
 }
 
 // Start starts background work (job workers).

@@ -1,0 +1,68 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/onramp/onramp/apperr"
+	"github.com/onramp/onramp/onboarding"
+)
+
+// adminMetricsHandlers serve the funnel and activation cohorts.
+type adminMetricsHandlers struct{ svc *onboarding.Service }
+
+// metricsQuery reads ?from&to (RFC 3339 times or YYYY-MM-DD dates, UTC),
+// ?utm_source and ?interval.
+func metricsQuery(c *gin.Context) (onboarding.MetricsQuery, error) {
+	var v apperr.Validator
+	q := onboarding.MetricsQuery{UTMSource: c.Query("utm_source"), Interval: c.Query("interval")}
+	var ok bool
+	q.From, ok = parseTimeParam(c.Query("from"))
+	v.Check(ok, "from", "must be an RFC 3339 time or a YYYY-MM-DD date")
+	q.To, ok = parseTimeParam(c.Query("to"))
+	v.Check(ok, "to", "must be an RFC 3339 time or a YYYY-MM-DD date")
+	return q, v.Err()
+}
+
+func parseTimeParam(s string) (time.Time, bool) {
+	if s == "" {
+		return time.Time{}, true // required-ness is checked by the service
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, true
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, true
+	}
+	return time.Time{}, false
+}
+
+func (h adminMetricsHandlers) funnel(c *gin.Context) {
+	q, err := metricsQuery(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	f, err := h.svc.Funnel(c.Request.Context(), q)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, f)
+}
+
+func (h adminMetricsHandlers) cohorts(c *gin.Context) {
+	q, err := metricsQuery(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	cohorts, err := h.svc.Cohorts(c.Request.Context(), q)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"from": q.From.UTC(), "to": q.To.UTC(), "interval": q.Interval, "cohorts": cohorts})
+}

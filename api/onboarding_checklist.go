@@ -1,0 +1,46 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/onramp/onramp/onboarding"
+)
+
+// checklistHandlers serve the caller's onboarding checklist.
+type checklistHandlers struct{ svc *onboarding.Service }
+
+func viewer(c *gin.Context) onboarding.Viewer {
+	p := principal(c)
+	return onboarding.Viewer{OrgID: p.OrgID, UserID: p.UserID, Role: p.Role}
+}
+
+func (h checklistHandlers) get(c *gin.Context) {
+	list, err := h.svc.Checklist(c.Request.Context(), viewer(c))
+	replyChecklist(c, list, err)
+}
+
+func (h checklistHandlers) complete(c *gin.Context) {
+	list, err := h.svc.Complete(c.Request.Context(), viewer(c), c.Param("key"))
+	replyChecklist(c, list, err)
+}
+
+func (h checklistHandlers) skip(c *gin.Context) {
+	list, err := h.svc.Skip(c.Request.Context(), viewer(c), c.Param("key"))
+	replyChecklist(c, list, err)
+}
+
+func (h checklistHandlers) dismiss(c *gin.Context) {
+	list, err := h.svc.Dismiss(c.Request.Context(), viewer(c))
+	replyChecklist(c, list, err)
+}
+
+// replyChecklist answers the checklist every checklist route returns.
+func replyChecklist(c *gin.Context, list onboarding.Checklist, err error) {
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, list)
+}

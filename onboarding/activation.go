@@ -1,0 +1,177 @@
+package onboarding
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/onramp/onramp/apperr"
+)
+
+// DefaultWindowDays is the window shown before a PM sets a definition.
+const DefaultWindowDays = 30
+
+// Definition says when an organization is activated: every required step
+// completed within WindowDays of signup. With no required steps (before a PM
+// sets one) no organization is activated.
+type Definition struct {
+	RequiredSteps []string   `json:"required_steps"`
+	WindowDays    int        `json:"window_days"`
+	UpdatedAt     *time.Time `json:"updated_at"`
+	UpdatedBy     *uuid.UUID `json:"updated_by"`
+	// Activated is how many organizations the change activated (PUT only).
+	Activated *int `json:"organizations_activated,omitempty"`
+}
+
+// DefinitionInput replaces the definition.
+type DefinitionInput struct {
+	RequiredSteps []string
+	WindowDays    int
+}
+
+// Activation returns the current definition.
+func (s *Service) Activation(ctx context.Context) (Definition, error) {
+	d, err := activationDefinition(ctx, s.db.WithContext(ctx))
+	return d, wrap("read activation definition", err)
+}
+
+func activationDefinition(ctx context.Context, db *gorm.DB) (Definition, error) {
+	d := Definition{RequiredSteps: []string{}, WindowDays: DefaultWindowDays}
+	var steps []byte
+	var at sql.NullTime
+	var by uuid.NullUUID
+	err := conn(db).QueryRowContext(ctx, `
+		SELECT array_to_json(required_steps), window_days, updated_at, updated_by FROM onboarding_activation`).
+		Scan(&steps, &d.WindowDays, &at, &by)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, nil
+	}
+	if err != nil {
+		return d, fmt.Errorf("read activation definition: %w", err)
+	}
+	if err := json.Unmarshal(steps, &d.RequiredSteps); err != nil {
+		return d, fmt.Errorf("decode activation definition: %w", err)
+	}
+	d.UpdatedAt = timePtr(at)
+	if by.Valid {
+		d.UpdatedBy = &by.UUID
+	}
+	return d, nil
+}
+
+// SetActivation replaces the definition. Every required step must be a step
+// of the latest published version (a draft-only step cannot be completed by
+// anyone yet). Organizations not yet activated are evaluated against the new
+// definition at once; activated ones keep their activated_at.
+func (s *Service) SetActivation(ctx context.Context, actor uuid.UUID, in DefinitionInput) (Definition, error) {
+	var v apperr.Validator
+	v.Check(len(in.RequiredSteps) >= 1 && len(in.RequiredSteps) <= maxSteps, "required_steps", fmt.Sprintf("name 1 to %d steps", maxSteps))
+	v.Check(in.WindowDays >= 1 && in.WindowDays <= 365, "window_days", "must be from 1 to 365")
+	if err := v.Err(); err != nil {
+		return Definition{}, err
+	}
+	var out Definition
+	err := s.inTx(ctx, func(tx *gorm.DB) error {
+		if err := adminLock(ctx, tx); err != nil {
+			return err
+		}
+		latest, err := latestVersion(ctx, tx)
+		if err != nil {
+			return err
+		}
+		ver, err := s.loadVersion(ctx, tx, latest)
+		if err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for i, k := range in.RequiredSteps {
+			field := "required_steps[" + strconv.Itoa(i) + "]"
+			_, known := ver.step(k)
+			v.Check(known, field, fmt.Sprintf("%q is not a step of the latest published version (%d)", k, latest))
+			v.Check(!seen[k], field, fmt.Sprintf("%q is listed twice", k))
+			seen[k] = true
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		before, err := activationDefinition(ctx, tx)
+		if err != nil {
+			return err
+		}
+		now := s.now().UTC()
+		if _, err := conn(tx).ExecContext(ctx, `
+			INSERT INTO onboarding_activation (singleton, required_steps, window_days, updated_at, updated_by)
+			VALUES (true, $1::text[], $2, $3, $4)
+			ON CONFLICT (singleton) DO UPDATE
+			SET required_steps = excluded.required_steps, window_days = excluded.window_days,
+			    updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+			in.RequiredSteps, in.WindowDays, now, nullID(actor)); err != nil {
+			return err
+		}
+		out = Definition{RequiredSteps: in.RequiredSteps, WindowDays: in.WindowDays, UpdatedAt: &now}
+		if actor != uuid.Nil {
+			out.UpdatedBy = &actor
+		}
+		var beforeState any
+		if before.UpdatedAt != nil {
+			beforeState = before
+		}
+		if err := s.audit(ctx, tx, actor, "activation.update", "activation", beforeState, out); err != nil {
+			return err
+		}
+		n, err := s.activatePending(ctx, tx, in.RequiredSteps, latest)
+		out.Activated = &n
+		return err
+	})
+	if err != nil {
+		return Definition{}, wrap("set activation definition", err)
+	}
+	return out, nil
+}
+
+// activatePending evaluates every organization not yet activated that may
+// now qualify: those whose progress has every required step completed, and
+// those not yet on the latest version (moving them may complete steps).
+func (s *Service) activatePending(ctx context.Context, tx *gorm.DB, required []string, latest int) (int, error) {
+	rows, err := conn(tx).QueryContext(ctx, `
+		SELECT organization_id FROM onboarding_organizations o
+		WHERE activated_at IS NULL
+		  AND (version < $2 OR NOT EXISTS (
+		        SELECT 1 FROM unnest($1::text[]) AS k(key)
+		        WHERE o.progress -> k.key ->> 'completed_at' IS NULL))
+		ORDER BY organization_id`, required, latest)
+	if err != nil {
+		return 0, fmt.Errorf("find organizations to activate: %w", err)
+	}
+	var candidates []uuid.UUID
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		candidates = append(candidates, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	activated := 0
+	for _, id := range candidates {
+		st, err := s.withState(ctx, tx, id, func(*orgState) error { return nil })
+		if err != nil {
+			return 0, err
+		}
+		if st.newlyActivated {
+			activated++
+		}
+	}
+	return activated, nil
+}

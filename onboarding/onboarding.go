@@ -1,0 +1,100 @@
+// Package onboarding holds the onboarding checklist (draft steps, published
+// versions, per-organization progress), product event ingestion, activation,
+// funnel and cohort metrics, the support view and the audit log of admin
+// changes.
+//
+// Every change to one organization's onboarding runs with its
+// onboarding_organizations row locked, so concurrent event batches, manual
+// completions and version upgrades of one organization apply one after the
+// other and count exactly. Checklist reads and metrics read that row (and
+// never the events table).
+package onboarding
+
+import (
+	"context"
+	"database/sql"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+)
+
+// PlanLookup tells which plan an organization is on ("" when it has no
+// subscription); billing implements it. Audience rules by plan use it.
+type PlanLookup interface {
+	PlanID(ctx context.Context, db *gorm.DB, orgID uuid.UUID) (string, error)
+}
+
+// SubscriptionLookup returns what the support view shows as an
+// organization's subscription, or nil when it has none. The lead wires it to
+// billing (its NotFound meaning nil).
+type SubscriptionLookup func(ctx context.Context, orgID uuid.UUID) (any, error)
+
+// Config holds the service's dependencies.
+type Config struct {
+	DB            *gorm.DB
+	Plans         PlanLookup         // nil: every organization is on no plan ("")
+	Subscriptions SubscriptionLookup // nil: the support view shows no subscription
+	Log           *slog.Logger
+	Now           func() time.Time // nil: time.Now
+}
+
+// Service runs onboarding use cases. It implements serverevent.Recorder.
+type Service struct {
+	db            *gorm.DB
+	plans         PlanLookup
+	subscriptions SubscriptionLookup
+	log           *slog.Logger
+	now           func() time.Time
+
+	// versions caches published versions by number: they never change.
+	versionsMu sync.RWMutex
+	versions   map[int]*Version
+}
+
+// NewService builds the onboarding service.
+func NewService(c Config) *Service {
+	s := &Service{db: c.DB, plans: c.Plans, subscriptions: c.Subscriptions, log: c.Log, now: c.Now, versions: map[int]*Version{}}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	return s
+}
+
+// SetPlanLookup sets where plans come from (wiring, before serving).
+func (s *Service) SetPlanLookup(p PlanLookup) { s.plans = p }
+
+// SetSubscriptionLookup sets where the support view reads subscriptions
+// (wiring, before serving).
+func (s *Service) SetSubscriptionLookup(f SubscriptionLookup) { s.subscriptions = f }
+
+// querier is what both a *sql.DB and a *sql.Tx offer. Onboarding writes SQL
+// with PostgreSQL's $n placeholders and arrays (unnest), which GORM's own
+// placeholder expansion would mangle, so it talks to the connection GORM
+// holds: inside a caller's transaction, that transaction.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func conn(db *gorm.DB) querier { return db.Statement.ConnPool }
+
+// inTx runs fn in a new transaction on the service's database.
+func (s *Service) inTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return s.db.WithContext(ctx).Transaction(fn)
+}
+
+// adminLock serializes admin changes (draft, publish, activation) so that
+// positions, version numbers and the checks between them stay consistent.
+func adminLock(ctx context.Context, tx *gorm.DB) error {
+	_, err := conn(tx).ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('onramp.onboarding.admin'))`)
+	return err
+}
+
+func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }

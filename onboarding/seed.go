@@ -1,0 +1,55 @@
+package onboarding
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/onramp/onramp/apperr"
+	"github.com/onramp/onramp/serverevent"
+)
+
+// demoSteps is the checklist `onramp seed` publishes on a fresh database.
+var demoSteps = []StepInput{
+	{Key: "verify_email", Title: "Verify your email", Description: "Click the link we sent you so we can reach you about your account.",
+		Required: false, Audience: Audience{Roles: []string{"owner", "admin"}}, Completion: Completion{Type: CompletionEvent, Event: serverevent.EmailVerified}},
+	{Key: "choose_plan", Title: "Choose your plan and pay", Description: "Pick the number of seats for your team and pay securely with Stripe.",
+		Required: true, Audience: Audience{Roles: []string{"owner", "admin"}}, Completion: Completion{Type: CompletionEvent, Event: serverevent.SubscriptionActivated}},
+	{Key: "invite_teammate", Title: "Invite a teammate", Description: "Send an invitation to a colleague so they get access too.",
+		Required: true, Audience: Audience{Roles: []string{"owner", "admin"}}, Completion: Completion{Type: CompletionEvent, Event: serverevent.MemberInvited}},
+	{Key: "teammates_joined", Title: "Three teammates joined", Description: "Your team starts using the offer.",
+		Required: false, Audience: Audience{Roles: []string{"owner", "admin"}}, Completion: Completion{Type: CompletionEvent, Event: serverevent.MemberJoined, Count: 3}},
+	{Key: "first_session_booked", Title: "Book your first session", Description: "Book a first conversation with a psychologist.",
+		Required: true, Completion: Completion{Type: CompletionEvent, Event: "session_booked"}},
+	{Key: "read_welcome_guide", Title: "Read the welcome guide", Description: "Five minutes on how the service works and what stays confidential.",
+		Required: false, Completion: Completion{Type: CompletionManual}},
+}
+
+// Seed makes a demo checklist on a database that has never published one:
+// it drafts the demo steps, publishes them as version 1 and sets an
+// activation definition. It reports false (and changes nothing) when a
+// version already exists, so it is safe to run on every start.
+func (s *Service) Seed(ctx context.Context) (bool, error) {
+	latest, err := latestVersion(ctx, s.db.WithContext(ctx))
+	if err != nil {
+		return false, err
+	}
+	if latest > 0 {
+		return false, nil
+	}
+	for _, in := range demoSteps {
+		if _, err := s.CreateStep(ctx, uuid.Nil, in); err != nil && !apperr.HasReason(err, "step_exists") {
+			return false, fmt.Errorf("seed step %s: %w", in.Key, err)
+		}
+	}
+	if _, err := s.Publish(ctx, uuid.Nil); err != nil {
+		return false, fmt.Errorf("seed: %w", err)
+	}
+	if _, err := s.SetActivation(ctx, uuid.Nil, DefinitionInput{
+		RequiredSteps: []string{"choose_plan", "invite_teammate", "first_session_booked"}, WindowDays: 30,
+	}); err != nil {
+		return false, fmt.Errorf("seed: %w", err)
+	}
+	return true, nil
+}

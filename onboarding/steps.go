@@ -1,0 +1,390 @@
+package onboarding
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
+	"gorm.io/gorm"
+
+	"github.com/onramp/onramp/apperr"
+)
+
+// Completion types.
+const (
+	CompletionManual = "manual" // a person ticks it off
+	CompletionEvent  = "event"  // Count events named Event tick it off
+)
+
+const (
+	maxSteps       = 50
+	maxTitle       = 200
+	maxDescription = 2000
+	maxEventCount  = 1_000_000
+)
+
+var (
+	keyPattern       = regexp.MustCompile(`^[a-z][a-z0-9_]{1,63}$`)
+	eventNamePattern = regexp.MustCompile(`^[a-z][a-z0-9_.]{0,99}$`)
+	planPattern      = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$`)
+	roles            = []string{"owner", "admin", "member"}
+)
+
+// Step is one checklist step, as drafted and as published.
+type Step struct {
+	Key         string     `json:"key"`
+	Title       string     `json:"title"`
+	Description string     `json:"description"`
+	Position    int        `json:"position"`
+	Required    bool       `json:"required"`
+	Audience    Audience   `json:"audience"`
+	Completion  Completion `json:"completion"`
+}
+
+// Audience limits who sees a step; an empty list means everyone.
+type Audience struct {
+	Roles []string `json:"roles"`
+	Plans []string `json:"plans"`
+}
+
+// Completion says how a step gets done.
+type Completion struct {
+	Type  string `json:"type"`
+	Event string `json:"event,omitempty"`
+	Count int    `json:"count,omitempty"`
+}
+
+// Target is how many events (or ticks) complete the step.
+func (c Completion) Target() int {
+	if c.Type == CompletionEvent && c.Count > 0 {
+		return c.Count
+	}
+	return 1
+}
+
+// DraftStep is a step of the draft with its edit times.
+type DraftStep struct {
+	Step
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// StepInput creates a draft step. Position 0 appends it.
+type StepInput struct {
+	Key         string
+	Title       string
+	Description string
+	Position    int
+	Required    bool
+	Audience    Audience
+	Completion  Completion
+}
+
+// StepPatch edits a draft step; nil fields are left alone.
+type StepPatch struct {
+	Title       *string
+	Description *string
+	Position    *int
+	Required    *bool
+	Audience    *Audience
+	Completion  *Completion
+}
+
+// normalize fills defaults so stored steps are uniform.
+func (s *Step) normalize() {
+	if s.Audience.Roles == nil {
+		s.Audience.Roles = []string{}
+	}
+	if s.Audience.Plans == nil {
+		s.Audience.Plans = []string{}
+	}
+	if s.Completion.Type == CompletionEvent && s.Completion.Count == 0 {
+		s.Completion.Count = 1
+	}
+}
+
+// validate checks a step's fields (not its key's uniqueness).
+func (s *Step) validate(v *apperr.Validator) {
+	v.Check(keyPattern.MatchString(s.Key), "key", "must be 2-64 characters: a lower-case letter, then lower-case letters, digits or _")
+	v.Check(s.Title != "" && len(s.Title) <= maxTitle, "title", fmt.Sprintf("must be 1 to %d characters", maxTitle))
+	v.Check(len(s.Description) <= maxDescription, "description", fmt.Sprintf("must be at most %d characters", maxDescription))
+	for i, r := range s.Audience.Roles {
+		v.Check(slices.Contains(roles, r), fmt.Sprintf("audience.roles[%d]", i), "must be owner, admin or member")
+	}
+	for i, p := range s.Audience.Plans {
+		v.Check(planPattern.MatchString(p), fmt.Sprintf("audience.plans[%d]", i), "must be a plan id")
+	}
+	c := s.Completion
+	switch c.Type {
+	case CompletionManual:
+		v.Check(c.Event == "", "completion.event", "only event steps name an event")
+		v.Check(c.Count == 0 || c.Count == 1, "completion.count", "only event steps have a count")
+	case CompletionEvent:
+		v.Check(c.Event != "", "completion.event", "an event step needs the event that completes it")
+		v.Check(c.Event == "" || eventNamePattern.MatchString(c.Event), "completion.event", "must be an event name: a lower-case letter, then lower-case letters, digits, _ or .")
+		v.Check(c.Count >= 1 && c.Count <= maxEventCount, "completion.count", fmt.Sprintf("must be from 1 to %d", maxEventCount))
+	default:
+		v.Check(false, "completion.type", "must be manual or event")
+	}
+}
+
+// DraftSteps lists the draft in order.
+func (s *Service) DraftSteps(ctx context.Context) ([]DraftStep, error) {
+	steps, err := draftSteps(ctx, s.db.WithContext(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("list draft steps: %w", err)
+	}
+	return steps, nil
+}
+
+func draftSteps(ctx context.Context, db *gorm.DB) ([]DraftStep, error) {
+	rows, err := conn(db).QueryContext(ctx, `
+		SELECT key, position, title, description, required, audience, completion, created_at, updated_at
+		FROM onboarding_steps ORDER BY position, key`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []DraftStep
+	for rows.Next() {
+		var d DraftStep
+		var audience, completion []byte
+		if err := rows.Scan(&d.Key, &d.Position, &d.Title, &d.Description, &d.Required, &audience, &completion, &d.CreatedAt, &d.UpdatedAt); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(audience, &d.Audience); err != nil {
+			return nil, fmt.Errorf("step %s audience: %w", d.Key, err)
+		}
+		if err := json.Unmarshal(completion, &d.Completion); err != nil {
+			return nil, fmt.Errorf("step %s completion: %w", d.Key, err)
+		}
+		d.normalize()
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+func findStep(steps []DraftStep, key string) int {
+	return slices.IndexFunc(steps, func(d DraftStep) bool { return d.Key == key })
+}
+
+// CreateStep adds a step to the draft. A key already in the draft is a 409
+// step_exists.
+func (s *Service) CreateStep(ctx context.Context, actor uuid.UUID, in StepInput) (DraftStep, error) {
+	step := Step{Key: in.Key, Title: in.Title, Description: in.Description, Position: in.Position,
+		Required: in.Required, Audience: in.Audience, Completion: in.Completion}
+	step.normalize()
+	var v apperr.Validator
+	step.validate(&v)
+	v.Check(in.Position >= 0, "position", "must be 1 or more (omit it to append the step)")
+	if err := v.Err(); err != nil {
+		return DraftStep{}, err
+	}
+	var created DraftStep
+	err := s.editDraft(ctx, func(tx *gorm.DB, steps []DraftStep) error {
+		if findStep(steps, step.Key) >= 0 {
+			return apperr.Conflict("step_exists", fmt.Sprintf("the draft already has a step %q", step.Key))
+		}
+		if len(steps) >= maxSteps {
+			return apperr.Conflict("too_many_steps", fmt.Sprintf("the draft holds at most %d steps", maxSteps))
+		}
+		pos := step.Position
+		if pos == 0 || pos > len(steps)+1 {
+			pos = len(steps) + 1
+		}
+		step.Position = pos
+		audience, _ := json.Marshal(step.Audience)
+		completion, _ := json.Marshal(step.Completion)
+		// Shift the steps at or after the new position first.
+		if _, err := conn(tx).ExecContext(ctx, `UPDATE onboarding_steps SET position = position + 1 WHERE position >= $1`, pos); err != nil {
+			return err
+		}
+		now := s.now()
+		_, err := conn(tx).ExecContext(ctx, `
+			INSERT INTO onboarding_steps (key, position, title, description, required, audience, completion, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
+			step.Key, pos, step.Title, step.Description, step.Required, audience, completion, now)
+		if isUniqueViolation(err) {
+			return apperr.Conflict("step_exists", fmt.Sprintf("the draft already has a step %q", step.Key))
+		}
+		if err != nil {
+			return err
+		}
+		created = DraftStep{Step: step, CreatedAt: now, UpdatedAt: now}
+		return s.audit(ctx, tx, actor, "step.create", "step:"+step.Key, nil, step)
+	})
+	if err != nil {
+		return DraftStep{}, wrap("create step", err)
+	}
+	return created, nil
+}
+
+// UpdateStep edits a draft step.
+func (s *Service) UpdateStep(ctx context.Context, actor uuid.UUID, key string, p StepPatch) (DraftStep, error) {
+	var updated DraftStep
+	err := s.editDraft(ctx, func(tx *gorm.DB, steps []DraftStep) error {
+		i := findStep(steps, key)
+		if i < 0 {
+			return apperr.NotFound("step")
+		}
+		before := steps[i].Step
+		step := before
+		if p.Title != nil {
+			step.Title = *p.Title
+		}
+		if p.Description != nil {
+			step.Description = *p.Description
+		}
+		if p.Required != nil {
+			step.Required = *p.Required
+		}
+		if p.Audience != nil {
+			step.Audience = *p.Audience
+		}
+		if p.Completion != nil {
+			step.Completion = *p.Completion
+		}
+		step.normalize()
+		var v apperr.Validator
+		step.validate(&v)
+		if p.Position != nil {
+			v.Check(*p.Position >= 1, "position", "must be 1 or more")
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		if p.Position != nil {
+			keys := make([]string, 0, len(steps))
+			for _, d := range steps {
+				if d.Key != key {
+					keys = append(keys, d.Key)
+				}
+			}
+			at := min(*p.Position, len(steps)) - 1
+			keys = slices.Insert(keys, at, key)
+			if err := setPositions(ctx, tx, keys); err != nil {
+				return err
+			}
+			step.Position = at + 1
+		}
+		audience, _ := json.Marshal(step.Audience)
+		completion, _ := json.Marshal(step.Completion)
+		now := s.now()
+		if _, err := conn(tx).ExecContext(ctx, `
+			UPDATE onboarding_steps SET title = $2, description = $3, required = $4, audience = $5, completion = $6, updated_at = $7
+			WHERE key = $1`, key, step.Title, step.Description, step.Required, audience, completion, now); err != nil {
+			return err
+		}
+		updated = DraftStep{Step: step, CreatedAt: steps[i].CreatedAt, UpdatedAt: now}
+		return s.audit(ctx, tx, actor, "step.update", "step:"+key, before, step)
+	})
+	if err != nil {
+		return DraftStep{}, wrap("update step", err)
+	}
+	return updated, nil
+}
+
+// DeleteStep removes a step from the draft; published versions keep it.
+func (s *Service) DeleteStep(ctx context.Context, actor uuid.UUID, key string) error {
+	err := s.editDraft(ctx, func(tx *gorm.DB, steps []DraftStep) error {
+		i := findStep(steps, key)
+		if i < 0 {
+			return apperr.NotFound("step")
+		}
+		if _, err := conn(tx).ExecContext(ctx, `DELETE FROM onboarding_steps WHERE key = $1`, key); err != nil {
+			return err
+		}
+		if _, err := conn(tx).ExecContext(ctx, `UPDATE onboarding_steps SET position = position - 1 WHERE position > $1`, steps[i].Position); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, actor, "step.delete", "step:"+key, steps[i].Step, nil)
+	})
+	return wrap("delete step", err)
+}
+
+// ReorderSteps sets the whole draft order; keys must name every draft step
+// exactly once.
+func (s *Service) ReorderSteps(ctx context.Context, actor uuid.UUID, keys []string) ([]DraftStep, error) {
+	var out []DraftStep
+	err := s.editDraft(ctx, func(tx *gorm.DB, steps []DraftStep) error {
+		var v apperr.Validator
+		seen := map[string]bool{}
+		for i, k := range keys {
+			v.Check(findStep(steps, k) >= 0, "keys["+strconv.Itoa(i)+"]", fmt.Sprintf("%q is not a draft step", k))
+			v.Check(!seen[k], "keys["+strconv.Itoa(i)+"]", fmt.Sprintf("%q is listed twice", k))
+			seen[k] = true
+		}
+		for _, d := range steps {
+			v.Check(seen[d.Key], "keys", fmt.Sprintf("draft step %q is missing: list every draft step", d.Key))
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		before := make([]string, len(steps))
+		for i, d := range steps {
+			before[i] = d.Key
+		}
+		if err := setPositions(ctx, tx, keys); err != nil {
+			return err
+		}
+		if err := s.audit(ctx, tx, actor, "steps.reorder", "steps", before, keys); err != nil {
+			return err
+		}
+		var err error
+		out, err = draftSteps(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return nil, wrap("reorder steps", err)
+	}
+	return out, nil
+}
+
+// editDraft runs fn in a transaction that holds the admin lock, with the
+// draft as it stands.
+func (s *Service) editDraft(ctx context.Context, fn func(tx *gorm.DB, steps []DraftStep) error) error {
+	return s.inTx(ctx, func(tx *gorm.DB) error {
+		if err := adminLock(ctx, tx); err != nil {
+			return err
+		}
+		steps, err := draftSteps(ctx, tx)
+		if err != nil {
+			return err
+		}
+		return fn(tx, steps)
+	})
+}
+
+// setPositions numbers keys 1..n in order.
+func setPositions(ctx context.Context, tx *gorm.DB, keys []string) error {
+	positions := make([]int32, len(keys))
+	for i := range keys {
+		positions[i] = int32(i + 1)
+	}
+	_, err := conn(tx).ExecContext(ctx, `
+		UPDATE onboarding_steps s SET position = v.position
+		FROM unnest($1::text[], $2::int[]) AS v(key, position)
+		WHERE s.key = v.key AND s.position <> v.position`, keys, positions)
+	return err
+}
+
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}
+
+// wrap adds context to an error (apperr errors still reach the API through
+// errors.As) and leaves nil alone.
+func wrap(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}

@@ -1,0 +1,180 @@
+package onboarding
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/onramp/onramp/apperr"
+)
+
+// recentEvents is how many events the support view shows.
+const recentEvents = 20
+
+// SupportView is everything support needs to answer "why is my checklist
+// like this?" for one organization.
+type SupportView struct {
+	Organization SupportOrganization `json:"organization"`
+	Subscription any                 `json:"subscription"`
+	Plan         string              `json:"plan"`
+	Checklist    SupportChecklist    `json:"checklist"`
+	RecentEvents []Event             `json:"recent_events"`
+}
+
+// SupportOrganization is the organization with its milestones.
+type SupportOrganization struct {
+	ID                uuid.UUID  `json:"id"`
+	Name              string     `json:"name"`
+	BillingStatus     string     `json:"billing_status"`
+	UTMSource         *string    `json:"utm_source"`
+	CreatedAt         time.Time  `json:"created_at"`
+	CheckoutStartedAt *time.Time `json:"checkout_started_at"`
+	PaidAt            *time.Time `json:"paid_at"`
+	ActivatedAt       *time.Time `json:"activated_at"`
+}
+
+// SupportChecklist is every step of the organization's version, shown or
+// not, with the reason for its state.
+type SupportChecklist struct {
+	Version int           `json:"version"`
+	Steps   []SupportStep `json:"steps"`
+}
+
+// SupportStep explains one step: its audience, whether the organization's
+// plan hides it, and why it is pending, completed or skipped.
+type SupportStep struct {
+	ChecklistStep
+	Audience   Audience   `json:"audience"`
+	Completion Completion `json:"completion"`
+	// HiddenReason is set when the audience hides the step from every
+	// member of the organization (its plan rule); role rules are in Audience.
+	HiddenReason *string    `json:"hidden_reason"`
+	Explanation  string     `json:"explanation"`
+	CompletedBy  *uuid.UUID `json:"completed_by"`
+}
+
+// Event is a recorded product event.
+type Event struct {
+	ID         uuid.UUID       `json:"id"`
+	Name       string          `json:"name"`
+	Source     string          `json:"source"`
+	UserID     *uuid.UUID      `json:"user_id"`
+	Timestamp  time.Time       `json:"timestamp"`
+	OccurredAt time.Time       `json:"occurred_at"`
+	ReceivedAt time.Time       `json:"received_at"`
+	Clamped    bool            `json:"clamped"`
+	Properties json.RawMessage `json:"properties"`
+}
+
+// Support returns the support view of an organization (404 when unknown).
+func (s *Service) Support(ctx context.Context, orgID uuid.UUID) (SupportView, error) {
+	var view SupportView
+	o := &view.Organization
+	var utm sql.NullString
+	var checkout, paid, activated sql.NullTime
+	err := conn(s.db.WithContext(ctx)).QueryRowContext(ctx, `
+		SELECT g.id, g.name, g.billing_status, g.utm_source, g.created_at, m.checkout_started_at, m.paid_at, m.activated_at
+		FROM organizations g JOIN onboarding_organizations m ON m.organization_id = g.id
+		WHERE g.id = $1`, orgID).
+		Scan(&o.ID, &o.Name, &o.BillingStatus, &utm, &o.CreatedAt, &checkout, &paid, &activated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return view, apperr.NotFound("organization")
+	}
+	if err != nil {
+		return view, fmt.Errorf("support view: %w", err)
+	}
+	if utm.Valid {
+		o.UTMSource = &utm.String
+	}
+	o.CreatedAt = o.CreatedAt.UTC()
+	o.CheckoutStartedAt, o.PaidAt, o.ActivatedAt = timePtr(checkout), timePtr(paid), timePtr(activated)
+
+	if s.subscriptions != nil {
+		sub, err := s.subscriptions(ctx, orgID)
+		if err != nil && !apperr.Is(err, apperr.CodeNotFound) {
+			return view, fmt.Errorf("support view: subscription: %w", err)
+		}
+		if err == nil {
+			view.Subscription = sub
+		}
+	}
+	snap, err := s.snapshot(ctx, orgID, uuid.Nil)
+	if err != nil {
+		return view, fmt.Errorf("support view: %w", err)
+	}
+	if s.plans != nil {
+		if view.Plan, err = s.plans.PlanID(ctx, s.db.WithContext(ctx), orgID); err != nil {
+			return view, fmt.Errorf("support view: plan: %w", err)
+		}
+	}
+	view.Checklist = SupportChecklist{Version: snap.version.Version, Steps: []SupportStep{}}
+	for _, step := range snap.version.Steps {
+		p := snap.progress[step.Key]
+		ss := SupportStep{ChecklistStep: stepView(step, p), Audience: step.Audience, Completion: step.Completion}
+		if reason := hiddenBy(step, "", view.Plan); reason != "" {
+			ss.HiddenReason = &reason
+		}
+		if p != nil && p.CompletedAt != nil {
+			ss.CompletedBy = p.CompletedBy
+		}
+		ss.Explanation = explain(step, p, ss.Status)
+		view.Checklist.Steps = append(view.Checklist.Steps, ss)
+	}
+	if view.RecentEvents, err = s.recentEvents(ctx, orgID); err != nil {
+		return view, err
+	}
+	return view, nil
+}
+
+func explain(step Step, p *stepProgress, status string) string {
+	c := step.Completion
+	var count int64
+	if p != nil {
+		count = p.Count
+	}
+	switch status {
+	case StatusCompleted:
+		if p.How == doneManually {
+			return fmt.Sprintf("completed manually at %s", p.CompletedAt.Format(time.RFC3339))
+		}
+		return fmt.Sprintf("completed by %q events (%d counted, %d needed) at %s", c.Event, count, c.Target(), p.CompletedAt.Format(time.RFC3339))
+	case StatusSkipped:
+		return fmt.Sprintf("skipped at %s", p.SkippedAt.Format(time.RFC3339))
+	}
+	if c.Type == CompletionEvent {
+		return fmt.Sprintf("pending: %d of %d %q events so far", count, c.Target(), c.Event)
+	}
+	return "pending: waiting for a member to mark it done"
+}
+
+func (s *Service) recentEvents(ctx context.Context, orgID uuid.UUID) ([]Event, error) {
+	rows, err := conn(s.db.WithContext(ctx)).QueryContext(ctx, `
+		SELECT id, name, source, user_id, sent_at, occurred_at, received_at, clamped, properties
+		FROM onboarding_events WHERE organization_id = $1
+		ORDER BY received_at DESC, id DESC LIMIT $2`, orgID, recentEvents)
+	if err != nil {
+		return nil, fmt.Errorf("recent events: %w", err)
+	}
+	defer rows.Close()
+	out := []Event{}
+	for rows.Next() {
+		var e Event
+		var user uuid.NullUUID
+		var props []byte
+		if err := rows.Scan(&e.ID, &e.Name, &e.Source, &user, &e.Timestamp, &e.OccurredAt, &e.ReceivedAt, &e.Clamped, &props); err != nil {
+			return nil, fmt.Errorf("recent events: %w", err)
+		}
+		if user.Valid {
+			e.UserID = &user.UUID
+		}
+		e.Timestamp, e.OccurredAt, e.ReceivedAt = e.Timestamp.UTC(), e.OccurredAt.UTC(), e.ReceivedAt.UTC()
+		e.Properties = props
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
