@@ -73,7 +73,7 @@ func (s *Service) Ingest(ctx context.Context, orgID, userID uuid.UUID, events []
 	err = s.inTx(ctx, func(tx *gorm.DB) error {
 		_, err := s.withState(ctx, tx, orgID, func(st *orgState) error {
 			var err error
-			accepted, err = s.applyEvents(ctx, tx, st, "client", batch)
+			accepted, err = s.applyEvents(ctx, tx, st, "client", received, batch)
 			return err
 		})
 		return err
@@ -141,7 +141,7 @@ func (s *Service) Record(ctx context.Context, tx *gorm.DB, e serverevent.Event) 
 	ev := storedEvent{ID: newID(), Name: e.Name, UserID: e.UserID, SentAt: at, OccurredAt: at, Properties: props}
 	tx = tx.WithContext(ctx)
 	_, err := s.withState(ctx, tx, e.OrganizationID, func(st *orgState) error {
-		_, err := s.applyEvents(ctx, tx, st, "server", []storedEvent{ev})
+		_, err := s.applyEvents(ctx, tx, st, "server", s.now(), []storedEvent{ev})
 		return err
 	})
 	return wrap("record "+e.Name, err)
@@ -152,7 +152,7 @@ var _ serverevent.Recorder = (*Service)(nil)
 // applyEvents inserts the batch in one statement and, from the rows actually
 // inserted (duplicates left out), bumps the per-name counters, the event
 // steps of the organization's version and its milestones. st is locked.
-func (s *Service) applyEvents(ctx context.Context, tx *gorm.DB, st *orgState, source string, batch []storedEvent) (int, error) {
+func (s *Service) applyEvents(ctx context.Context, tx *gorm.DB, st *orgState, source string, received time.Time, batch []storedEvent) (int, error) {
 	n := len(batch)
 	ids, names, users, props := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	sent, occurred := make([]time.Time, n), make([]time.Time, n)
@@ -171,7 +171,7 @@ func (s *Service) applyEvents(ctx context.Context, tx *gorm.DB, st *orgState, so
 		  AS e(id, name, user_id, sent_at, occurred_at, clamped, properties)
 		ON CONFLICT (organization_id, id) DO NOTHING
 		RETURNING name, occurred_at`,
-		st.orgID, source, s.now(), ids, names, users, sent, occurred, clamped, props)
+		st.orgID, source, received, ids, names, users, sent, occurred, clamped, props)
 	if err != nil {
 		return 0, fmt.Errorf("insert events: %w", err)
 	}

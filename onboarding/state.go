@@ -227,7 +227,7 @@ func (s *Service) recordActivation(ctx context.Context, tx *gorm.DB, st *orgStat
 		st.orgID, *st.activatedAt); err != nil {
 		return fmt.Errorf("mark organization activated: %w", err)
 	}
-	_, err := s.applyEvents(ctx, tx, st, "server", []storedEvent{{
+	_, err := s.applyEvents(ctx, tx, st, "server", s.now(), []storedEvent{{
 		ID: newID(), Name: serverevent.OrganizationActivated, SentAt: *st.activatedAt, OccurredAt: *st.activatedAt,
 		Properties: []byte(fmt.Sprintf(`{"required_steps":%s,"window_days":%d}`, mustJSON(st.def.RequiredSteps), st.def.WindowDays)),
 	}})
