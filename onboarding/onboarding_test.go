@@ -1,0 +1,219 @@
+package onboarding_test
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/onramp/onramp/apperr"
+	"github.com/onramp/onramp/database"
+	"github.com/onramp/onramp/dbtest"
+	"github.com/onramp/onramp/onboarding"
+	"github.com/onramp/onramp/serverevent"
+)
+
+// fakePlans answers plans from a map and counts the lookups.
+type fakePlans struct {
+	plans   map[uuid.UUID]string
+	lookups atomic.Int32
+}
+
+func (f *fakePlans) PlanID(_ context.Context, _ *gorm.DB, orgID uuid.UUID) (string, error) {
+	f.lookups.Add(1)
+	return f.plans[orgID], nil
+}
+
+func newOrg(t *testing.T, db *database.DB) uuid.UUID {
+	t.Helper()
+	id := uuid.Must(uuid.NewV7())
+	if _, err := db.Pool.Exec(context.Background(), `INSERT INTO organizations (id, name) VALUES ($1, 'Org')`, id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func count(t *testing.T, db *database.DB, sql string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := db.Pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func publish(t *testing.T, svc *onboarding.Service, steps ...onboarding.StepInput) {
+	t.Helper()
+	ctx := context.Background()
+	for _, s := range steps {
+		if _, err := svc.CreateStep(ctx, uuid.Nil, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := svc.Publish(ctx, uuid.Nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRecorderInARolledBackTransactionLeavesNothing(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	svc := onboarding.NewService(onboarding.Config{DB: db.Gorm})
+	ctx := context.Background()
+	publish(t, svc, onboarding.StepInput{Key: "invite_teammate", Title: "Invite", Required: true,
+		Completion: onboarding.Completion{Type: onboarding.CompletionEvent, Event: serverevent.MemberInvited}})
+	if _, err := svc.SetActivation(ctx, uuid.Nil, onboarding.DefinitionInput{RequiredSteps: []string{"invite_teammate"}, WindowDays: 30}); err != nil {
+		t.Fatal(err)
+	}
+	org := newOrg(t, db)
+
+	boom := errors.New("the invitation failed")
+	err := db.Gorm.Transaction(func(tx *gorm.DB) error {
+		for _, name := range []string{serverevent.CheckoutStarted, serverevent.SubscriptionActivated, serverevent.MemberInvited} {
+			if err := svc.Record(ctx, tx, serverevent.Event{OrganizationID: org, Name: name}); err != nil {
+				return err
+			}
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("transaction: %v", err)
+	}
+	if n := count(t, db, `SELECT count(*) FROM onboarding_events`); n != 0 {
+		t.Fatalf("%d events left behind", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM onboarding_event_counts`); n != 0 {
+		t.Fatalf("%d counters left behind", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM onboarding_organizations WHERE organization_id = $1 AND (progress <> '{}' OR paid_at IS NOT NULL OR checkout_started_at IS NOT NULL OR activated_at IS NOT NULL)`, org); n != 0 {
+		t.Fatal("milestones or progress left behind")
+	}
+	if n := count(t, db, `SELECT count(*) FROM organizations WHERE activated_at IS NOT NULL`); n != 0 {
+		t.Fatal("organization activated by a rolled-back transaction")
+	}
+
+	// Committed, the same calls count, activate and mark the organization paid.
+	err = db.Gorm.Transaction(func(tx *gorm.DB) error {
+		for _, name := range []string{serverevent.SubscriptionActivated, serverevent.MemberInvited} {
+			if err := svc.Record(ctx, tx, serverevent.Event{OrganizationID: org, Name: name, UserID: uuid.New(), Properties: map[string]any{"seats": 5}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, db, `SELECT count(*) FROM onboarding_events WHERE organization_id = $1 AND source = 'server'`, org); n != 3 { // + organization_activated
+		t.Fatalf("%d server events", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM onboarding_organizations WHERE paid_at IS NOT NULL AND activated_at IS NOT NULL`); n != 1 {
+		t.Fatal("not paid and activated")
+	}
+	// An unknown organization is not found.
+	err = db.Gorm.Transaction(func(tx *gorm.DB) error {
+		return svc.Record(ctx, tx, serverevent.Event{OrganizationID: uuid.New(), Name: serverevent.EmailVerified})
+	})
+	if !apperr.Is(err, apperr.CodeNotFound) {
+		t.Fatalf("unknown organization: %v", err)
+	}
+}
+
+func TestAudienceByPlan(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	plans := &fakePlans{plans: map[uuid.UUID]string{}}
+	svc := onboarding.NewService(onboarding.Config{DB: db.Gorm, Plans: plans})
+	ctx := context.Background()
+
+	everyone := onboarding.StepInput{Key: "read_guide", Title: "Guide", Completion: onboarding.Completion{Type: onboarding.CompletionManual}}
+	publish(t, svc, everyone)
+	enterprise, none := newOrg(t, db), newOrg(t, db)
+	plans.plans[enterprise] = "enterprise"
+	if _, err := svc.Checklist(ctx, onboarding.Viewer{OrgID: enterprise, Role: "owner"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := plans.lookups.Load(); n != 0 {
+		t.Fatalf("plan looked up %d times for a checklist without plan rules", n)
+	}
+
+	sso := onboarding.StepInput{Key: "enterprise_sso", Title: "SSO", Audience: onboarding.Audience{Plans: []string{"enterprise"}, Roles: []string{"owner", "admin"}},
+		Completion: onboarding.Completion{Type: onboarding.CompletionManual}}
+	publish(t, svc, sso)
+
+	keys := func(org uuid.UUID, role string) []string {
+		c, err := svc.Checklist(ctx, onboarding.Viewer{OrgID: org, Role: role})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, s := range c.Steps {
+			out = append(out, s.Key)
+		}
+		return out
+	}
+	if got := keys(enterprise, "owner"); len(got) != 2 || got[1] != "enterprise_sso" {
+		t.Fatalf("enterprise owner sees %v", got)
+	}
+	if got := keys(enterprise, "member"); len(got) != 1 {
+		t.Fatalf("enterprise member sees %v", got)
+	}
+	if got := keys(none, "owner"); len(got) != 1 {
+		t.Fatalf("owner without a plan sees %v", got)
+	}
+	if _, err := svc.Complete(ctx, onboarding.Viewer{OrgID: none, Role: "owner"}, "enterprise_sso"); !apperr.Is(err, apperr.CodeNotFound) {
+		t.Fatalf("completing a step hidden by plan: %v", err)
+	}
+	c, err := svc.Complete(ctx, onboarding.Viewer{OrgID: enterprise, Role: "owner"}, "enterprise_sso")
+	if err != nil || c.Completed != 1 {
+		t.Fatalf("complete: %+v %v", c, err)
+	}
+	view, err := svc.Support(ctx, none)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := view.Checklist.Steps[1].HiddenReason; r == nil || *r == "" {
+		t.Fatalf("support view does not say why SSO is hidden: %+v", view.Checklist.Steps[1])
+	}
+}
+
+func TestSeedPublishesOnceAndSetsActivation(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	svc := onboarding.NewService(onboarding.Config{DB: db.Gorm})
+	ctx := context.Background()
+	if did, err := svc.Seed(ctx); err != nil || !did {
+		t.Fatalf("first seed: %v %v", did, err)
+	}
+	if did, err := svc.Seed(ctx); err != nil || did {
+		t.Fatalf("second seed: %v %v", did, err)
+	}
+	if n := count(t, db, `SELECT count(*) FROM onboarding_versions`); n != 1 {
+		t.Fatalf("%d versions", n)
+	}
+	def, err := svc.Activation(ctx)
+	if err != nil || len(def.RequiredSteps) == 0 || def.UpdatedAt == nil {
+		t.Fatalf("definition %+v %v", def, err)
+	}
+	org := newOrg(t, db)
+	c, err := svc.Checklist(ctx, onboarding.Viewer{OrgID: org, Role: "owner"})
+	if err != nil || c.Version != 1 || len(c.Steps) < 4 {
+		t.Fatalf("seeded checklist %+v %v", c, err)
+	}
+	if _, err := svc.Ingest(ctx, org, uuid.Nil, []onboarding.ClientEvent{{ID: uuid.NewString(), Name: "session_booked", Timestamp: time.Now().Format(time.RFC3339)}}); err != nil {
+		t.Fatal(err)
+	}
+	c, err = svc.Checklist(ctx, onboarding.Viewer{OrgID: org, Role: "member"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range c.Steps {
+		if s.Key == "first_session_booked" && s.Status != onboarding.StatusCompleted {
+			t.Fatalf("first_session_booked after a session_booked event: %+v", s)
+		}
+	}
+}
