@@ -3,6 +3,7 @@
 //	onramp serve                                 serve the HTTP API and run background jobs
 //	onramp migrate                               apply pending database migrations (idempotent)
 //	onramp staff create --email E --password P   create a staff user (product managers)
+//	onramp seed                                  publish a demo onboarding checklist unless one exists
 package main
 
 import (
@@ -24,6 +25,7 @@ commands:
   serve                                  serve the HTTP API and run background jobs
   migrate                                apply pending database migrations (idempotent)
   staff create --email E --password P    create a staff user
+  seed                                   publish a demo onboarding checklist unless one exists (idempotent)
 
 configuration comes from the environment; see README.md.
 `
@@ -46,6 +48,8 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout, stder
 		err = serve(ctx, getenv, stderr)
 	case "migrate":
 		err = migrate(ctx, getenv, stderr)
+	case "seed":
+		err = seed(ctx, getenv, stdout, stderr)
 	case "staff":
 		err = staff(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":

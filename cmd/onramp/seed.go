@@ -1,0 +1,36 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/onramp/onramp/config"
+	"github.com/onramp/onramp/database"
+	"github.com/onramp/onramp/onboarding"
+)
+
+// seed publishes a demo onboarding checklist and activation definition on a
+// database that has none; it changes nothing once a version exists.
+func seed(ctx context.Context, getenv config.Getenv, stdout, stderr io.Writer) error {
+	cfg, err := config.Load(getenv, config.NeedDatabase)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	db, err := database.Open(ctx, cfg.DatabaseURL, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	did, err := onboarding.NewService(onboarding.Config{DB: db.Gorm, Log: log}).Seed(ctx)
+	if err != nil {
+		return err
+	}
+	if did {
+		fmt.Fprintln(stdout, "seeded the demo onboarding checklist (version 1) and activation definition")
+	} else {
+		fmt.Fprintln(stdout, "an onboarding version already exists: nothing to seed")
+	}
+	return nil
+}
