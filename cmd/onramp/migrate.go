@@ -9,12 +9,7 @@ import (
 )
 
 func migrate(ctx context.Context, getenv config.Getenv, stderr io.Writer) error {
-	cfg, err := config.Load(getenv, config.NeedDatabase)
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg, stderr)
-	db, err := database.Open(ctx, cfg.DatabaseURL, log)
+	db, log, err := openDatabase(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}
