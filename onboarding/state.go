@@ -80,10 +80,22 @@ func (s *Service) withState(ctx context.Context, tx *gorm.DB, orgID uuid.UUID, f
 // definition changed meanwhile is seen.
 func (s *Service) lockState(ctx context.Context, tx *gorm.DB, orgID uuid.UUID) (*orgState, error) {
 	st := &orgState{orgID: orgID}
+	// The organization row first, as accounts and billing lock it before
+	// they record events: the same order everywhere, so an event batch and
+	// an invitation or a webhook of the same organization queue up instead
+	// of deadlocking (inserting events needs a key-share lock on it anyway).
+	var exists int
+	err := conn(tx).QueryRowContext(ctx, `SELECT 1 FROM organizations WHERE id = $1 FOR NO KEY UPDATE`, orgID).Scan(&exists)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.NotFound("organization")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lock organization: %w", err)
+	}
 	var version int
 	var progress []byte
 	var checkout, paid, activated sql.NullTime
-	err := conn(tx).QueryRowContext(ctx, `
+	err = conn(tx).QueryRowContext(ctx, `
 		SELECT signed_up_at, version, progress, checkout_started_at, paid_at, activated_at
 		FROM onboarding_organizations WHERE organization_id = $1 FOR UPDATE`, orgID).
 		Scan(&st.signedUpAt, &version, &progress, &checkout, &paid, &activated)
