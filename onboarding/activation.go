@@ -105,7 +105,7 @@ func (s *Service) SetActivation(ctx context.Context, actor uuid.UUID, in Definit
 		if err != nil {
 			return err
 		}
-		now := s.now().UTC()
+		now := s.now().UTC().Truncate(time.Microsecond)
 		if _, err := conn(tx).ExecContext(ctx, `
 			INSERT INTO onboarding_activation (singleton, required_steps, window_days, updated_at, updated_by)
 			VALUES (true, $1::text[], $2, $3, $4)

@@ -138,9 +138,20 @@ func (s *Service) planFor(ctx context.Context, orgID uuid.UUID, v *Version) (str
 	return plan, nil
 }
 
+// shown reports whether the audience rules show the step to a role on a
+// plan (role "" ignores the role rule).
+func shown(step Step, role, plan string) bool {
+	a := step.Audience
+	return (len(a.Plans) == 0 || slices.Contains(a.Plans, plan)) &&
+		(role == "" || len(a.Roles) == 0 || slices.Contains(a.Roles, role))
+}
+
 // hiddenBy says which audience rule hides the step from a role on a plan,
 // or "" when the step is shown.
 func hiddenBy(step Step, role, plan string) string {
+	if shown(step, role, plan) {
+		return ""
+	}
 	if len(step.Audience.Plans) > 0 && !slices.Contains(step.Audience.Plans, plan) {
 		on := fmt.Sprintf("plan %q", plan)
 		if plan == "" {
@@ -186,7 +197,7 @@ func stepView(step Step, p *stepProgress) ChecklistStep {
 func buildChecklist(snap *snapshot, role, plan string) Checklist {
 	c := Checklist{Version: snap.version.Version, Steps: []ChecklistStep{}, Dismissed: snap.dismissed, ActivatedAt: snap.activatedAt}
 	for _, step := range snap.version.Steps {
-		if hiddenBy(step, role, plan) != "" {
+		if !shown(step, role, plan) {
 			continue
 		}
 		cs := stepView(step, snap.progress[step.Key])
@@ -216,7 +227,7 @@ func (s *Service) visibleStep(ctx context.Context, st *orgState, v Viewer, key s
 	if err != nil {
 		return Step{}, err
 	}
-	if hiddenBy(step, v.Role, plan) != "" {
+	if !shown(step, v.Role, plan) {
 		return Step{}, apperr.NotFound("step")
 	}
 	return step, nil
@@ -238,7 +249,7 @@ func (s *Service) Complete(ctx context.Context, v Viewer, key string) (Checklist
 			if p.CompletedAt != nil {
 				return nil
 			}
-			now := s.now().UTC()
+			now := s.now().UTC().Truncate(time.Microsecond)
 			user := v.UserID
 			p.Count, p.CompletedAt, p.CompletedBy, p.How, p.SkippedAt, p.SkippedBy = 1, &now, &user, doneManually, nil, nil
 			return nil
@@ -270,7 +281,7 @@ func (s *Service) Skip(ctx context.Context, v Viewer, key string) (Checklist, er
 			if p.SkippedAt != nil {
 				return nil
 			}
-			now := s.now().UTC()
+			now := s.now().UTC().Truncate(time.Microsecond)
 			user := v.UserID
 			p.SkippedAt, p.SkippedBy = &now, &user
 			return nil

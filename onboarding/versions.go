@@ -81,7 +81,7 @@ func (s *Service) Publish(ctx context.Context, actor uuid.UUID) (*Version, error
 				"the activation definition requires %s, which the draft no longer has: change the definition first", strings.Join(missing, ", ")))
 		}
 		body, _ := json.Marshal(steps)
-		v := &Version{Version: latest + 1, PublishedAt: s.now().UTC(), Steps: steps}
+		v := &Version{Version: latest + 1, PublishedAt: s.now().UTC().Truncate(time.Microsecond), Steps: steps}
 		if actor != uuid.Nil {
 			v.PublishedBy = &actor
 		}

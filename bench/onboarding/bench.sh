@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The onboarding benchmark, end to end, on its own PostgreSQL cluster:
+#   bench/onboarding/bench.sh [ORGS] [EVENTS]     (default 100000 5000000)
+# Loads the data set (once: the database is kept in .data/benchpg), starts
+# `onramp serve` on 127.0.0.1:18080 and runs the load program against it.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+orgs=${1:-100000}
+events=${2:-5000000}
+
+export DATABASE_URL=$(scripts/pg-cluster start "$PWD/.data/benchpg" onramp_bench)
+loaded=$(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM onboarding_organizations" 2>/dev/null || echo 0)
+if [ "$loaded" -lt "$orgs" ]; then
+  go run ./bench/onboarding/load -orgs "$orgs" -events "$events"
+fi
+
+go build -o bin/onramp ./cmd/onramp
+mkdir -p .data
+[ -s .data/bench-jwt-seed ] || head -c 32 /dev/urandom | base64 >.data/bench-jwt-seed
+export JWT_PRIVATE_KEY=$(cat .data/bench-jwt-seed)
+export HTTP_ADDR=127.0.0.1:18080 PUBLIC_URL=http://127.0.0.1:18080
+export PLANS_FILE=cmd/onramp/testdata/plans.yaml LOG_LEVEL=warn
+bin/onramp serve 2>.data/bench-server.log &
+server=$!
+trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do curl -sf http://127.0.0.1:18080/healthz >/dev/null && break; sleep 0.1; done
+
+go run ./bench/onboarding/run -url http://127.0.0.1:18080 "${@:3}"
