@@ -3,7 +3,6 @@ package mail_test
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"strings"
 	"testing"
@@ -15,13 +14,14 @@ import (
 	"github.com/onramp/onramp/dbtest"
 	"github.com/onramp/onramp/mail"
 	"github.com/onramp/onramp/mailtest"
+	"github.com/onramp/onramp/testenv"
 )
 
 type rig struct {
 	db     *database.DB
 	smtp   *mailtest.Server
 	outbox *mail.Outbox
-	logs   *syncWriter
+	logs   *testenv.LogBuffer
 }
 
 func start(t *testing.T) rig {
@@ -32,7 +32,7 @@ func start(t *testing.T) rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncWriter{b: &strings.Builder{}}
+	logs := &testenv.LogBuffer{}
 	workers, err := mail.NewWorkers(db.Pool, mail.WorkerConfig{
 		Sender:       mail.NewSMTPSender(smtp.URL, "Onramp <no-reply@onramp.test>"),
 		Log:          slog.New(slog.NewJSONHandler(logs, nil)),
@@ -144,5 +144,3 @@ func TestLogSenderHidesBodiesUnlessAskedTo(t *testing.T) {
 		t.Fatalf("development log sender should show the link: %s", out.String())
 	}
 }
-
-var _ io.Writer = (*syncWriter)(nil)
