@@ -63,7 +63,7 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 	// Onboarding. TODO(lead, at merge): pass billing as Plans
 	// (PlanID(ctx, db, orgID)) and a SubscriptionLookup for the support view,
 	// and this service as the serverevent.Recorder of account and billing.
-	onboardingSvc := onboarding.NewService(onboarding.Config{DB: db.Gorm, Log: log})
+	onboardingSvc := onboarding.NewService(onboarding.Config{DB: db.Gorm, Pool: db.Pool, Log: log})
 
 	router := api.New(api.Deps{
 		Log:         log,

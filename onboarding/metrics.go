@@ -76,7 +76,7 @@ func (s *Service) Funnel(ctx context.Context, q MetricsQuery) (Funnel, error) {
 	for _, key := range def.RequiredSteps {
 		args = append(args, key)
 		stages = append(stages, Stage{Name: "step:" + key, StepKey: key})
-		conds = append(conds, fmt.Sprintf("progress -> $%d ->> 'completed_at' IS NOT NULL", len(args)))
+		conds = append(conds, fmt.Sprintf("completed_steps @> ARRAY[$%d::text]", len(args)))
 	}
 	stages = append(stages, Stage{Name: "activated"})
 	conds = append(conds, "activated_at IS NOT NULL")
@@ -141,25 +141,29 @@ func (s *Service) Cohorts(ctx context.Context, q MetricsQuery) ([]Cohort, error)
 		return nil, err
 	}
 	args := []any{q.From, q.To, q.Interval}
-	where := "signed_up_at >= $1 AND signed_up_at < $2"
+	where := ""
 	if q.UTMSource != "" {
 		args = append(args, q.UTMSource)
-		where += " AND utm_source = $4"
+		where = "AND utm_source = $4"
 	}
+	// One index range scan per period (no sort of every organization).
 	rows, err := conn(s.db.WithContext(ctx)).QueryContext(ctx, `
 		WITH buckets AS (
-		    SELECT generate_series(
+		    SELECT start, start + ('1 ' || $3::text)::interval AS stop
+		    FROM generate_series(
 		        date_trunc($3::text, $1::timestamptz AT TIME ZONE 'UTC'),
 		        $2::timestamptz AT TIME ZONE 'UTC' - interval '1 microsecond',
 		        ('1 ' || $3::text)::interval) AS start
-		), orgs AS (
-		    SELECT date_trunc($3::text, signed_up_at AT TIME ZONE 'UTC') AS start, signed_up_at, paid_at, activated_at
-		    FROM onboarding_organizations WHERE `+where+`
 		)
-		SELECT b.start AT TIME ZONE 'UTC', count(o.signed_up_at), count(o.paid_at), count(o.activated_at),
-		       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM o.activated_at - o.signed_up_at) / 3600)
-		FROM buckets b LEFT JOIN orgs o ON o.start = b.start
-		GROUP BY b.start ORDER BY b.start`, args...)
+		SELECT b.start AT TIME ZONE 'UTC', c.signed_up, c.paid, c.activated, c.median
+		FROM buckets b CROSS JOIN LATERAL (
+		    SELECT count(*) AS signed_up, count(paid_at) AS paid, count(activated_at) AS activated,
+		           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM activated_at - signed_up_at) / 3600) AS median
+		    FROM onboarding_organizations
+		    WHERE signed_up_at >= greatest($1::timestamptz, b.start AT TIME ZONE 'UTC')
+		      AND signed_up_at < least($2::timestamptz, b.stop AT TIME ZONE 'UTC') `+where+`
+		) AS c
+		ORDER BY b.start`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("compute cohorts: %w", err)
 	}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"gorm.io/gorm"
 )
 
@@ -34,7 +35,10 @@ type SubscriptionLookup func(ctx context.Context, orgID uuid.UUID) (any, error)
 
 // Config holds the service's dependencies.
 type Config struct {
-	DB            *gorm.DB
+	DB *gorm.DB
+	// Pool, when set, is the pgx pool under DB; the checklist read uses it
+	// directly.
+	Pool          *pgxpool.Pool
 	Plans         PlanLookup         // nil: every organization is on no plan ("")
 	Subscriptions SubscriptionLookup // nil: the support view shows no subscription
 	Log           *slog.Logger
@@ -44,6 +48,7 @@ type Config struct {
 // Service runs onboarding use cases. It implements serverevent.Recorder.
 type Service struct {
 	db            *gorm.DB
+	pool          *pgxpool.Pool
 	plans         PlanLookup
 	subscriptions SubscriptionLookup
 	log           *slog.Logger
@@ -56,7 +61,7 @@ type Service struct {
 
 // NewService builds the onboarding service.
 func NewService(c Config) *Service {
-	s := &Service{db: c.DB, plans: c.Plans, subscriptions: c.Subscriptions, log: c.Log, now: c.Now, versions: map[int]*Version{}}
+	s := &Service{db: c.DB, pool: c.Pool, plans: c.Plans, subscriptions: c.Subscriptions, log: c.Log, now: c.Now, versions: map[int]*Version{}}
 	if s.now == nil {
 		s.now = time.Now
 	}

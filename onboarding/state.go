@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -251,11 +252,18 @@ func (s *Service) saveState(ctx context.Context, tx *gorm.DB, st *orgState) erro
 	if err != nil {
 		return fmt.Errorf("encode progress: %w", err)
 	}
+	completed := []string{}
+	for key, p := range st.progress {
+		if p.CompletedAt != nil {
+			completed = append(completed, key)
+		}
+	}
+	slices.Sort(completed)
 	_, err = conn(tx).ExecContext(ctx, `
 		UPDATE onboarding_organizations
-		SET version = $2, progress = $3, checkout_started_at = $4, paid_at = $5, activated_at = $6, updated_at = $7
+		SET version = $2, progress = $3, completed_steps = $4::text[], checkout_started_at = $5, paid_at = $6, activated_at = $7, updated_at = $8
 		WHERE organization_id = $1`,
-		st.orgID, st.version.Version, progress, nullTime(st.checkoutStartedAt), nullTime(st.paidAt), nullTime(st.activatedAt), s.now())
+		st.orgID, st.version.Version, progress, completed, nullTime(st.checkoutStartedAt), nullTime(st.paidAt), nullTime(st.activatedAt), s.now())
 	if err != nil {
 		return fmt.Errorf("save onboarding state: %w", err)
 	}

@@ -107,6 +107,7 @@ func load(ctx context.Context, url string, orgs, events int) error {
 			        FROM onboarding_event_counts GROUP BY organization_id)
 			UPDATE onboarding_organizations o
 			SET version = (SELECT version FROM v), progress = coalesce(p.progress, '{}'),
+			    completed_steps = ARRAY(SELECT e.key FROM jsonb_each(coalesce(p.progress, '{}')) AS e WHERE e.value ? 'completed_at' ORDER BY 1),
 			    checkout_started_at = m.checkout, paid_at = m.paid
 			FROM m LEFT JOIN p USING (organization_id)
 			WHERE o.organization_id = m.organization_id`},
