@@ -14,6 +14,9 @@ import (
 // AccessTokenTTL is the lifetime of an access token.
 const AccessTokenTTL = 15 * time.Minute
 
+// verifyLeeway is the clock skew tolerated on exp and iat.
+const verifyLeeway = 30 * time.Second
+
 // Audience is the only audience access tokens are minted for and accepted with.
 const Audience = "onramp-api"
 
@@ -48,6 +51,7 @@ type Signer struct {
 	verify map[string]ed25519.PublicKey
 	parser *jwt.Parser
 	now    func() time.Time
+	cache  verifiedTokens
 }
 
 // NewSigner signs with key; previous are public keys still accepted while
@@ -72,7 +76,7 @@ func NewSigner(issuer string, key ed25519.PrivateKey, previous ...ed25519.Public
 		jwt.WithAudience(Audience),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
-		jwt.WithLeeway(30*time.Second),
+		jwt.WithLeeway(verifyLeeway),
 		jwt.WithTimeFunc(func() time.Time { return s.now() }),
 	)
 	return s
@@ -111,6 +115,9 @@ var ErrInvalidToken = errors.New("invalid access token")
 
 // Verify checks signature, algorithm, key id, issuer, audience and expiry.
 func (s *Signer) Verify(token string) (Principal, error) {
+	if p, ok := s.cache.get(token, s.now()); ok {
+		return p, nil
+	}
 	var c claims
 	_, err := s.parser.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
 		kid, _ := t.Header["kid"].(string)
@@ -135,6 +142,7 @@ func (s *Signer) Verify(token string) (Principal, error) {
 			return Principal{}, fmt.Errorf("%w: bad role", ErrInvalidToken)
 		}
 	}
+	s.cache.put(token, p, c.ExpiresAt.Time, s.now())
 	return p, nil
 }
 

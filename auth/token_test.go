@@ -60,3 +60,36 @@ func TestVerifyRejectsExpired(t *testing.T) {
 		t.Fatalf("expired token verified: %v", err)
 	}
 }
+
+func TestVerifiedTokensStillExpireAndForgedOnesStillFail(t *testing.T) {
+	key, _ := GenerateKey()
+	s := NewSigner("https://onramp.test", key)
+	want := Principal{UserID: uuid.Must(uuid.NewV7()), OrgID: uuid.Must(uuid.NewV7()), Role: "member"}
+	tok, _, _ := s.Issue(want)
+	for range 2 { // the second time from the cache
+		if got, err := s.Verify(tok); err != nil || got != want {
+			t.Fatalf("got %+v %v", got, err)
+		}
+	}
+	// A cached token expires like any other.
+	s.now = func() time.Time { return time.Now().Add(16 * time.Minute) }
+	if _, err := s.Verify(tok); !errors.Is(err, ErrInvalidToken) {
+		t.Fatalf("expired cached token verified: %v", err)
+	}
+	// A token differing by one byte of signature is not a cache hit.
+	s.now = time.Now
+	b := []byte(tok)
+	if i := len(b) - 5; b[i] == 'A' {
+		b[i] = 'B'
+	} else {
+		b[i] = 'A'
+	}
+	if _, err := s.Verify(string(b)); !errors.Is(err, ErrInvalidToken) {
+		t.Fatalf("forged token verified: %v", err)
+	}
+	// Another signer's cache is its own.
+	other, _ := GenerateKey()
+	if _, err := NewSigner("https://onramp.test", other).Verify(tok); !errors.Is(err, ErrInvalidToken) {
+		t.Fatalf("token of another key verified: %v", err)
+	}
+}
