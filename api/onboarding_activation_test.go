@@ -112,3 +112,30 @@ func TestDefinitionChangeAppliesToOrganizationsNotYetActivated(t *testing.T) {
 		t.Fatalf("%d organizations activated, want 3", n)
 	}
 }
+
+// An organization still on an older version, whose events already satisfy a
+// step published later, is activated by a definition naming that step.
+func TestDefinitionChangeReachesOrganizationsOnOlderVersions(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	_, staff := env.StaffToken(t)
+	publishSteps(t, env, staff, manualStep("read_guide", false))
+	signup := time.Now().UTC().Add(-48 * time.Hour).Truncate(time.Second)
+	org := env.NewOrg(t, testenv.OrgOptions{CreatedAt: signup})
+	idle := env.NewOrg(t, testenv.OrgOptions{CreatedAt: signup})
+	postEvents(t, env, org.OwnerToken, ev("session_booked", signup.Add(time.Hour))).Expect(t, http.StatusAccepted)
+
+	publishSteps(t, env, staff, eventStep("first_session_booked", "session_booked", 1, true))
+	if v := scalar[int](t, env, `SELECT version FROM onboarding_organizations WHERE organization_id = $1`, org.ID); v != 1 {
+		t.Fatalf("organization on version %d before its next read", v)
+	}
+	if def := setActivation(t, env, staff, 30, "first_session_booked"); def["organizations_activated"] != float64(1) {
+		t.Fatalf("organizations_activated %v", def["organizations_activated"])
+	}
+	if c := checklist(t, env, org.OwnerToken); c.Version != 2 || c.ActivatedAt == nil || !c.ActivatedAt.Equal(signup.Add(time.Hour)) {
+		t.Fatalf("checklist %+v", c)
+	}
+	if c := checklist(t, env, idle.OwnerToken); c.ActivatedAt != nil {
+		t.Fatal("an organization without the event was activated")
+	}
+}

@@ -126,7 +126,7 @@ func (s *Service) SetActivation(ctx context.Context, actor uuid.UUID, in Definit
 		if err := s.audit(ctx, tx, actor, "activation.update", "activation", beforeState, out); err != nil {
 			return err
 		}
-		n, err := s.activatePending(ctx, tx, in.RequiredSteps, latest)
+		n, err := s.activatePending(ctx, tx, ver, in.RequiredSteps)
 		out.Activated = &n
 		return err
 	})
@@ -137,16 +137,30 @@ func (s *Service) SetActivation(ctx context.Context, actor uuid.UUID, in Definit
 }
 
 // activatePending evaluates every organization not yet activated that may
-// now qualify: those whose progress has every required step completed, and
-// those not yet on the latest version (moving them may complete steps).
-func (s *Service) activatePending(ctx context.Context, tx *gorm.DB, required []string, latest int) (int, error) {
+// now qualify: for each required step, either its key is among the
+// organization's completed steps, or (for an organization that has not moved
+// to the latest version yet) the organization's event counter already holds
+// enough events of the step's name. Each candidate is then evaluated exactly
+// (window included) under its lock, like on an event.
+func (s *Service) activatePending(ctx context.Context, tx *gorm.DB, ver *Version, required []string) (int, error) {
+	keys, events, targets := make([]string, len(required)), make([]string, len(required)), make([]int32, len(required))
+	for i, k := range required {
+		step, _ := ver.step(k)
+		keys[i], targets[i] = k, int32(step.Completion.Target())
+		if step.Completion.Type == CompletionEvent {
+			events[i] = step.Completion.Event
+		}
+	}
 	rows, err := conn(tx).QueryContext(ctx, `
-		SELECT organization_id FROM onboarding_organizations o
-		WHERE activated_at IS NULL
-		  AND (version < $2 OR NOT EXISTS (
-		        SELECT 1 FROM unnest($1::text[]) AS k(key)
-		        WHERE o.progress -> k.key ->> 'completed_at' IS NULL))
-		ORDER BY organization_id`, required, latest)
+		SELECT o.organization_id FROM onboarding_organizations o
+		WHERE o.activated_at IS NULL
+		  AND NOT EXISTS (
+		        SELECT 1 FROM unnest($1::text[], $2::text[], $3::int[]) AS r(key, event, target)
+		        WHERE NOT o.completed_steps @> ARRAY[r.key]
+		          AND NOT (o.version < $4 AND r.event <> '' AND EXISTS (
+		                SELECT 1 FROM onboarding_event_counts c
+		                WHERE c.organization_id = o.organization_id AND c.name = r.event AND c.count >= r.target)))
+		ORDER BY o.organization_id`, keys, events, targets, ver.Version)
 	if err != nil {
 		return 0, fmt.Errorf("find organizations to activate: %w", err)
 	}
