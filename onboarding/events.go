@@ -139,11 +139,22 @@ func (s *Service) Record(ctx context.Context, tx *gorm.DB, e serverevent.Event) 
 		}
 	}
 	ev := storedEvent{ID: newID(), Name: e.Name, UserID: e.UserID, SentAt: at, OccurredAt: at, Properties: props}
-	tx = tx.WithContext(ctx)
-	_, err := s.withState(ctx, tx, e.OrganizationID, func(st *orgState) error {
-		_, err := s.applyEvents(ctx, tx, st, "server", s.now(), []storedEvent{ev})
+	record := func(tx *gorm.DB) error {
+		_, err := s.withState(ctx, tx, e.OrganizationID, func(st *orgState) error {
+			_, err := s.applyEvents(ctx, tx, st, "server", s.now(), []storedEvent{ev})
+			return err
+		})
 		return err
-	})
+	}
+	tx = tx.WithContext(ctx)
+	var err error
+	if _, inTx := tx.Statement.ConnPool.(interface{ Commit() error }); inTx {
+		err = record(tx)
+	} else {
+		// Called outside a transaction: the event and what it completes
+		// still commit together.
+		err = tx.Transaction(record)
+	}
 	return wrap("record "+e.Name, err)
 }
 

@@ -114,6 +114,13 @@ func TestRecorderInARolledBackTransactionLeavesNothing(t *testing.T) {
 	if n := count(t, db, `SELECT count(*) FROM onboarding_organizations WHERE paid_at IS NOT NULL AND activated_at IS NOT NULL`); n != 1 {
 		t.Fatal("not paid and activated")
 	}
+	// Outside a transaction it makes its own.
+	if err := svc.Record(ctx, db.Gorm, serverevent.Event{OrganizationID: org, Name: serverevent.EmailVerified}); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, db, `SELECT count FROM onboarding_event_counts WHERE organization_id = $1 AND name = 'email_verified'`, org); n != 1 {
+		t.Fatalf("email_verified counted %d times", n)
+	}
 	// An unknown organization is not found.
 	err = db.Gorm.Transaction(func(tx *gorm.DB) error {
 		return svc.Record(ctx, tx, serverevent.Event{OrganizationID: uuid.New(), Name: serverevent.EmailVerified})
