@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"gorm.io/gorm"
 
 	"github.com/onramp/onramp/apperr"
@@ -91,7 +92,7 @@ func (s *Service) snapshot(ctx context.Context, orgID, userID uuid.UUID) (*snaps
 	db := s.db.WithContext(ctx)
 	var version, latest int
 	var progress []byte
-	var activated sql.NullTime
+	var activated pgtype.Timestamptz // scans on pgx and database/sql alike
 	snap := &snapshot{}
 	const query = `
 		SELECT o.version, o.progress, o.activated_at,
@@ -102,7 +103,10 @@ func (s *Service) snapshot(ctx context.Context, orgID, userID uuid.UUID) (*snaps
 	if s.pool != nil {
 		// The hottest read goes straight to pgx, without database/sql's
 		// conversions: it is most of a checklist request's work.
-		err = s.pool.QueryRow(ctx, query, orgID, userID).Scan(&version, &progress, &activated, &latest, &snap.dismissed)
+		// pgtype.UUID is encoded as binary; a uuid.UUID would go through
+		// its text form.
+		org, user := pgtype.UUID{Bytes: orgID, Valid: true}, pgtype.UUID{Bytes: userID, Valid: true}
+		err = s.pool.QueryRow(ctx, query, org, user).Scan(&version, &progress, &activated, &latest, &snap.dismissed)
 	} else {
 		err = conn(db).QueryRowContext(ctx, query, orgID, userID).Scan(&version, &progress, &activated, &latest, &snap.dismissed)
 	}
@@ -128,7 +132,7 @@ func (s *Service) snapshot(ctx context.Context, orgID, userID uuid.UUID) (*snaps
 	if err := json.Unmarshal(progress, &snap.progress); err != nil {
 		return nil, fmt.Errorf("decode progress: %w", err)
 	}
-	snap.activatedAt = timePtr(activated)
+	snap.activatedAt = timePtr(sql.NullTime{Time: activated.Time, Valid: activated.Valid})
 	snap.version, err = s.loadVersion(ctx, db, version)
 	return snap, err
 }
