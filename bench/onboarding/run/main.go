@@ -1,9 +1,9 @@
 // Command run measures the onboarding hot paths against a running server
 // (127.0.0.1 only) loaded by bench/onboarding/load:
 //
-//   - GET /healthz, then GET /v1/onboarding/checklist, each with -conns
-//     connections for -duration (req/s, p50, p99; the checklist's share of
-//     healthz's rate);
+//   - GET /healthz and GET /v1/onboarding/checklist, each with -conns
+//     connections for -duration in total, alternating in -rounds rounds
+//     (req/s, p50, p99; the checklist's share of healthz's rate);
 //   - POST /v1/events, batches of 500 from -clients clients for -duration
 //     (events/s, p99 per batch);
 //   - GET /v1/admin/metrics/funnel and /activation over every
@@ -43,8 +43,9 @@ func main() {
 	clients := flag.Int("clients", 8, "clients posting event batches")
 	duration := flag.Duration("duration", 15*time.Second, "length of each timed phase")
 	repeat := flag.Int("repeat", 10, "runs of each metrics query")
+	rounds := flag.Int("rounds", 5, "alternating healthz/checklist rounds sharing -duration each")
 	flag.Parse()
-	if err := run(*base, *conns, *clients, *duration, *repeat); err != nil {
+	if err := run(*base, *conns, *clients, *duration, *repeat, *rounds); err != nil {
 		fmt.Fprintln(os.Stderr, "run:", err)
 		os.Exit(1)
 	}
@@ -57,7 +58,7 @@ type bench struct {
 	orgs   []uuid.UUID
 }
 
-func run(base string, conns, clients int, d time.Duration, repeat int) error {
+func run(base string, conns, clients int, d time.Duration, repeat, rounds int) error {
 	u, err := url.Parse(base)
 	if err != nil || u.Hostname() != "127.0.0.1" {
 		return fmt.Errorf("-url must point at 127.0.0.1")
@@ -107,13 +108,20 @@ func run(base string, conns, clients int, d time.Duration, repeat int) error {
 		}
 	}
 
-	health := b.load(conns, d, func(int) (*http.Request, error) { return http.NewRequest("GET", b.base+"/healthz", nil) }, 200)
+	// Healthz and checklist alternate in short rounds, so both see the same
+	// background load on a shared machine.
+	var health, checklist result
+	for range rounds {
+		health.add(b.load(conns, d/time.Duration(rounds), func(int) (*http.Request, error) {
+			return http.NewRequest("GET", b.base+"/healthz", nil)
+		}, 200))
+		checklist.add(b.load(conns, d/time.Duration(rounds), func(i int) (*http.Request, error) {
+			req, err := http.NewRequest("GET", b.base+"/v1/onboarding/checklist", nil)
+			req.Header.Set("Authorization", "Bearer "+tokens[i%len(tokens)])
+			return req, err
+		}, 200))
+	}
 	fmt.Printf("GET /healthz                  %s\n", health)
-	checklist := b.load(conns, d, func(i int) (*http.Request, error) {
-		req, err := http.NewRequest("GET", b.base+"/v1/onboarding/checklist", nil)
-		req.Header.Set("Authorization", "Bearer "+tokens[i%len(tokens)])
-		return req, err
-	}, 200)
 	fmt.Printf("GET /v1/onboarding/checklist  %s\n", checklist)
 	fmt.Printf("checklist / healthz           %.1f %%  (target >= 25 %%, p99 < 20 ms)\n\n", 100*checklist.rate()/health.rate())
 
@@ -171,6 +179,13 @@ type result struct {
 	n, errors int64
 	elapsed   time.Duration
 	lat       []time.Duration
+}
+
+func (r *result) add(o result) {
+	r.n += o.n
+	r.errors += o.errors
+	r.elapsed += o.elapsed
+	r.lat = append(r.lat, o.lat...)
 }
 
 func (r result) rate() float64 { return float64(r.n) / r.elapsed.Seconds() }
