@@ -44,8 +44,9 @@ func main() {
 	duration := flag.Duration("duration", 15*time.Second, "length of each timed phase")
 	repeat := flag.Int("repeat", 10, "runs of each metrics query")
 	rounds := flag.Int("rounds", 5, "alternating healthz/checklist rounds sharing -duration each")
+	phases := flag.String("phases", "read,events,metrics", "which measurements to run")
 	flag.Parse()
-	if err := run(*base, *conns, *clients, *duration, *repeat, *rounds); err != nil {
+	if err := run(*base, *conns, *clients, *duration, *repeat, *rounds, *phases); err != nil {
 		fmt.Fprintln(os.Stderr, "run:", err)
 		os.Exit(1)
 	}
@@ -58,7 +59,7 @@ type bench struct {
 	orgs   []uuid.UUID
 }
 
-func run(base string, conns, clients int, d time.Duration, repeat, rounds int) error {
+func run(base string, conns, clients int, d time.Duration, repeat, rounds int, phases string) error {
 	u, err := url.Parse(base)
 	if err != nil || u.Hostname() != "127.0.0.1" {
 		return fmt.Errorf("-url must point at 127.0.0.1")
@@ -108,6 +109,19 @@ func run(base string, conns, clients int, d time.Duration, repeat, rounds int) e
 		}
 	}
 
+	if strings.Contains(phases, "read") {
+		b.reads(tokens, conns, d, rounds)
+	}
+	if strings.Contains(phases, "events") {
+		b.events(tokens, clients, d)
+	}
+	if strings.Contains(phases, "metrics") {
+		return b.metrics(repeat)
+	}
+	return nil
+}
+
+func (b *bench) reads(tokens []string, conns int, d time.Duration, rounds int) {
 	// Healthz and checklist alternate in short rounds, so both see the same
 	// background load on a shared machine.
 	var health, checklist result
@@ -124,6 +138,9 @@ func run(base string, conns, clients int, d time.Duration, repeat, rounds int) e
 	fmt.Printf("GET /healthz                  %s\n", health)
 	fmt.Printf("GET /v1/onboarding/checklist  %s\n", checklist)
 	fmt.Printf("checklist / healthz           %.1f %%  (target >= 25 %%, p99 < 20 ms)\n\n", 100*checklist.rate()/health.rate())
+}
+
+func (b *bench) events(tokens []string, clients int, d time.Duration) {
 
 	names := []string{"app_opened", "page_viewed", "session_booked", "session_booked", "app_opened"}
 	batches := b.load(clients, d, func(i int) (*http.Request, error) {
@@ -140,7 +157,9 @@ func run(base string, conns, clients int, d time.Duration, repeat, rounds int) e
 	}, 202)
 	fmt.Printf("POST /v1/events (500/batch)   %s\n", batches)
 	fmt.Printf("events/s                      %.0f  (target >= 20000)\n\n", 500*batches.rate())
+}
 
+func (b *bench) metrics(repeat int) error {
 	staffTok, _, err := b.signer.Issue(auth.Principal{UserID: uuid.Must(uuid.NewV7()), Staff: true})
 	if err != nil {
 		return err
