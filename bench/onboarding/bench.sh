@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The onboarding benchmark, end to end, on its own PostgreSQL cluster:
-#   bench/onboarding/bench.sh [ORGS] [EVENTS]     (default 100000 5000000)
-# Loads the data set (once: the database is kept in .data/benchpg), starts
+#   [RELOAD=1] bench/onboarding/bench.sh [ORGS] [EVENTS] [run flags...]   (default 100000 5000000)
+# Loads the data set (once, or again with RELOAD=1: the database is kept in
+# .data/benchpg), starts
 # `onramp serve` on 127.0.0.1:18080 and runs the load program against it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -9,6 +10,10 @@ orgs=${1:-100000}
 events=${2:-5000000}
 
 export DATABASE_URL=$(scripts/pg-cluster start "$PWD/.data/benchpg" onramp_bench)
+if [ "${RELOAD:-}" = 1 ]; then
+  admin=${DATABASE_URL/\/onramp_bench/\/postgres}
+  psql "$admin" -qc 'DROP DATABASE onramp_bench WITH (FORCE)' -c 'CREATE DATABASE onramp_bench'
+fi
 loaded=$(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM onboarding_organizations" 2>/dev/null || echo 0)
 if [ "$loaded" -lt "$orgs" ]; then
   go run ./bench/onboarding/load -orgs "$orgs" -events "$events"
