@@ -21,6 +21,7 @@ import (
 	"github.com/onramp/onramp/config"
 	"github.com/onramp/onramp/database"
 	"github.com/onramp/onramp/dbtest"
+	"github.com/onramp/onramp/stripemock"
 )
 
 // Env is one running service instance for one test.
@@ -29,7 +30,8 @@ type Env struct {
 	DB     *database.DB
 	App    *app.App
 	Config *config.Config
-	Log    *LogBuffer // everything the service logged
+	Log    *LogBuffer        // everything the service logged
+	Stripe *stripemock.Proxy // every request the service sent to Stripe
 
 	client *http.Client
 	spec   *specValidator
@@ -58,6 +60,7 @@ func New(t testing.TB, opts ...Option) *Env {
 		LogLevel:        slog.LevelDebug,
 		LogFormat:       "json",
 	}
+	stripe := setupStripe(t, cfg)
 	for _, o := range opts {
 		o(cfg)
 	}
@@ -89,6 +92,7 @@ func New(t testing.TB, opts ...Option) *Env {
 		App:    a,
 		Config: cfg,
 		Log:    logs,
+		Stripe: stripe,
 		client: srv.Client(),
 		spec:   loadSpec(t),
 	}
