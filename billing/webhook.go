@@ -369,11 +369,15 @@ func (s *Service) applySubscription(ctx context.Context, tx *gorm.DB, ev *stripe
 	row.LastEventCreated = created
 	row.LastEventID = ev.ID
 	row.UpdatedAt = s.now()
-	if err := tx.WithContext(ctx).Save(&row).Error; err != nil {
-		return r, fmt.Errorf("store subscription: %w", err)
-	}
 	if err := linkCustomer(ctx, tx, orgID, customerID, s.now()); err != nil {
 		return r, err
+	}
+	store := tx.WithContext(ctx).Save
+	if existing == nil {
+		store = tx.WithContext(ctx).Create
+	}
+	if err := store(&row).Error; err != nil {
+		return r, fmt.Errorf("store subscription: %w", err)
 	}
 	if err := s.syncBillingStatus(ctx, tx, orgID); err != nil {
 		return r, err

@@ -46,7 +46,7 @@ func setupStripe(t testing.TB, cfg *config.Config) *stripemock.Proxy {
 	t.Helper()
 	proxy := stripemock.NewProxy(t)
 	cfg.StripeAPIBase = proxy.URL
-	cfg.StripeSecretKey = "sk_test_onramp_testenv"
+	cfg.StripeSecretKey = "sk_test_onrampTestEnv"
 	secret := make([]byte, 16)
 	_, _ = rand.Read(secret)
 	cfg.StripeWebhookSecret = "whsec_test_" + hex.EncodeToString(secret)
