@@ -3,6 +3,7 @@
 //	onramp serve                                 serve the HTTP API and run background jobs
 //	onramp migrate                               apply pending database migrations (idempotent)
 //	onramp staff create --email E --password P   create a staff user (product managers)
+//	onramp stripe setup [--webhook-url URL]      create the Stripe product, prices and webhook endpoint
 package main
 
 import (
@@ -24,6 +25,7 @@ commands:
   serve                                  serve the HTTP API and run background jobs
   migrate                                apply pending database migrations (idempotent)
   staff create --email E --password P    create a staff user
+  stripe setup [--webhook-url URL]       create (or find) the Stripe product, prices and webhook endpoint
 
 configuration comes from the environment; see README.md.
 `
@@ -48,6 +50,8 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout, stder
 		err = migrate(ctx, getenv, stderr)
 	case "staff":
 		err = staff(ctx, args[1:], getenv, stdout, stderr)
+	case "stripe":
+		err = stripeCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
