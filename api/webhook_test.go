@@ -201,7 +201,8 @@ func TestWebhookFailingApplyLeavesNothing(t *testing.T) {
 		t.Fatalf("billing_status %q after a failed apply", st)
 	}
 
-	// A status the schema does not know fails on its constraint: same result.
+	// A status this release does not know is refused the same way, so
+	// Stripe retries until a release knows it.
 	bad := s
 	bad.Status = "suspended_by_martians"
 	events.fail.Store(false)

@@ -42,6 +42,23 @@ const (
 	EventInvoicePaymentFailed = "invoice.payment_failed"
 )
 
+// ErrUnknownStatus is a subscription status this code does not know.
+var ErrUnknownStatus = errors.New("unknown subscription status")
+
+func knownStatus(s string) bool {
+	switch s {
+	case StatusIncomplete, StatusTrialing, StatusActive, StatusPastDue, StatusCanceled, StatusUnpaid, StatusIncompleteExpired, StatusPaused:
+		return true
+	}
+	return false
+}
+
+// stripeEpoch predates every Stripe event: anything older is not one.
+var stripeEpoch = time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// maxSeats bounds a quantity we store; Stripe's own limit is far below.
+const maxSeats = 1_000_000
+
 // HandledEvents lists the event types the webhook applies.
 var HandledEvents = []string{
 	EventCheckoutCompleted, EventSubscriptionCreated, EventSubscriptionUpdated,
@@ -64,8 +81,11 @@ func (s *Service) HandleWebhook(ctx context.Context, payload []byte, signature s
 	if err != nil {
 		return "", apperr.Malformed("invalid Stripe webhook: " + signatureProblem(err))
 	}
-	if !strings.HasPrefix(ev.ID, "evt_") || ev.Type == "" || ev.Created <= 0 {
-		return "", apperr.Malformed("invalid Stripe webhook: the event has no id, type or created time")
+	if !strings.HasPrefix(ev.ID, "evt_") || len(ev.ID) > 255 || ev.Type == "" || len(ev.Type) > 255 {
+		return "", apperr.Malformed("invalid Stripe webhook: the event has no id or type")
+	}
+	if created := time.Unix(ev.Created, 0); created.Before(stripeEpoch) || created.After(s.now().Add(24*time.Hour)) {
+		return "", apperr.Malformed("invalid Stripe webhook: the event's created time is not plausible")
 	}
 	obj, err := s.eventObject(ctx, &ev)
 	if err != nil {
@@ -301,6 +321,12 @@ func (s *Service) applySubscription(ctx context.Context, tx *gorm.DB, ev *stripe
 		return r, err
 	}
 	r.orgID = orgID
+	if !knownStatus(string(sub.Status)) {
+		// A status added by Stripe after this code was written: refuse (5xx)
+		// so that Stripe keeps retrying until a release knows what it means,
+		// rather than guessing at access.
+		return r, fmt.Errorf("%w %q", ErrUnknownStatus, sub.Status)
+	}
 	if existing != nil {
 		// Reload under the organization lock: a concurrent event may have
 		// changed the row since the read above.
@@ -328,6 +354,9 @@ func (s *Service) applySubscription(ctx context.Context, tx *gorm.DB, ev *stripe
 	row.Status = string(sub.Status)
 	row.StripeItemID, row.StripePriceID, row.PlanID, row.Seats = nil, nil, nil, 0
 	if item := s.seatItem(sub); item != nil {
+		if item.Quantity < 0 || item.Quantity > maxSeats {
+			return r, apperr.Malformed(fmt.Sprintf("invalid Stripe webhook: quantity %d is out of range", item.Quantity))
+		}
 		row.StripeItemID = &item.ID
 		row.Seats = int(item.Quantity)
 		if item.Price != nil {
