@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -415,4 +416,37 @@ func TestWebhookWithoutSecretIsUnavailable(t *testing.T) {
 	env := testenv.New(t, func(c *config.Config) { c.StripeWebhookSecret = "" })
 	res := env.Do(t, "POST", "/v1/webhooks/stripe", testenv.Raw(`{}`), testenv.WithHeader("Stripe-Signature", "t=1,v1=00"))
 	res.Expect(t, 503)
+}
+
+// created and updated for a new subscription arrive at once (Stripe sends
+// them within the same second): both succeed and the newer state wins.
+func TestWebhookConcurrentEventsForANewSubscription(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	org := env.NewOrg(t, testenv.OrgOptions{})
+	t1 := time.Now().Add(-time.Minute)
+	for i := 0; i < 5; i++ {
+		s := sub{ID: fmt.Sprintf("sub_pair_%d", i), Customer: "cus_pair", Status: "incomplete", Org: org.ID, Seats: 5}
+		created := stripeEvent(t, newEventID(), "customer.subscription.created", t1, s.object())
+		s.Status = "active"
+		updated := stripeEvent(t, newEventID(), "customer.subscription.updated", t1.Add(time.Second), s.object())
+		var wg sync.WaitGroup
+		for _, p := range [][]byte{created, updated} {
+			wg.Add(1)
+			go func(p []byte) {
+				defer wg.Done()
+				if res := env.SendWebhook(t, p); res.Status != 200 {
+					t.Errorf("status %d: %s", res.Status, res.Body)
+				}
+			}(p)
+		}
+		wg.Wait()
+		var status string
+		if err := env.DB.Pool.QueryRow(context.Background(), `SELECT status FROM subscriptions WHERE stripe_subscription_id = $1`, s.ID).Scan(&status); err != nil {
+			t.Fatal(err)
+		}
+		if status != "active" {
+			t.Fatalf("%s: status %s, want the newer active", s.ID, status)
+		}
+	}
 }

@@ -327,12 +327,17 @@ func (s *Service) applySubscription(ctx context.Context, tx *gorm.DB, ev *stripe
 		// rather than guessing at access.
 		return r, fmt.Errorf("%w %q", ErrUnknownStatus, sub.Status)
 	}
+	// Read again under the organization lock: a concurrent event for the
+	// same subscription may have created or changed the row meanwhile.
+	rows = rows[:0]
+	if err := tx.WithContext(ctx).Where("stripe_subscription_id = ?", sub.ID).Limit(1).Find(&rows).Error; err != nil {
+		return r, fmt.Errorf("reload subscription: %w", err)
+	}
+	existing = nil
+	if len(rows) > 0 {
+		existing = &rows[0]
+	}
 	if existing != nil {
-		// Reload under the organization lock: a concurrent event may have
-		// changed the row since the read above.
-		if err := tx.WithContext(ctx).Where("id = ?", existing.ID).Take(existing).Error; err != nil {
-			return r, fmt.Errorf("reload subscription: %w", err)
-		}
 		if stale(existing, ev, created, string(sub.Status)) {
 			r.outcome = OutcomeStale
 			return r, nil
