@@ -403,3 +403,23 @@ func TestBillingRoutesWithoutStripeKey(t *testing.T) {
 		t.Fatalf("detail %s", res.Body)
 	}
 }
+
+// A refused key (stripe-mock echoes it back in its 401) never reaches the
+// logs or the caller.
+func TestStripeKeyNeverLogged(t *testing.T) {
+	t.Parallel()
+	const key = "sk_test_onramp_refused_key"
+	env := testenv.New(t, func(c *config.Config) { c.StripeSecretKey = key })
+	org := env.NewOrg(t, testenv.OrgOptions{})
+	res := env.Do(t, "POST", "/v1/billing/checkout-sessions", map[string]any{"plan_id": "standalone-monthly", "seats": 3},
+		testenv.WithBearer(org.OwnerToken))
+	if res.Status != 503 {
+		t.Fatalf("status %d with a refused key", res.Status)
+	}
+	if n := len(env.Stripe.Find("POST", "/v1/customers")); n == 0 {
+		t.Fatal("Stripe was never called")
+	}
+	if strings.Contains(env.Log.String(), "onramp_refused_key") || strings.Contains(string(res.Body), "onramp_refused_key") {
+		t.Fatalf("the key leaked:\n%s", env.Log.String())
+	}
+}

@@ -130,7 +130,7 @@ func (s *Service) CreateCheckout(ctx context.Context, orgID, userID uuid.UUID, i
 	}
 	cs, err := s.stripe.CheckoutSessions.New(params)
 	if err != nil {
-		s.log.WarnContext(ctx, "stripe checkout session failed", "organization_id", orgID, "err", err)
+		s.log.WarnContext(ctx, "stripe checkout session failed", "organization_id", orgID, "err", redactedErr{err})
 		return CheckoutSession{}, stripeErr("create checkout session", err)
 	}
 
@@ -194,7 +194,7 @@ func (s *Service) ensureCustomer(ctx context.Context, orgID uuid.UUID) (string, 
 			Metadata: map[string]string{"organization_id": orgID.String()},
 		})
 		if err != nil {
-			s.log.WarnContext(ctx, "stripe customer creation failed", "organization_id", orgID, "err", err)
+			s.log.WarnContext(ctx, "stripe customer creation failed", "organization_id", orgID, "err", redactedErr{err})
 			return stripeErr("create stripe customer", err)
 		}
 		customerID = c.ID
@@ -231,7 +231,7 @@ func (s *Service) CreatePortal(ctx context.Context, orgID uuid.UUID, returnURL s
 		ReturnURL: stripe.String(returnURL),
 	})
 	if err != nil {
-		s.log.WarnContext(ctx, "stripe portal session failed", "organization_id", orgID, "err", err)
+		s.log.WarnContext(ctx, "stripe portal session failed", "organization_id", orgID, "err", redactedErr{err})
 		return "", stripeErr("create portal session", err)
 	}
 	return ps.URL, nil

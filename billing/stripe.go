@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"time"
 
 	"github.com/stripe/stripe-go/v76"
@@ -35,18 +36,36 @@ func NewStripeClient(key, base string, log *slog.Logger) *client.API {
 // keys; request lines are debug-level noise.
 type slogLeveled struct{ log *slog.Logger }
 
-func (l slogLeveled) Debugf(format string, v ...any) { l.log.Debug(fmt.Sprintf(format, v...)) }
-func (l slogLeveled) Infof(format string, v ...any)  { l.log.Debug(fmt.Sprintf(format, v...)) }
-func (l slogLeveled) Warnf(format string, v ...any)  { l.log.Warn(fmt.Sprintf(format, v...)) }
-func (l slogLeveled) Errorf(format string, v ...any) { l.log.Error(fmt.Sprintf(format, v...)) }
+func (l slogLeveled) Debugf(format string, v ...any) { l.log.Debug(redact(fmt.Sprintf(format, v...))) }
+func (l slogLeveled) Infof(format string, v ...any)  { l.log.Debug(redact(fmt.Sprintf(format, v...))) }
+func (l slogLeveled) Warnf(format string, v ...any)  { l.log.Warn(redact(fmt.Sprintf(format, v...))) }
+func (l slogLeveled) Errorf(format string, v ...any) { l.log.Error(redact(fmt.Sprintf(format, v...))) }
+
+// apiKey matches Stripe secret and restricted keys. Stripe masks keys in
+// its error messages, but a proxy or mock may echo them whole: every
+// Stripe error text is redacted before it can reach a log line.
+var apiKey = regexp.MustCompile(`\b(sk|rk)_(test|live)_[0-9A-Za-z_]+`)
+
+func redact(s string) string { return apiKey.ReplaceAllString(s, "${1}_${2}_[redacted]") }
+
+// redactedErr shows err's text with API keys removed, and unwraps to it.
+type redactedErr struct{ err error }
+
+func (e redactedErr) Error() string { return redact(e.err.Error()) }
+func (e redactedErr) Unwrap() error { return e.err }
 
 // stripeErr turns a failed Stripe call into what the caller should see:
-// Stripe down, rate limiting us or unreachable is a 503 worth retrying;
+// Stripe down, rate limiting us, unreachable or refusing our key is a 503;
 // anything else is our own bug or misconfiguration, wrapped as an
 // internal error with context for the log.
 func stripeErr(op string, err error) error {
+	err = redactedErr{err}
 	var se *stripe.Error
 	if errors.As(err, &se) {
+		if se.HTTPStatusCode == http.StatusUnauthorized || se.HTTPStatusCode == http.StatusForbidden {
+			// Our key is wrong or revoked: the operator must act, the caller can only wait.
+			return fmt.Errorf("%s: stripe refused the API key: %w", op, &unavailableErr{apperr.Unavailable("payments are unavailable; try again later"), err})
+		}
 		if se.HTTPStatusCode >= 500 || se.HTTPStatusCode == http.StatusTooManyRequests || se.HTTPStatusCode == 0 {
 			return fmt.Errorf("%s: %w", op, &unavailableErr{apperr.Unavailable("the payment provider is unavailable; try again shortly"), err})
 		}

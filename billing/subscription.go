@@ -264,7 +264,7 @@ func (s *Service) UpdateSeats(ctx context.Context, orgID uuid.UUID, seats int) (
 				ProrationBehavior: stripe.String("create_prorations"),
 			})
 			if err != nil {
-				s.log.WarnContext(ctx, "stripe seat change failed", "organization_id", orgID, "err", err)
+				s.log.WarnContext(ctx, "stripe seat change failed", "organization_id", orgID, "err", redactedErr{err})
 				return stripeErr("update seats", err)
 			}
 			row.Seats = seats

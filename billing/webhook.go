@@ -416,6 +416,19 @@ func (s *Service) applySubscription(ctx context.Context, tx *gorm.DB, ev *stripe
 	if err := s.syncBillingStatus(ctx, tx, orgID); err != nil {
 		return r, err
 	}
+	if live(row.Status) && prev != row.Status {
+		// Two checkouts paid at once make two subscriptions; Stripe cannot
+		// prevent it and we must not cancel one on our own: tell an operator.
+		var others int64
+		if err := tx.WithContext(ctx).Model(&subscriptionRow{}).Where("organization_id = ? AND id <> ? AND status IN ?",
+			orgID, row.ID, []string{StatusTrialing, StatusActive, StatusPastDue, StatusUnpaid, StatusPaused}).Count(&others).Error; err != nil {
+			return r, fmt.Errorf("count live subscriptions: %w", err)
+		}
+		if others > 0 {
+			s.log.ErrorContext(ctx, "organization has more than one live subscription: refund or cancel the extra one in Stripe",
+				"organization_id", orgID, "subscription_id", sub.ID)
+		}
+	}
 	props := map[string]any{"subscription_id": row.ID.String(), "status": row.Status, "seats": row.Seats}
 	if row.PlanID != nil {
 		props["plan_id"] = *row.PlanID
