@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/client"
@@ -133,7 +134,8 @@ func Setup(ctx context.Context, sc *client.API, c *Catalog, o SetupOptions, prog
 		}
 		if missing := missingEvents(endpoint.EnabledEvents); len(missing) > 0 {
 			if _, err := sc.WebhookEndpoints.Update(endpoint.ID, &stripe.WebhookEndpointParams{
-				Params:        stripe.Params{Context: ctx},
+				Params: stripe.Params{Context: ctx, IdempotencyKey: stripe.String(fmt.Sprintf("onramp-setup-webhook-events-%s-%s",
+					endpoint.ID, strings.Join(missing, ",")))},
 				EnabledEvents: stripe.StringSlice(append(slices.Clone(endpoint.EnabledEvents), missing...)),
 			}); err != nil {
 				return res, fmt.Errorf("update webhook endpoint events: %w", err)
