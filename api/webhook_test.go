@@ -384,8 +384,11 @@ func TestWebhookOtherAPIVersionRefetches(t *testing.T) {
 	payload = []byte(strings.Replace(string(payload), `"api_version":"2023-10-16"`, `"api_version":"2020-08-27"`, 1))
 	env.SendWebhook(t, payload).Expect(t, 200)
 
+	if out := env.SendWebhook(t, payload).Expect(t, 200).Map(t)["outcome"]; out != "duplicate" {
+		t.Fatalf("redelivery outcome %v", out)
+	}
 	if got := env.Stripe.Find("GET", "/v1/subscriptions/"+s.ID); len(got) != 1 {
-		t.Fatalf("%d refetches of %s", len(got), s.ID)
+		t.Fatalf("%d refetches of %s, want 1 (none for the redelivery)", len(got), s.ID)
 	}
 	var status string
 	var seats int

@@ -87,6 +87,16 @@ func (s *Service) HandleWebhook(ctx context.Context, payload []byte, signature s
 	if created := time.Unix(ev.Created, 0); created.Before(stripeEpoch) || created.After(s.now().Add(24*time.Hour)) {
 		return "", apperr.Malformed("invalid Stripe webhook: the event's created time is not plausible")
 	}
+	if ev.APIVersion != stripe.APIVersion {
+		// Such events cost an API call to refetch: skip it for a redelivery.
+		var seen int64
+		if err := s.db.WithContext(ctx).Table("stripe_events").Where("id = ?", ev.ID).Count(&seen).Error; err != nil {
+			return "", fmt.Errorf("look up stripe event: %w", err)
+		}
+		if seen > 0 {
+			return OutcomeDuplicate, nil
+		}
+	}
 	obj, err := s.eventObject(ctx, &ev)
 	if err != nil {
 		return "", err
