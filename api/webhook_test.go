@@ -453,3 +453,30 @@ func TestWebhookConcurrentEventsForANewSubscription(t *testing.T) {
 		}
 	}
 }
+
+// Stripe's `created` has one-second resolution. At a tie the later
+// delivery wins, except customer.subscription.created, which describes the
+// subscription's first state and never overrides a stored one.
+func TestWebhookTiesInTheSameSecond(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	org := env.NewOrg(t, testenv.OrgOptions{})
+	at := time.Now().Add(-time.Minute)
+	s := sub{ID: "sub_tie", Customer: "cus_tie", Status: "active", Org: org.ID, Seats: 5}
+	send := func(typ string, status string, seats int) string {
+		s.Status, s.Seats = status, seats
+		return env.SendWebhook(t, stripeEvent(t, newEventID(), typ, at, s.object())).Expect(t, 200).Map(t)["outcome"].(string)
+	}
+	if out := send("customer.subscription.updated", "active", 6); out != "applied" {
+		t.Fatalf("first update: %s", out)
+	}
+	if out := send("customer.subscription.created", "incomplete", 5); out != "stale" {
+		t.Fatalf("created in the same second as a stored update: %s", out)
+	}
+	if out := send("customer.subscription.updated", "active", 7); out != "applied" {
+		t.Fatalf("second update in the same second: %s", out)
+	}
+	if n := count(t, env, `SELECT seats FROM subscriptions WHERE stripe_subscription_id = 'sub_tie' AND status = 'active'`); n != 7 {
+		t.Fatalf("seats %d", n)
+	}
+}
