@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/onramp/onramp/auth"
+	"github.com/onramp/onramp/idempotency"
 )
 
 // Pinger reports whether the database answers.
@@ -26,6 +27,8 @@ type Deps struct {
 	Signer   *auth.Signer
 	OpenAPI  []byte               // the served openapi.yaml
 	Registry *prometheus.Registry // what /metrics exposes
+	// Idempotency stores first responses for Idempotency-Key replay.
+	Idempotency *idempotency.Store
 
 	Accounts   AccountDeps
 	Billing    BillingDeps

@@ -12,20 +12,25 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/riverqueue/river"
 
 	"github.com/onramp/onramp"
 	"github.com/onramp/onramp/api"
 	"github.com/onramp/onramp/auth"
 	"github.com/onramp/onramp/config"
 	"github.com/onramp/onramp/database"
+	"github.com/onramp/onramp/idempotency"
+	"github.com/onramp/onramp/mail"
 )
 
 // App is the assembled service.
 type App struct {
 	Router http.Handler
 	Signer *auth.Signer
+	Mailer *mail.Outbox
 
-	log *slog.Logger
+	jobs *mail.Workers
+	log  *slog.Logger
 }
 
 // New assembles the service from a validated configuration.
@@ -35,21 +40,47 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	router := api.New(api.Deps{
-		Log:      log,
-		DB:       db,
-		Signer:   signer,
-		OpenAPI:  onramp.OpenAPI,
-		Registry: registry,
+	outbox, err := mail.NewOutbox(db.SQL())
+	if err != nil {
+		return nil, err
+	}
+	idem := idempotency.NewStore(db.Gorm)
+	jobs, err := mail.NewWorkers(db.Pool, mail.WorkerConfig{
+		Sender:       newSender(cfg, log),
+		Log:          log,
+		PollInterval: cfg.JobPollInterval,
+		Periodic:     []*river.PeriodicJob{pruneJob()},
+		Register:     func(w *river.Workers) { river.AddWorker(w, &pruneWorker{idempotency: idem, log: log}) },
 	})
-	return &App{Router: router, Signer: signer, log: log}, nil
+	if err != nil {
+		return nil, err
+	}
+
+	router := api.New(api.Deps{
+		Log:         log,
+		DB:          db,
+		Signer:      signer,
+		OpenAPI:     onramp.OpenAPI,
+		Registry:    registry,
+		Idempotency: idem,
+	})
+	return &App{Router: router, Signer: signer, Mailer: outbox, jobs: jobs, log: log}, nil
+}
+
+// newSender delivers over SMTP_URL, or logs messages when it is unset (with
+// their bodies, links included, only in development).
+func newSender(cfg *config.Config, log *slog.Logger) mail.Sender {
+	if cfg.SMTPURL != nil {
+		return mail.NewSMTPSender(cfg.SMTPURL, cfg.MailFrom)
+	}
+	return mail.LogSender{Log: log.With("component", "mail"), ShowBody: cfg.Env == "development"}
 }
 
 // Start starts background work (job workers).
-func (a *App) Start(ctx context.Context) error { return nil }
+func (a *App) Start(ctx context.Context) error { return a.jobs.Start(ctx) }
 
 // Stop waits for background work to finish, up to ctx's deadline.
-func (a *App) Stop(ctx context.Context) error { return nil }
+func (a *App) Stop(ctx context.Context) error { return a.jobs.Stop(ctx) }
 
 // Issuer is the iss claim of access tokens: the public URL of the service.
 func Issuer(public *url.URL) string {

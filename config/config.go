@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/mail"
 	"net/url"
 	"strconv"
 	"strings"
@@ -31,7 +32,13 @@ type Config struct {
 	StripeWebhookSecret string
 	StripeAPIBase       string // optional, e.g. a local stripe-mock
 
-	SMTPURL *url.URL // nil: emails are logged instead of sent
+	SMTPURL  *url.URL // nil: emails are logged instead of sent
+	MailFrom string   // the From header of every email (MAIL_FROM)
+
+	// JobPollInterval is how often the job runner polls besides
+	// notifications; zero is River's default. Not read from the
+	// environment: tests shorten it.
+	JobPollInterval time.Duration
 
 	PlansFile          string
 	PastDueGrace       time.Duration
@@ -127,6 +134,13 @@ func Load(getenv Getenv, need Need) (*Config, error) {
 			}
 		}
 
+		c.MailFrom = getenv("MAIL_FROM")
+		if c.MailFrom == "" && c.PublicURL != nil {
+			c.MailFrom = "Onramp <no-reply@" + mailDomain(c.PublicURL.Hostname()) + ">"
+		} else if _, err := mail.ParseAddress(c.MailFrom); c.MailFrom != "" && err != nil {
+			problems = append(problems, fmt.Sprintf("MAIL_FROM must be an email address like \"Onramp <no-reply@example.com>\", got %q", c.MailFrom))
+		}
+
 		c.PlansFile = getenv("PLANS_FILE")
 		if c.PlansFile == "" {
 			problems = append(problems, "PLANS_FILE is required (a YAML plan catalog; see README)")
@@ -173,6 +187,15 @@ const (
 	NeedDatabase Need = iota // migrate, staff
 	NeedServe                // serve: everything
 )
+
+// mailDomain makes a host usable in an address: "localhost" has no dot,
+// which some servers refuse.
+func mailDomain(host string) string {
+	if !strings.Contains(host, ".") {
+		return host + ".localdomain"
+	}
+	return host
+}
 
 func orDefault(v, def string) string {
 	if v == "" {

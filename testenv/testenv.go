@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/onramp/onramp/config"
 	"github.com/onramp/onramp/database"
 	"github.com/onramp/onramp/dbtest"
+	"github.com/onramp/onramp/mailtest"
 )
 
 // Env is one running service instance for one test.
@@ -29,7 +31,8 @@ type Env struct {
 	DB     *database.DB
 	App    *app.App
 	Config *config.Config
-	Log    *LogBuffer // everything the service logged
+	Log    *LogBuffer       // everything the service logged
+	Mail   *mailtest.Server // every email the service sent
 
 	client *http.Client
 	spec   *specValidator
@@ -48,6 +51,7 @@ func New(t testing.TB, opts ...Option) *Env {
 		t.Fatal(err)
 	}
 	public, _ := url.Parse("http://onramp.test")
+	smtp := mailtest.Start(t)
 	cfg := &config.Config{
 		Env:             "development",
 		HTTPAddr:        "127.0.0.1:0",
@@ -57,6 +61,9 @@ func New(t testing.TB, opts ...Option) *Env {
 		SignupRateLimit: 0,
 		LogLevel:        slog.LevelDebug,
 		LogFormat:       "json",
+		SMTPURL:         smtp.URL,
+		MailFrom:        "Onramp <no-reply@onramp.test>",
+		JobPollInterval: 50 * time.Millisecond,
 	}
 	for _, o := range opts {
 		o(cfg)
@@ -89,6 +96,7 @@ func New(t testing.TB, opts ...Option) *Env {
 		App:    a,
 		Config: cfg,
 		Log:    logs,
+		Mail:   smtp,
 		client: srv.Client(),
 		spec:   loadSpec(t),
 	}
@@ -206,4 +214,20 @@ type tWriter struct{ t testing.TB }
 func (w tWriter) Write(p []byte) (int, error) {
 	w.t.Log(string(bytes.TrimRight(p, "\n")))
 	return len(p), nil
+}
+
+// LinkToken is the token= value of the first link in an email body.
+func LinkToken(t testing.TB, text string) string {
+	t.Helper()
+	for _, field := range strings.Fields(text) {
+		u, err := url.Parse(field)
+		if err != nil || u.Scheme == "" {
+			continue
+		}
+		if tok := u.Query().Get("token"); tok != "" {
+			return tok
+		}
+	}
+	t.Fatalf("no link with a token in:\n%s", text)
+	return ""
 }

@@ -1,0 +1,115 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/onramp/onramp/idempotency"
+)
+
+const replayedHeader = "Idempotent-Replayed"
+
+// idempotent honours the Idempotency-Key header on a route: the first
+// successful (2xx) response to a key is stored and replayed for the same key
+// and body for 24 hours; the same key with another body is a 409. Keys are
+// scoped by route and by the caller's organization (or user), so one
+// tenant's keys never meet another's. A failed request stores nothing, so
+// the client's retry runs it again.
+func idempotent(store *idempotency.Store, scope string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		key := c.GetHeader("Idempotency-Key")
+		if err := idempotency.ValidKey(key); err != nil {
+			if errors.Is(err, idempotency.ErrNoKey) {
+				c.Next()
+				return
+			}
+			fail(c, err)
+			return
+		}
+		body, err := io.ReadAll(c.Request.Body)
+		if err != nil {
+			fail(c, decodeError(err))
+			return
+		}
+		c.Request.Body = io.NopCloser(bytes.NewReader(body))
+
+		fullScope := scope + ":" + callerScope(c)
+		hash := idempotency.RequestHash(c.Request.Method, c.Request.URL.Path, body)
+		stored, err := store.Begin(c.Request.Context(), fullScope, key, hash)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		if stored != nil {
+			c.Header(replayedHeader, "true")
+			c.Data(stored.Status, "application/json; charset=utf-8", stored.Body)
+			c.Abort()
+			return
+		}
+
+		rec := &recordingWriter{ResponseWriter: c.Writer}
+		c.Writer = rec
+		completed := false
+		defer func() {
+			// Runs on panics too, so a crashed request frees its key. The
+			// request's context may be canceled already: finish on our own.
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), 5*time.Second)
+			defer cancel()
+			if completed {
+				return
+			}
+			if err := store.Release(ctx, fullScope, key); err != nil {
+				logFor(c).Error("release idempotency key", "err", err)
+			}
+		}()
+		c.Next()
+
+		if status := rec.Status(); status >= 200 && status < 300 {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), 5*time.Second)
+			defer cancel()
+			if err := store.Complete(ctx, fullScope, key, idempotency.Response{Status: status, Body: rec.body.Bytes()}); err != nil {
+				logFor(c).Error("store idempotent response", "err", err)
+				return
+			}
+			completed = true
+		}
+	}
+}
+
+// callerScope names who owns a key: the organization, else the user, else
+// an anonymous caller (signup), where keys are global and should be UUIDs.
+func callerScope(c *gin.Context) string {
+	p, ok := principalFrom(c)
+	switch {
+	case ok && p.HasOrg():
+		return "org:" + p.OrgID.String()
+	case ok:
+		return "user:" + p.UserID.String()
+	default:
+		return "anonymous"
+	}
+}
+
+// recordingWriter keeps a copy of the body written through it.
+type recordingWriter struct {
+	gin.ResponseWriter
+	body bytes.Buffer
+}
+
+func (w *recordingWriter) Write(b []byte) (int, error) {
+	w.body.Write(b)
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *recordingWriter) WriteString(s string) (int, error) {
+	w.body.WriteString(s)
+	return w.ResponseWriter.WriteString(s)
+}
+
+var _ http.ResponseWriter = (*recordingWriter)(nil)

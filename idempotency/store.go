@@ -1,0 +1,141 @@
+// Package idempotency keeps the first response to a request made with an
+// Idempotency-Key, so a client that retries (a timeout, a double click) gets
+// that response again instead of a second signup or checkout.
+package idempotency
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/onramp/onramp/apperr"
+)
+
+// TTL is how long a key's response is replayed.
+const TTL = 24 * time.Hour
+
+// abandonAfter is when an unfinished first request (its process died) no
+// longer blocks retries with the same key.
+const abandonAfter = 2 * time.Minute
+
+// Store records keys and their responses in PostgreSQL, shared by every
+// instance of the service.
+type Store struct {
+	db  *gorm.DB
+	now func() time.Time
+}
+
+// NewStore builds a store over db.
+func NewStore(db *gorm.DB) *Store { return &Store{db: db, now: time.Now} }
+
+// Response is a stored first response.
+type Response struct {
+	Status int
+	Body   []byte
+}
+
+// RequestHash fingerprints what a key must always be sent with.
+func RequestHash(method, path string, body []byte) []byte {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s %s\n", method, path)
+	h.Write(body)
+	return h.Sum(nil)
+}
+
+// Begin claims (scope, key) for a request with the given hash. It returns
+// the stored response when the same request already completed (replay it),
+// nil when the caller owns the key and must run the request and then call
+// Complete or Release, or a conflict: the key was used with another request
+// (idempotency_key_reused), or its first request is still running
+// (idempotency_request_in_progress).
+func (s *Store) Begin(ctx context.Context, scope, key string, hash []byte) (*Response, error) {
+	now := s.now()
+	db := s.db.WithContext(ctx)
+	// A key expires 24 h after first use; an unfinished claim older than
+	// abandonAfter belongs to a request that never finished.
+	if err := db.Exec(`DELETE FROM idempotency_keys WHERE scope = ? AND key = ?
+		AND (created_at < ? OR (completed_at IS NULL AND created_at < ?))`,
+		scope, key, now.Add(-TTL), now.Add(-abandonAfter)).Error; err != nil {
+		return nil, fmt.Errorf("expire idempotency key: %w", err)
+	}
+	res := db.Exec(`INSERT INTO idempotency_keys (scope, key, request_hash, created_at)
+		VALUES (?, ?, ?, ?) ON CONFLICT (scope, key) DO NOTHING`, scope, key, hash, now)
+	if res.Error != nil {
+		return nil, fmt.Errorf("claim idempotency key: %w", res.Error)
+	}
+	if res.RowsAffected == 1 {
+		return nil, nil
+	}
+	var row struct {
+		RequestHash  []byte
+		StatusCode   *int
+		ResponseBody []byte
+	}
+	err := db.Raw(`SELECT request_hash, status_code, response_body FROM idempotency_keys
+		WHERE scope = ? AND key = ?`, scope, key).Scan(&row).Error
+	if err != nil {
+		return nil, fmt.Errorf("read idempotency key: %w", err)
+	}
+	switch {
+	case row.RequestHash == nil:
+		// Released between our insert and this read: the caller may retry.
+		return nil, apperr.Conflict("idempotency_request_in_progress", "a request with this Idempotency-Key is in progress; retry shortly")
+	case string(row.RequestHash) != string(hash):
+		return nil, apperr.Conflict("idempotency_key_reused", "this Idempotency-Key was already used with a different request")
+	case row.StatusCode == nil:
+		return nil, apperr.Conflict("idempotency_request_in_progress", "a request with this Idempotency-Key is in progress; retry shortly")
+	}
+	return &Response{Status: *row.StatusCode, Body: row.ResponseBody}, nil
+}
+
+// Complete stores the response that later requests with the key replay.
+func (s *Store) Complete(ctx context.Context, scope, key string, r Response) error {
+	err := s.db.WithContext(ctx).Exec(`UPDATE idempotency_keys SET status_code = ?, response_body = ?, completed_at = ?
+		WHERE scope = ? AND key = ?`, r.Status, r.Body, s.now(), scope, key).Error
+	if err != nil {
+		return fmt.Errorf("store idempotent response: %w", err)
+	}
+	return nil
+}
+
+// Release forgets an unfinished claim, so a retry runs the request again
+// (used when the request failed and changed nothing).
+func (s *Store) Release(ctx context.Context, scope, key string) error {
+	err := s.db.WithContext(ctx).Exec(`DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND completed_at IS NULL`, scope, key).Error
+	if err != nil {
+		return fmt.Errorf("release idempotency key: %w", err)
+	}
+	return nil
+}
+
+// Prune deletes keys older than TTL; the job runner calls it hourly.
+func (s *Store) Prune(ctx context.Context) (int64, error) {
+	res := s.db.WithContext(ctx).Exec(`DELETE FROM idempotency_keys WHERE created_at < ?`, s.now().Add(-TTL))
+	if res.Error != nil {
+		return 0, fmt.Errorf("prune idempotency keys: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}
+
+// ErrNoKey is returned by ValidKey for an empty key.
+var ErrNoKey = errors.New("no idempotency key")
+
+// ValidKey checks a client-supplied key: 1-255 printable ASCII characters.
+func ValidKey(key string) error {
+	if key == "" {
+		return ErrNoKey
+	}
+	if len(key) > 255 {
+		return apperr.InvalidField("Idempotency-Key", "must be at most 255 characters")
+	}
+	for _, r := range key {
+		if r < 0x20 || r > 0x7e {
+			return apperr.InvalidField("Idempotency-Key", "must be printable ASCII (a UUID is a good key)")
+		}
+	}
+	return nil
+}

@@ -1,0 +1,146 @@
+package mail_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/onramp/onramp/database"
+	"github.com/onramp/onramp/dbtest"
+	"github.com/onramp/onramp/mail"
+	"github.com/onramp/onramp/mailtest"
+	"github.com/onramp/onramp/testenv"
+)
+
+type rig struct {
+	db     *database.DB
+	smtp   *mailtest.Server
+	outbox *mail.Outbox
+	logs   *testenv.LogBuffer
+}
+
+func start(t *testing.T) rig {
+	t.Helper()
+	db := dbtest.New(t)
+	smtp := mailtest.Start(t)
+	outbox, err := mail.NewOutbox(db.SQL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &testenv.LogBuffer{}
+	workers, err := mail.NewWorkers(db.Pool, mail.WorkerConfig{
+		Sender:       mail.NewSMTPSender(smtp.URL, "Onramp <no-reply@onramp.test>"),
+		Log:          slog.New(slog.NewJSONHandler(logs, nil)),
+		PollInterval: 50 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := workers.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = workers.Stop(ctx)
+	})
+	return rig{db: db, smtp: smtp, outbox: outbox, logs: logs}
+}
+
+func TestQueuedEmailIsSentAfterCommit(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	msg := mail.InvitationEmail("bob@acme.test", "Acmé Café", "Ada", "http://onramp.test/accept-invitation?token=abc")
+	err := r.db.Gorm.Transaction(func(tx *gorm.DB) error {
+		return r.outbox.Enqueue(context.Background(), tx, msg)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := r.smtp.WaitFor(t, "bob@acme.test", "Join Acmé Café on Onramp")
+	if got.From != "no-reply@onramp.test" || got.Header.Get("From") != "Onramp <no-reply@onramp.test>" {
+		t.Errorf("envelope from %q, header From %q", got.From, got.Header.Get("From"))
+	}
+	if !strings.Contains(got.Text, "http://onramp.test/accept-invitation?token=abc") || !strings.Contains(got.Text, "Ada invited you") {
+		t.Errorf("body lacks the link or the inviter:\n%s", got.Text)
+	}
+	if got.Header.Get("Message-ID") == "" || got.Header.Get("Date") == "" {
+		t.Errorf("missing Message-ID or Date: %v", got.Header)
+	}
+}
+
+func TestEmailOfARolledBackChangeIsNeverQueued(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	rollback := errors.New("the change failed")
+	err := r.db.Gorm.Transaction(func(tx *gorm.DB) error {
+		if err := r.outbox.Enqueue(context.Background(), tx, mail.VerificationEmail("ghost@acme.test", "Ghost", "http://x/verify-email?token=1")); err != nil {
+			return err
+		}
+		return rollback
+	})
+	if !errors.Is(err, rollback) {
+		t.Fatalf("transaction: %v", err)
+	}
+	var jobs int
+	if err := r.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM river_job`).Scan(&jobs); err != nil {
+		t.Fatal(err)
+	}
+	if jobs != 0 {
+		t.Fatalf("%d jobs queued by a rolled-back transaction", jobs)
+	}
+	// A later committed email goes out and the rolled-back one never does.
+	if err := r.outbox.Enqueue(context.Background(), r.db.Gorm, mail.VerificationEmail("real@acme.test", "Real", "http://x/verify-email?token=2")); err != nil {
+		t.Fatal(err)
+	}
+	r.smtp.WaitFor(t, "real@acme.test", "Confirm")
+	if n := r.smtp.Count("ghost@acme.test"); n != 0 {
+		t.Fatalf("%d emails sent for a rolled-back change", n)
+	}
+}
+
+func TestFailedDeliveryIsRetried(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	r.smtp.FailNext(1)
+	if err := r.outbox.Enqueue(context.Background(), r.db.Gorm, mail.PasswordResetEmail("carol@acme.test", "Carol", "http://x/reset-password?token=3")); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(45 * time.Second)
+	for r.smtp.Count("carol@acme.test") == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("not delivered after a failed first attempt; logs:\n%s", r.logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !strings.Contains(r.logs.String(), "email delivery failed; will retry") {
+		t.Fatalf("the failed attempt was not logged:\n%s", r.logs.String())
+	}
+	if strings.Contains(r.logs.String(), "token=3") {
+		t.Fatal("the email body (with its token) reached the log")
+	}
+}
+
+func TestLogSenderHidesBodiesUnlessAskedTo(t *testing.T) {
+	t.Parallel()
+	var out strings.Builder
+	msg := mail.PasswordResetEmail("dan@acme.test", "Dan", "http://x/reset-password?token=secret-token")
+	quiet := mail.LogSender{Log: slog.New(slog.NewJSONHandler(&out, nil))}
+	if err := quiet.Send(context.Background(), msg); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "secret-token") || !strings.Contains(out.String(), "dan@acme.test") {
+		t.Fatalf("production log sender output: %s", out.String())
+	}
+	out.Reset()
+	dev := mail.LogSender{Log: slog.New(slog.NewJSONHandler(&out, nil)), ShowBody: true}
+	_ = dev.Send(context.Background(), msg)
+	if !strings.Contains(out.String(), "secret-token") {
+		t.Fatalf("development log sender should show the link: %s", out.String())
+	}
+}
