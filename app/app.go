@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/onramp/onramp"
+	"github.com/onramp/onramp/account"
 	"github.com/onramp/onramp/api"
 	"github.com/onramp/onramp/auth"
 	"github.com/onramp/onramp/config"
@@ -56,6 +57,12 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 		return nil, err
 	}
 
+	// accounts
+	accounts := account.NewService(account.Config{
+		DB: db.Gorm, Signer: signer, Mailer: outbox, PublicURL: cfg.PublicURL,
+		SignupRateLimit: cfg.SignupRateLimit, Log: log.With("component", "account"),
+	})
+
 	router := api.New(api.Deps{
 		Log:         log,
 		DB:          db,
@@ -63,6 +70,7 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 		OpenAPI:     onramp.OpenAPI,
 		Registry:    registry,
 		Idempotency: idem,
+		Accounts:    api.AccountDeps{Service: accounts},
 	})
 	return &App{Router: router, Signer: signer, Mailer: outbox, jobs: jobs, log: log}, nil
 }
