@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/onramp/onramp/testenv"
 )
@@ -49,3 +50,5 @@ func TestSignupCreatesOrganizationOwnerAndVerificationEmail(t *testing.T) {
 		t.Fatal("the verification token was logged")
 	}
 }
+
+func sleep() { time.Sleep(50 * time.Millisecond) }
