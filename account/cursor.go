@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/onramp/onramp/apperr"
 )
@@ -35,12 +36,25 @@ func decodeCursor(s string) (*cursor, error) {
 	return &c, nil
 }
 
-// page trims a query result fetched with limit+1 rows to limit and returns
-// the cursor of the next page ("" on the last page).
-func page[T any](rows []T, limit int, key func(T) (time.Time, uuid.UUID)) ([]T, string) {
+// listPage runs q for the page after the cursor `after`: keyset compares
+// the ordering columns with the cursor (e.g. "(created_at, id) < (?, ?)")
+// and order sorts by the same columns; key gives a row's position. One row
+// more than limit is fetched to know whether another page follows.
+func listPage[T any](q *gorm.DB, after string, limit int, keyset, order string, key func(T) (time.Time, uuid.UUID)) ([]T, string, error) {
+	cur, err := decodeCursor(after)
+	if err != nil {
+		return nil, "", err
+	}
+	if cur != nil {
+		q = q.Where(keyset, cur.T, cur.ID)
+	}
+	var rows []T
+	if err := q.Order(order).Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, "", err
+	}
 	if len(rows) <= limit {
-		return rows, ""
+		return rows, "", nil
 	}
 	rows = rows[:limit]
-	return rows, encodeCursor(key(rows[limit-1]))
+	return rows, encodeCursor(key(rows[limit-1])), nil
 }

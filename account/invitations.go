@@ -102,19 +102,12 @@ func (s *Service) Invite(ctx context.Context, actor auth.Principal, in InviteInp
 // ListInvitations pages through the organization's invitations, newest
 // first, whatever their status.
 func (s *Service) ListInvitations(ctx context.Context, orgID uuid.UUID, limit int, after string) ([]Invitation, string, error) {
-	cur, err := decodeCursor(after)
+	items, next, err := listPage(s.db.WithContext(ctx).Model(&Invitation{}).Where("organization_id = ?", orgID), after, limit,
+		"(created_at, id) < (?, ?)", "created_at DESC, id DESC",
+		func(i Invitation) (time.Time, uuid.UUID) { return i.CreatedAt, i.ID })
 	if err != nil {
-		return nil, "", err
-	}
-	q := s.db.WithContext(ctx).Where("organization_id = ?", orgID)
-	if cur != nil {
-		q = q.Where("(created_at, id) < (?, ?)", cur.T, cur.ID)
-	}
-	var rows []Invitation
-	if err := q.Order("created_at DESC, id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
 		return nil, "", fmt.Errorf("list invitations: %w", err)
 	}
-	items, next := page(rows, limit, func(i Invitation) (time.Time, uuid.UUID) { return i.CreatedAt, i.ID })
 	return items, next, nil
 }
 

@@ -25,19 +25,12 @@ type Member struct {
 
 // ListMembers pages through the organization's members, oldest first.
 func (s *Service) ListMembers(ctx context.Context, orgID uuid.UUID, limit int, after string) ([]Member, string, error) {
-	cur, err := decodeCursor(after)
+	items, next, err := listPage(membersOf(s.db.WithContext(ctx), orgID), after, limit,
+		"(m.joined_at, m.user_id) > (?, ?)", "m.joined_at, m.user_id",
+		func(m Member) (time.Time, uuid.UUID) { return m.JoinedAt, m.UserID })
 	if err != nil {
-		return nil, "", err
-	}
-	q := membersOf(s.db.WithContext(ctx), orgID)
-	if cur != nil {
-		q = q.Where("(m.joined_at, m.user_id) > (?, ?)", cur.T, cur.ID)
-	}
-	var rows []Member
-	if err := q.Order("m.joined_at, m.user_id").Limit(limit + 1).Scan(&rows).Error; err != nil {
 		return nil, "", fmt.Errorf("list members: %w", err)
 	}
-	items, next := page(rows, limit, func(m Member) (time.Time, uuid.UUID) { return m.JoinedAt, m.UserID })
 	return items, next, nil
 }
 

@@ -3,7 +3,6 @@ package api_test
 import (
 	"net/http"
 	"strconv"
-	"sync"
 	"testing"
 
 	"github.com/onramp/onramp/testenv"
@@ -129,27 +128,13 @@ func TestRacingRefreshesOfOneTokenCannotBothSucceed(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
 	s := env.Signup(t, testenv.SignupOptions{})
-	const n = 5
-	statuses := make([]int, n)
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			statuses[i] = env.Do(t, http.MethodPost, "/v1/auth/refresh", map[string]any{"refresh_token": s.RefreshToken}).Status
-		}(i)
+	statuses := parallel(5, func(int) int {
+		return env.Do(t, http.MethodPost, "/v1/auth/refresh", map[string]any{"refresh_token": s.RefreshToken}).Status
+	})
+	if count(statuses, http.StatusOK)+count(statuses, http.StatusUnauthorized) != len(statuses) {
+		t.Fatalf("statuses %v", statuses)
 	}
-	wg.Wait()
-	ok := 0
-	for _, st := range statuses {
-		switch st {
-		case http.StatusOK:
-			ok++
-		case http.StatusUnauthorized:
-		default:
-			t.Fatalf("status %d", st)
-		}
-	}
+	ok := count(statuses, http.StatusOK)
 	if ok > 1 {
 		t.Fatalf("%d racing refreshes of one token succeeded", ok)
 	}
