@@ -73,6 +73,10 @@ func NewService(c Config) *Service {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	// PostgreSQL keeps microseconds: answers made from Go values then read
+	// the same as those read back from the database later.
+	clock := s.now
+	s.now = func() time.Time { return clock().UTC().Truncate(time.Microsecond) }
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
