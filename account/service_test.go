@@ -185,3 +185,32 @@ func toJSON(m map[string]any) string {
 	b, _ := json.Marshal(m)
 	return string(b)
 }
+
+func TestPruneDeletesOnlyWhatNoLongerMatters(t *testing.T) {
+	t.Parallel()
+	svc, db := newTestService(t, nil)
+	ctx := context.Background()
+	s, err := svc.Signup(ctx, SignupInput{CompanyName: "Acme", Email: "ada@acme.test", Password: "correct horse battery", FullName: "Ada"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := db.Pool.Exec(ctx, q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec(`INSERT INTO rate_limit_hits (bucket, occurred_at) VALUES ('login:old@acme.test', now() - interval '2 hours'), ('login:new@acme.test', now())`)
+	exec(`UPDATE refresh_tokens SET expires_at = now() - interval '2 days' WHERE user_id = $1`, s.User.ID)
+	p, err := svc.Prune(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.RateLimitHits != 1 || p.RefreshTokens != 1 || p.EmailTokens != 0 {
+		t.Fatalf("pruned %+v", p)
+	}
+	var hits int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM rate_limit_hits WHERE bucket = 'login:new@acme.test'`).Scan(&hits); err != nil || hits != 1 {
+		t.Fatalf("recent hit pruned: %d, %v", hits, err)
+	}
+}

@@ -119,9 +119,6 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (Session, error) {
 		return nil
 	})
 	if err != nil {
-		if _, ok := apperr.As(err); ok {
-			return Session{}, err
-		}
 		return Session{}, fmt.Errorf("signup: %w", err)
 	}
 	return session, nil

@@ -46,22 +46,22 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 		return nil, err
 	}
 	idem := idempotency.NewStore(db.Gorm)
+	// accounts (billing plugs in Seats, onboarding plugs in Events)
+	accounts := account.NewService(account.Config{
+		DB: db.Gorm, Signer: signer, Mailer: outbox, PublicURL: cfg.PublicURL,
+		SignupRateLimit: cfg.SignupRateLimit, Log: log.With("component", "account"),
+	})
+
 	jobs, err := mail.NewWorkers(db.Pool, mail.WorkerConfig{
 		Sender:       newSender(cfg, log),
 		Log:          log,
 		PollInterval: cfg.JobPollInterval,
 		Periodic:     []*river.PeriodicJob{pruneJob()},
-		Register:     func(w *river.Workers) { river.AddWorker(w, &pruneWorker{idempotency: idem, log: log}) },
+		Register:     func(w *river.Workers) { river.AddWorker(w, &pruneWorker{idempotency: idem, accounts: accounts, log: log}) },
 	})
 	if err != nil {
 		return nil, err
 	}
-
-	// accounts
-	accounts := account.NewService(account.Config{
-		DB: db.Gorm, Signer: signer, Mailer: outbox, PublicURL: cfg.PublicURL,
-		SignupRateLimit: cfg.SignupRateLimit, Log: log.With("component", "account"),
-	})
 
 	router := api.New(api.Deps{
 		Log:         log,
