@@ -132,6 +132,17 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 	if err := v.Err(); err != nil {
 		return err
 	}
+	// Every address is limited, known or not, before it is looked up: the
+	// answer and the work done up to here are the same for both, and an
+	// observer gets few timing samples per address. Over the limit, the
+	// request is quietly dropped (a 429 would be an oracle too).
+	if _, err := s.limits.take(ctx, "reset:"+email, resetLimit, "too many reset emails"); err != nil {
+		if apperr.Is(err, apperr.CodeRateLimited) {
+			s.log.Warn("password reset requests rate limited for an address")
+			return nil
+		}
+		return err
+	}
 	var user User
 	err := s.db.WithContext(ctx).Where("email = ?", email).Take(&user).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -139,15 +150,6 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 	}
 	if err != nil {
 		return fmt.Errorf("password reset: find user: %w", err)
-	}
-	// Over the limit, the request is quietly dropped: a 429 would tell
-	// that the address has an account.
-	if _, err := s.limits.take(ctx, "reset:"+email, resetLimit, "too many reset emails"); err != nil {
-		if apperr.Is(err, apperr.CodeRateLimited) {
-			s.log.Warn("password reset emails rate limited", "user_id", user.ID.String())
-			return nil
-		}
-		return err
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		token, err := s.issueEmailToken(ctx, tx, user.ID, PurposePasswordReset, PasswordResetTTL)

@@ -133,3 +133,19 @@ func waitForCount(t *testing.T, env *testenv.Env, to string, n int) {
 	}
 	t.Fatalf("%d emails to %s, want %d", env.Mail.Count(to), to, n)
 }
+
+func TestPasswordResetEmailsAreLimitedQuietly(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	env.Signup(t, testenv.SignupOptions{Email: "ada@acme.test"})
+	for i := 0; i < 7; i++ {
+		env.Do(t, http.MethodPost, "/v1/auth/password-reset", map[string]any{"email": "ada@acme.test"}).Expect(t, http.StatusAccepted)
+	}
+	var queued int
+	if err := env.DB.Pool.QueryRow(t.Context(), `SELECT count(*) FROM river_job WHERE args->'message'->>'subject' = 'Reset your password'`).Scan(&queued); err != nil {
+		t.Fatal(err)
+	}
+	if queued != 5 {
+		t.Fatalf("%d reset emails queued, want 5 (the hourly limit)", queued)
+	}
+}
