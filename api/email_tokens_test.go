@@ -12,6 +12,10 @@ func TestVerificationResendAndExpiry(t *testing.T) {
 	env := testenv.New(t)
 	s := env.Signup(t, testenv.SignupOptions{Email: "ada@acme.test"})
 	first := testenv.LinkToken(t, env.Mail.WaitFor(t, "ada@acme.test", "Confirm your email").Text)
+	var ttl float64
+	if err := env.DB.Pool.QueryRow(t.Context(), `SELECT extract(epoch FROM expires_at - created_at) FROM email_tokens WHERE purpose = 'verify_email'`).Scan(&ttl); err != nil || ttl != 24*3600 {
+		t.Fatalf("verification token lifetime %vs, %v; want 24 hours", ttl, err)
+	}
 
 	env.Do(t, http.MethodPost, "/v1/auth/verify-email/resend", nil).Expect(t, http.StatusUnauthorized)
 	env.Do(t, http.MethodPost, "/v1/auth/verify-email/resend", nil, testenv.WithBearer(s.AccessToken)).Expect(t, http.StatusAccepted)

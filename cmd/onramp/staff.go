@@ -10,7 +10,6 @@ import (
 	"github.com/onramp/onramp/account"
 	"github.com/onramp/onramp/apperr"
 	"github.com/onramp/onramp/config"
-	"github.com/onramp/onramp/database"
 )
 
 // staff manages staff users (product managers): `staff create --email E
@@ -34,12 +33,7 @@ func staff(ctx context.Context, args []string, getenv config.Getenv, stdout, std
 		return usageError{"staff create: --email and --password are required"}
 	}
 
-	cfg, err := config.Load(getenv, config.NeedDatabase)
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg, stderr)
-	db, err := database.Open(ctx, cfg.DatabaseURL, log)
+	db, log, err := openDatabase(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}
