@@ -193,3 +193,40 @@ func TestAnotherOrganizationsMembersAndInvitationsAre404(t *testing.T) {
 	forged := env.Token(t, auth.Principal{UserID: mine.User.ID, OrgID: theirs.Organization.ID, Role: "owner"})
 	env.Do(t, http.MethodDelete, "/v1/organization/members/"+theirMemberID.String(), nil, testenv.WithBearer(forged)).Expect(t, http.StatusForbidden)
 }
+
+func TestTwoOwnersDemotingEachOtherAtOnceLeaveAnOwner(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	for round := 0; round < 5; round++ {
+		org := env.NewOrg(t, testenv.OrgOptions{})
+		otherID, other := env.NewMember(t, org.ID, "owner")
+		statuses := parallel(2, func(i int) int {
+			tok, target := org.OwnerToken, otherID
+			if i == 1 {
+				tok, target = other, org.OwnerID
+			}
+			return env.Do(t, http.MethodPatch, "/v1/organization/members/"+target.String(), map[string]any{"role": "member"}, testenv.WithBearer(tok)).Status
+		})
+		var owners int
+		if err := env.DB.Pool.QueryRow(t.Context(), `SELECT count(*) FROM memberships WHERE organization_id = $1 AND role = 'owner'`, org.ID).Scan(&owners); err != nil {
+			t.Fatal(err)
+		}
+		// The loser is refused: either the last owner (409) or, if demoted
+		// first, no longer a manager (403).
+		if owners != 1 || count(statuses, http.StatusOK) != 1 {
+			t.Fatalf("round %d: statuses %v, %d owners left; want exactly one demotion and one owner", round, statuses, owners)
+		}
+	}
+}
+
+func TestRacingInvitationsForOneEmail(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	owner := env.Signup(t, testenv.SignupOptions{})
+	statuses := parallel(6, func(int) int {
+		return env.Do(t, http.MethodPost, "/v1/organization/invitations", map[string]any{"email": "bob@acme.test"}, testenv.WithBearer(owner.AccessToken)).Status
+	})
+	if count(statuses, http.StatusCreated) != 1 || count(statuses, http.StatusConflict) != 5 {
+		t.Fatalf("statuses %v: want one 201 and five 409", statuses)
+	}
+}
