@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -33,6 +34,9 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (Session, error) {
 	var v apperr.Validator
 	checkEmail(&v, "email", email)
 	v.Check(in.Password != "", "password", "is required")
+	// No stored password is longer; refusing early keeps huge inputs away
+	// from the hash function.
+	v.Check(utf8.RuneCountInString(in.Password) <= MaxPasswordLen, "password", "must be at most 128 characters")
 	if err := v.Err(); err != nil {
 		return Session{}, err
 	}

@@ -3,6 +3,7 @@ package api_test
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/onramp/onramp/testenv"
@@ -33,6 +34,7 @@ func TestLoginAnswersTheSameForUnknownEmailAndWrongPassword(t *testing.T) {
 	}
 	env.Do(t, http.MethodPost, "/v1/auth/login", map[string]any{"email": "ada@acme.test", "password": "x", "remember": true}).Expect(t, http.StatusUnprocessableEntity)
 	env.Do(t, http.MethodPost, "/v1/auth/login", testenv.Raw(`{"email":`)).Expect(t, http.StatusBadRequest)
+	env.Do(t, http.MethodPost, "/v1/auth/login", map[string]any{"email": "ada@acme.test", "password": strings.Repeat("x", 129)}).Expect(t, http.StatusUnprocessableEntity)
 }
 
 func TestLoginPicksTheAskedOrganization(t *testing.T) {
