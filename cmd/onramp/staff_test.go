@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -59,6 +60,21 @@ func TestStaffCreateThenLoginGivesAStaffToken(t *testing.T) {
 	}
 	if !body.User.Staff || string(body.Organization) != "null" {
 		t.Fatalf("login body: %+v", body)
+	}
+	parts := strings.Split(body.AccessToken, ".")
+	if len(parts) != 3 {
+		t.Fatalf("access token %q is not a JWT", body.AccessToken)
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims map[string]any
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		t.Fatal(err)
+	}
+	if claims["staff"] != true || claims["org"] != nil {
+		t.Fatalf("claims %v: want staff true and no org", claims)
 	}
 }
 
