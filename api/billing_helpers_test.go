@@ -114,10 +114,10 @@ func (p *productEvents) Record(ctx context.Context, tx *gorm.DB, e serverevent.E
 
 func (p *productEvents) count(t *testing.T, org uuid.UUID, name string) int {
 	t.Helper()
-	return count(t, p.env, `SELECT count(*) FROM test_product_events WHERE organization_id = $1 AND name = $2`, org, name)
+	return countRows(t, p.env, `SELECT count(*) FROM test_product_events WHERE organization_id = $1 AND name = $2`, org, name)
 }
 
-func count(t *testing.T, env *testenv.Env, sql string, args ...any) int {
+func countRows(t *testing.T, env *testenv.Env, sql string, args ...any) int {
 	t.Helper()
 	var n int
 	if err := env.DB.Pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {

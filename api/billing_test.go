@@ -223,7 +223,7 @@ func TestRacingCheckoutsCreateOneCustomer(t *testing.T) {
 	if c := len(env.Stripe.Find("POST", "/v1/customers")); c != 1 {
 		t.Fatalf("%d Stripe customers created, want 1", c)
 	}
-	if c := count(t, env, `SELECT count(*) FROM billing_customers WHERE organization_id = $1`, org.ID); c != 1 {
+	if c := countRows(t, env, `SELECT count(*) FROM billing_customers WHERE organization_id = $1`, org.ID); c != 1 {
 		t.Fatalf("%d customer rows", c)
 	}
 	sessions := env.Stripe.Find("POST", "/v1/checkout/sessions")
@@ -247,7 +247,7 @@ func TestCheckoutWhenStripeIsDown(t *testing.T) {
 	if res.Code(t) != "unavailable" {
 		t.Fatalf("code %q", res.Code(t))
 	}
-	if c := count(t, env, `SELECT count(*) FROM billing_customers`); c != 0 {
+	if c := countRows(t, env, `SELECT count(*) FROM billing_customers`); c != 0 {
 		t.Fatal("customer stored though Stripe failed")
 	}
 	if strings.Contains(env.Log.String(), env.Config.StripeSecretKey) {
@@ -422,4 +422,27 @@ func TestStripeKeyNeverLogged(t *testing.T) {
 	if strings.Contains(env.Log.String(), "onramp_refused_key") || strings.Contains(string(res.Body), "onramp_refused_key") {
 		t.Fatalf("the key leaked:\n%s", env.Log.String())
 	}
+}
+
+// Wired end to end: invitations are free before a subscription and bound
+// by its seats after; adding seats makes room again.
+func TestInvitationsAreBoundBySeats(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	org := env.NewOrg(t, testenv.OrgOptions{})
+	invite := func(email string) *testenv.Response {
+		return env.Do(t, "POST", "/v1/organization/invitations", map[string]any{"email": email, "role": "member"}, testenv.WithBearer(org.OwnerToken))
+	}
+	invite("a@example.test").Expect(t, 201)
+	invite("b@example.test").Expect(t, 201)
+	invite("c@example.test").Expect(t, 201) // no subscription yet: seats are free
+
+	subscribe(t, env, org.ID, "active", 4) // owner + 3 pending = 4 of 4
+	res := invite("d@example.test").Expect(t, 409)
+	if res.Code(t) != "seats_exhausted" {
+		t.Fatalf("code %q", res.Code(t))
+	}
+	env.Do(t, "PATCH", "/v1/billing/subscription", map[string]any{"seats": 5}, testenv.WithBearer(org.OwnerToken)).Expect(t, 200)
+	invite("d@example.test").Expect(t, 201)
+	invite("e@example.test").Expect(t, 409)
 }

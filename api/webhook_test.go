@@ -33,7 +33,7 @@ func TestWebhookCheckoutToActiveSubscription(t *testing.T) {
 	if res.Map(t)["outcome"] != "applied" {
 		t.Fatalf("checkout.session.completed: %s", res.Body)
 	}
-	if n := count(t, env, `SELECT count(*) FROM billing_customers WHERE organization_id = $1 AND stripe_customer_id = 'cus_journey'`, org.ID); n != 1 {
+	if n := countRows(t, env, `SELECT count(*) FROM billing_customers WHERE organization_id = $1 AND stripe_customer_id = 'cus_journey'`, org.ID); n != 1 {
 		t.Fatalf("customer not linked by client_reference_id (%d rows)", n)
 	}
 
@@ -63,7 +63,7 @@ func TestWebhookCheckoutToActiveSubscription(t *testing.T) {
 	if n := events.count(t, org.ID, serverevent.SubscriptionActivated); n != 1 {
 		t.Fatalf("%d subscription_activated events, want 1", n)
 	}
-	if n := count(t, env, `SELECT count(*) FROM checkout_sessions`); n != 0 {
+	if n := countRows(t, env, `SELECT count(*) FROM checkout_sessions`); n != 0 {
 		t.Fatalf("a checkout row appeared for a session we did not open")
 	}
 }
@@ -86,10 +86,10 @@ func TestWebhookDuplicateDeliveryChangesNothing(t *testing.T) {
 	if out := env.SendWebhook(t, payload).Expect(t, 200).Map(t)["outcome"]; out != "duplicate" {
 		t.Fatalf("second delivery: %v", out)
 	}
-	if n := count(t, env, `SELECT seats FROM subscriptions WHERE stripe_subscription_id = 'sub_dup'`); n != 42 {
+	if n := countRows(t, env, `SELECT seats FROM subscriptions WHERE stripe_subscription_id = 'sub_dup'`); n != 42 {
 		t.Fatalf("duplicate re-applied the event (seats %d)", n)
 	}
-	if n := count(t, env, `SELECT count(*) FROM stripe_events WHERE id = 'evt_dup_1'`); n != 1 {
+	if n := countRows(t, env, `SELECT count(*) FROM stripe_events WHERE id = 'evt_dup_1'`); n != 1 {
 		t.Fatalf("%d event rows", n)
 	}
 	if n := events.count(t, org.ID, serverevent.SubscriptionActivated); n != 1 {
@@ -165,10 +165,10 @@ func TestWebhookRefusesBadSignatures(t *testing.T) {
 			t.Errorf("%s: status %d, want 400: %s", name, res.Status, res.Body)
 		}
 	}
-	if n := count(t, env, `SELECT count(*) FROM stripe_events`); n != 0 {
+	if n := countRows(t, env, `SELECT count(*) FROM stripe_events`); n != 0 {
 		t.Fatalf("%d events stored from bad deliveries", n)
 	}
-	if n := count(t, env, `SELECT count(*) FROM subscriptions`); n != 0 {
+	if n := countRows(t, env, `SELECT count(*) FROM subscriptions`); n != 0 {
 		t.Fatalf("%d subscriptions stored from bad deliveries", n)
 	}
 }
@@ -194,7 +194,7 @@ func TestWebhookFailingApplyLeavesNothing(t *testing.T) {
 		"subscriptions":     `SELECT count(*) FROM subscriptions`,
 		"billing_customers": `SELECT count(*) FROM billing_customers`,
 	} {
-		if n := count(t, env, sql); n != 0 {
+		if n := countRows(t, env, sql); n != 0 {
 			t.Errorf("%s has %d rows after a failed apply", table, n)
 		}
 	}
@@ -210,7 +210,7 @@ func TestWebhookFailingApplyLeavesNothing(t *testing.T) {
 	if res := env.SendWebhook(t, stripeEvent(t, "evt_fail_2", "customer.subscription.created", time.Now(), bad.object())); res.Status != 500 {
 		t.Fatalf("unknown status: %d, want 500", res.Status)
 	}
-	if n := count(t, env, `SELECT count(*) FROM stripe_events`); n != 0 {
+	if n := countRows(t, env, `SELECT count(*) FROM stripe_events`); n != 0 {
 		t.Fatalf("event recorded after a failed apply")
 	}
 
@@ -268,7 +268,7 @@ func TestWebhookConcurrentDuplicatesApplyOnce(t *testing.T) {
 	if c := events.count(t, org.ID, serverevent.SubscriptionActivated); c != 1 {
 		t.Fatalf("%d subscription_activated events", c)
 	}
-	if c := count(t, env, `SELECT count(*) FROM subscriptions`); c != 1 {
+	if c := countRows(t, env, `SELECT count(*) FROM subscriptions`); c != 1 {
 		t.Fatalf("%d subscription rows", c)
 	}
 }
@@ -366,7 +366,7 @@ func TestWebhookUnknownTypeIsRecordedAndIgnored(t *testing.T) {
 	if out := res.Expect(t, 200).Map(t)["outcome"]; out != "ignored" {
 		t.Fatalf("outcome %v", out)
 	}
-	if n := count(t, env, `SELECT count(*) FROM stripe_events WHERE id = 'evt_unknown' AND outcome = 'ignored'`); n != 1 {
+	if n := countRows(t, env, `SELECT count(*) FROM stripe_events WHERE id = 'evt_unknown' AND outcome = 'ignored'`); n != 1 {
 		t.Fatal("unknown event not recorded as ignored")
 	}
 }
@@ -409,7 +409,7 @@ func TestWebhookUnmatchedObjectsAreRecorded(t *testing.T) {
 	if out := res.Map(t)["outcome"]; out != "unmatched" {
 		t.Fatalf("outcome %v", out)
 	}
-	if n := count(t, env, `SELECT count(*) FROM subscriptions`); n != 0 {
+	if n := countRows(t, env, `SELECT count(*) FROM subscriptions`); n != 0 {
 		t.Fatal("stored a subscription for an organization that does not exist")
 	}
 }
@@ -476,7 +476,7 @@ func TestWebhookTiesInTheSameSecond(t *testing.T) {
 	if out := send("customer.subscription.updated", "active", 7); out != "applied" {
 		t.Fatalf("second update in the same second: %s", out)
 	}
-	if n := count(t, env, `SELECT seats FROM subscriptions WHERE stripe_subscription_id = 'sub_tie' AND status = 'active'`); n != 7 {
+	if n := countRows(t, env, `SELECT seats FROM subscriptions WHERE stripe_subscription_id = 'sub_tie' AND status = 'active'`); n != 7 {
 		t.Fatalf("seats %d", n)
 	}
 }

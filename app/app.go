@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/onramp/onramp"
+	"github.com/onramp/onramp/account"
 	"github.com/onramp/onramp/api"
 	"github.com/onramp/onramp/auth"
 	"github.com/onramp/onramp/billing"
@@ -48,23 +49,12 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 		return nil, err
 	}
 	idem := idempotency.NewStore(db.Gorm)
-	jobs, err := mail.NewWorkers(db.Pool, mail.WorkerConfig{
-		Sender:       newSender(cfg, log),
-		Log:          log,
-		PollInterval: cfg.JobPollInterval,
-		Periodic:     []*river.PeriodicJob{pruneJob()},
-		Register:     func(w *river.Workers) { river.AddWorker(w, &pruneWorker{idempotency: idem, log: log}) },
-	})
-	if err != nil {
-		return nil, err
-	}
 
 	// ---- billing ----
 	// A bad catalog stops the server here, with every problem listed.
-	// Wiring for the other streams: billingSvc.SeatPolicy() is the
-	// account.SeatPolicy, billingSvc.SetEvents(recorder) takes onboarding's
-	// serverevent.Recorder, and billingSvc.PlanID / Subscription serve
-	// onboarding's plan lookups.
+	// Built before accounts: billingSvc.SeatPolicy() bounds invitations.
+	// Onboarding's serverevent.Recorder goes in with billingSvc.SetEvents,
+	// and billingSvc.PlanID / Subscription serve its plan lookups.
 	catalog, err := billing.LoadCatalog(cfg.PlansFile)
 	if err != nil {
 		return nil, err
@@ -87,6 +77,26 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 		Log:           log,
 	})
 
+	// accounts (billing plugs in Seats, onboarding plugs in Events)
+	accounts := account.NewService(account.Config{
+		DB: db.Gorm, Signer: signer, Mailer: outbox, PublicURL: cfg.PublicURL,
+		SignupRateLimit: cfg.SignupRateLimit, Log: log.With("component", "account"),
+		Seats: billingSvc.SeatPolicy(),
+	})
+
+	jobs, err := mail.NewWorkers(db.Pool, mail.WorkerConfig{
+		Sender:       newSender(cfg, log),
+		Log:          log,
+		PollInterval: cfg.JobPollInterval,
+		Periodic:     []*river.PeriodicJob{pruneJob()},
+		Register: func(w *river.Workers) {
+			river.AddWorker(w, &pruneWorker{idempotency: idem, accounts: accounts, log: log})
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+
 	router := api.New(api.Deps{
 		Log:         log,
 		DB:          db,
@@ -94,6 +104,7 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 		OpenAPI:     onramp.OpenAPI,
 		Registry:    registry,
 		Idempotency: idem,
+		Accounts:    api.AccountDeps{Service: accounts},
 		Billing:     api.BillingDeps{Service: billingSvc},
 	})
 	return &App{Router: router, Signer: signer, Mailer: outbox, Billing: billingSvc, jobs: jobs, log: log}, nil
