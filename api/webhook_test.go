@@ -480,3 +480,25 @@ func TestWebhookTiesInTheSameSecond(t *testing.T) {
 		t.Fatalf("seats %d", n)
 	}
 }
+
+func TestWebhookPauseAndResume(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	org := env.NewOrg(t, testenv.OrgOptions{})
+	s := subscribe(t, env, org.ID, "active", 5)
+	entitled := func() bool {
+		var ent map[string]any
+		env.Do(t, "GET", "/v1/entitlements", nil, testenv.WithBearer(org.OwnerToken)).Expect(t, 200).Decode(t, &ent)
+		return ent["active"].(bool)
+	}
+	s.Status = "paused"
+	env.SendWebhook(t, stripeEvent(t, newEventID(), "customer.subscription.paused", time.Now(), s.object())).Expect(t, 200)
+	if entitled() {
+		t.Fatal("a paused subscription still gives access")
+	}
+	s.Status = "active"
+	env.SendWebhook(t, stripeEvent(t, newEventID(), "customer.subscription.resumed", time.Now().Add(time.Second), s.object())).Expect(t, 200)
+	if !entitled() {
+		t.Fatal("a resumed subscription gives no access")
+	}
+}

@@ -38,6 +38,8 @@ const (
 	EventSubscriptionCreated  = "customer.subscription.created"
 	EventSubscriptionUpdated  = "customer.subscription.updated"
 	EventSubscriptionDeleted  = "customer.subscription.deleted"
+	EventSubscriptionPaused   = "customer.subscription.paused"
+	EventSubscriptionResumed  = "customer.subscription.resumed"
 	EventInvoicePaid          = "invoice.paid"
 	EventInvoicePaymentFailed = "invoice.payment_failed"
 )
@@ -62,7 +64,8 @@ const maxSeats = 1_000_000
 // HandledEvents lists the event types the webhook applies.
 var HandledEvents = []string{
 	EventCheckoutCompleted, EventSubscriptionCreated, EventSubscriptionUpdated,
-	EventSubscriptionDeleted, EventInvoicePaid, EventInvoicePaymentFailed,
+	EventSubscriptionDeleted, EventSubscriptionPaused, EventSubscriptionResumed,
+	EventInvoicePaid, EventInvoicePaymentFailed,
 }
 
 // HandleWebhook verifies a Stripe delivery and records and applies its
@@ -169,7 +172,7 @@ func (s *Service) eventObject(ctx context.Context, ev *stripe.Event) (any, error
 	switch ev.Type {
 	case EventCheckoutCompleted:
 		target = &stripe.CheckoutSession{}
-	case EventSubscriptionCreated, EventSubscriptionUpdated, EventSubscriptionDeleted:
+	case EventSubscriptionCreated, EventSubscriptionUpdated, EventSubscriptionDeleted, EventSubscriptionPaused, EventSubscriptionResumed:
 		target = &stripe.Subscription{}
 	case EventInvoicePaid, EventInvoicePaymentFailed:
 		target = &stripe.Invoice{}
