@@ -2,15 +2,19 @@ package stripemock
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 )
+
+var bootReport sync.Once
 
 // Request is one call the service made to Stripe.
 type Request struct {
@@ -69,6 +73,8 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	base, err := Start()
 	if err != nil {
+		// The service under test only sees a 502 and answers 503: say why here.
+		bootReport.Do(func() { fmt.Fprintf(os.Stderr, "stripemock: cannot start stripe-mock: %v\n", err) })
 		rec.Status = http.StatusBadGateway
 		p.record(rec)
 		http.Error(w, "stripe-mock: "+err.Error(), http.StatusBadGateway)
