@@ -4,6 +4,9 @@ package account
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"log/slog"
 	"net/url"
 	"time"
 
@@ -32,6 +35,7 @@ type Config struct {
 	// SignupRateLimit is signups per client IP per hour; 0 disables it.
 	SignupRateLimit int
 	Now             func() time.Time // nil: time.Now
+	Log             *slog.Logger     // nil: discard
 }
 
 // Service runs account use cases.
@@ -44,6 +48,9 @@ type Service struct {
 	publicURL       *url.URL
 	signupRateLimit int
 	now             func() time.Time
+	log             *slog.Logger
+	passwords       *hasher
+	limits          *limiter
 }
 
 // NewService builds the account service.
@@ -57,6 +64,8 @@ func NewService(c Config) *Service {
 		publicURL:       c.PublicURL,
 		signupRateLimit: c.SignupRateLimit,
 		now:             c.Now,
+		log:             c.Log,
+		passwords:       newHasher(),
 	}
 	if s.seats == nil {
 		s.seats = FreeSeats{}
@@ -64,6 +73,14 @@ func NewService(c Config) *Service {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	// PostgreSQL keeps microseconds: answers made from Go values then read
+	// the same as those read back from the database later.
+	clock := s.now
+	s.now = func() time.Time { return clock().UTC().Truncate(time.Microsecond) }
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s.limits = &limiter{db: s.db, now: s.now}
 	return s
 }
 
@@ -84,4 +101,15 @@ func (s *Service) link(path, token string) string {
 	u.Path = u.Path + "/" + path
 	u.RawQuery = url.Values{"token": {token}}.Encode()
 	return u.String()
+}
+
+// sendMail queues m in tx: it is sent if and only if tx commits.
+func (s *Service) sendMail(ctx context.Context, tx *gorm.DB, m mail.Message) error {
+	if s.mailer == nil {
+		return fmt.Errorf("send %q: no mailer configured", m.Subject)
+	}
+	if err := s.mailer.Enqueue(ctx, tx, m); err != nil {
+		return fmt.Errorf("queue email %q: %w", m.Subject, err)
+	}
+	return nil
 }

@@ -10,13 +10,16 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/riverqueue/river"
 
 	"github.com/onramp/onramp"
+	"github.com/onramp/onramp/account"
 	"github.com/onramp/onramp/api"
 	"github.com/onramp/onramp/auth"
+	"github.com/onramp/onramp/billing"
 	"github.com/onramp/onramp/config"
 	"github.com/onramp/onramp/database"
 	"github.com/onramp/onramp/idempotency"
@@ -29,6 +32,8 @@ type App struct {
 	Router http.Handler
 	Signer *auth.Signer
 	Mailer *mail.Outbox
+	// Billing is exposed for wiring (seat policy, plan lookups) and tests.
+	Billing *billing.Service
 	// Onboarding records server-side events (serverevent.Recorder) and
 	// serves the checklist, events, admin and metrics routes.
 	Onboarding *onboarding.Service
@@ -49,21 +54,66 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 		return nil, err
 	}
 	idem := idempotency.NewStore(db.Gorm)
+
+	// ---- billing ----
+	// A bad catalog stops the server here, with every problem listed.
+	// Built before accounts: billingSvc.SeatPolicy() bounds invitations.
+	// Onboarding's serverevent.Recorder goes in with billingSvc.SetEvents,
+	// and billingSvc.PlanID / Subscription serve its plan lookups.
+	catalog, err := billing.LoadCatalog(cfg.PlansFile)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.StripeSecretKey == "" {
+		log.Warn("STRIPE_SECRET_KEY is not set: checkout, portal and seat changes answer 503")
+	}
+	if cfg.StripeWebhookSecret == "" {
+		log.Warn("STRIPE_WEBHOOK_SECRET is not set: the Stripe webhook refuses every delivery (503)")
+	}
+	billingSvc := billing.NewService(billing.Config{
+		DB:            db.Gorm,
+		Catalog:       catalog,
+		Stripe:        billing.NewStripeClient(cfg.StripeSecretKey, cfg.StripeAPIBase, log),
+		Configured:    cfg.StripeSecretKey != "",
+		WebhookSecret: cfg.StripeWebhookSecret,
+		AutomaticTax:  cfg.StripeAutomaticTax,
+		PublicURL:     cfg.PublicURL,
+		PastDueGrace:  cfg.PastDueGrace,
+		Log:           log,
+	})
+
+	// ---- onboarding ----
+	// It records the server-side events of accounts and billing in their
+	// transactions, reads plans (audience rules) and subscriptions (support
+	// view) from billing.
+	onboardingSvc := onboarding.NewService(onboarding.Config{
+		DB: db.Gorm, Pool: db.Pool, Log: log.With("component", "onboarding"),
+		Plans: billingSvc,
+		Subscriptions: func(ctx context.Context, orgID uuid.UUID) (any, error) {
+			return billingSvc.Subscription(ctx, orgID) // NotFound: the view shows null
+		},
+	})
+	billingSvc.SetEvents(onboardingSvc)
+
+	// accounts (billing plugs in Seats, onboarding plugs in Events)
+	accounts := account.NewService(account.Config{
+		DB: db.Gorm, Signer: signer, Mailer: outbox, PublicURL: cfg.PublicURL,
+		SignupRateLimit: cfg.SignupRateLimit, Log: log.With("component", "account"),
+		Seats: billingSvc.SeatPolicy(), Events: onboardingSvc,
+	})
+
 	jobs, err := mail.NewWorkers(db.Pool, mail.WorkerConfig{
 		Sender:       newSender(cfg, log),
 		Log:          log,
 		PollInterval: cfg.JobPollInterval,
 		Periodic:     []*river.PeriodicJob{pruneJob()},
-		Register:     func(w *river.Workers) { river.AddWorker(w, &pruneWorker{idempotency: idem, log: log}) },
+		Register: func(w *river.Workers) {
+			river.AddWorker(w, &pruneWorker{idempotency: idem, accounts: accounts, log: log})
+		},
 	})
 	if err != nil {
 		return nil, err
 	}
-
-	// Onboarding. TODO(lead, at merge): pass billing as Plans
-	// (PlanID(ctx, db, orgID)) and a SubscriptionLookup for the support view,
-	// and this service as the serverevent.Recorder of account and billing.
-	onboardingSvc := onboarding.NewService(onboarding.Config{DB: db.Gorm, Pool: db.Pool, Log: log})
 
 	router := api.New(api.Deps{
 		Log:         log,
@@ -72,10 +122,11 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 		OpenAPI:     onramp.OpenAPI,
 		Registry:    registry,
 		Idempotency: idem,
-
-		Onboarding: api.OnboardingDeps{Service: onboardingSvc},
+		Accounts:    api.AccountDeps{Service: accounts},
+		Billing:     api.BillingDeps{Service: billingSvc},
+		Onboarding:  api.OnboardingDeps{Service: onboardingSvc},
 	})
-	return &App{Router: router, Signer: signer, Mailer: outbox, Onboarding: onboardingSvc, jobs: jobs, log: log}, nil
+	return &App{Router: router, Signer: signer, Mailer: outbox, Billing: billingSvc, Onboarding: onboardingSvc, jobs: jobs, log: log}, nil
 }
 
 // newSender delivers over SMTP_URL, or logs messages when it is unset (with

@@ -7,10 +7,12 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/onramp/onramp/account"
 	"github.com/onramp/onramp/idempotency"
 )
 
-// pruneArgs is the hourly job that deletes expired idempotency keys.
+// pruneArgs is the hourly job that deletes expired idempotency keys,
+// rate-limit hits and tokens.
 type pruneArgs struct{}
 
 func (pruneArgs) Kind() string { return "prune_expired_rows" }
@@ -18,6 +20,7 @@ func (pruneArgs) Kind() string { return "prune_expired_rows" }
 type pruneWorker struct {
 	river.WorkerDefaults[pruneArgs]
 	idempotency *idempotency.Store
+	accounts    *account.Service
 	log         *slog.Logger
 }
 
@@ -26,7 +29,12 @@ func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[pruneArgs]) error {
 	if err != nil {
 		return err
 	}
-	w.log.InfoContext(ctx, "pruned expired rows", "idempotency_keys", n)
+	acc, err := w.accounts.Prune(ctx)
+	if err != nil {
+		return err
+	}
+	w.log.InfoContext(ctx, "pruned expired rows", "idempotency_keys", n,
+		"rate_limit_hits", acc.RateLimitHits, "email_tokens", acc.EmailTokens, "refresh_tokens", acc.RefreshTokens)
 	return nil
 }
 

@@ -77,8 +77,7 @@ func (e *Env) Token(t testing.TB, p auth.Principal) string {
 func (e *Env) newUser(t testing.TB, staff bool) uuid.UUID {
 	t.Helper()
 	id := uuid.Must(uuid.NewV7())
-	// The whole id: v7 ids made in the same millisecond share their first 13 characters.
-	email := fmt.Sprintf("user-%s@example.test", id)
+	email := fmt.Sprintf("user-%s@example.test", id) // the whole id: v7 ids share their first digits within a millisecond
 	// Not a real hash: fixture users sign in with tokens, never passwords.
 	e.exec(t, `INSERT INTO users (id, email, full_name, password_hash, is_staff, email_verified_at) VALUES ($1, $2, $3, 'fixture-no-password', $4, now())`,
 		id, email, "Fixture "+id.String()[:8], staff)

@@ -23,6 +23,7 @@ import (
 	"github.com/onramp/onramp/database"
 	"github.com/onramp/onramp/dbtest"
 	"github.com/onramp/onramp/mailtest"
+	"github.com/onramp/onramp/stripemock"
 )
 
 // Env is one running service instance for one test.
@@ -31,8 +32,9 @@ type Env struct {
 	DB     *database.DB
 	App    *app.App
 	Config *config.Config
-	Log    *LogBuffer       // everything the service logged
-	Mail   *mailtest.Server // every email the service sent
+	Log    *LogBuffer        // everything the service logged
+	Mail   *mailtest.Server  // every email the service sent
+	Stripe *stripemock.Proxy // every request the service sent to Stripe
 
 	client *http.Client
 	spec   *specValidator
@@ -65,6 +67,7 @@ func New(t testing.TB, opts ...Option) *Env {
 		MailFrom:        "Onramp <no-reply@onramp.test>",
 		JobPollInterval: 50 * time.Millisecond,
 	}
+	stripe := setupStripe(t, cfg)
 	for _, o := range opts {
 		o(cfg)
 	}
@@ -97,6 +100,7 @@ func New(t testing.TB, opts ...Option) *Env {
 		Config: cfg,
 		Log:    logs,
 		Mail:   smtp,
+		Stripe: stripe,
 		client: srv.Client(),
 		spec:   loadSpec(t),
 	}

@@ -4,6 +4,7 @@
 //	onramp migrate                               apply pending database migrations (idempotent)
 //	onramp staff create --email E --password P   create a staff user (product managers)
 //	onramp seed                                  publish a demo onboarding checklist unless one exists
+//	onramp stripe setup [--webhook-url URL]      create the Stripe product, prices and webhook endpoint
 package main
 
 import (
@@ -26,6 +27,7 @@ commands:
   migrate                                apply pending database migrations (idempotent)
   staff create --email E --password P    create a staff user
   seed                                   publish a demo onboarding checklist unless one exists (idempotent)
+  stripe setup [--webhook-url URL]       create (or find) the Stripe product, prices and webhook endpoint
 
 configuration comes from the environment; see README.md.
 `
@@ -52,6 +54,8 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout, stder
 		err = seed(ctx, getenv, stdout, stderr)
 	case "staff":
 		err = staff(ctx, args[1:], getenv, stdout, stderr)
+	case "stripe":
+		err = stripeCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

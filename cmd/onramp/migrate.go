@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"log/slog"
 
 	"github.com/onramp/onramp/config"
 	"github.com/onramp/onramp/database"
@@ -19,4 +20,19 @@ func migrate(ctx context.Context, getenv config.Getenv, stderr io.Writer) error 
 	}
 	log.Info("database is up to date")
 	return nil
+}
+
+// openDatabase is what the operator commands that only need the database
+// (migrate, staff) share: configuration, a logger and the connection.
+func openDatabase(ctx context.Context, getenv config.Getenv, stderr io.Writer) (*database.DB, *slog.Logger, error) {
+	cfg, err := config.Load(getenv, config.NeedDatabase)
+	if err != nil {
+		return nil, nil, err
+	}
+	log := newLogger(cfg, stderr)
+	db, err := database.Open(ctx, cfg.DatabaseURL, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	return db, log, nil
 }

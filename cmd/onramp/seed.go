@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 
 	"github.com/onramp/onramp/config"
-	"github.com/onramp/onramp/database"
 	"github.com/onramp/onramp/onboarding"
 )
 
@@ -29,19 +27,4 @@ func seed(ctx context.Context, getenv config.Getenv, stdout, stderr io.Writer) e
 		fmt.Fprintln(stdout, "an onboarding version already exists: nothing to seed")
 	}
 	return nil
-}
-
-// openDatabase loads the configuration a database command needs and
-// connects; the caller closes the database.
-func openDatabase(ctx context.Context, getenv config.Getenv, stderr io.Writer) (*database.DB, *slog.Logger, error) {
-	cfg, err := config.Load(getenv, config.NeedDatabase)
-	if err != nil {
-		return nil, nil, err
-	}
-	log := newLogger(cfg, stderr)
-	db, err := database.Open(ctx, cfg.DatabaseURL, log)
-	if err != nil {
-		return nil, nil, err
-	}
-	return db, log, nil
 }

@@ -1,0 +1,226 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/onramp/onramp/apperr"
+	"github.com/onramp/onramp/mail"
+	"github.com/onramp/onramp/serverevent"
+)
+
+// errBadEmailToken answers every token that cannot be used: unknown, used,
+// expired. Which one it was is not told.
+var errBadEmailToken = apperr.InvalidField("token", "is invalid, already used or expired")
+
+// issueEmailToken stores the hash of a new single-use token for user and
+// returns the token itself, which only ever leaves in an email.
+func (s *Service) issueEmailToken(ctx context.Context, tx *gorm.DB, userID uuid.UUID, purpose string, ttl time.Duration) (string, error) {
+	token, hash := newSecret()
+	now := s.now()
+	row := EmailToken{ID: uuid.Must(uuid.NewV7()), UserID: userID, Purpose: purpose, TokenHash: hash, ExpiresAt: now.Add(ttl), CreatedAt: now}
+	if err := tx.WithContext(ctx).Create(&row).Error; err != nil {
+		return "", fmt.Errorf("store %s token: %w", purpose, err)
+	}
+	return token, nil
+}
+
+// consumeEmailToken marks a usable token of purpose used, with its row
+// locked so that two concurrent uses cannot both succeed.
+func (s *Service) consumeEmailToken(ctx context.Context, tx *gorm.DB, token, purpose string) (EmailToken, error) {
+	var row EmailToken
+	err := tx.WithContext(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).
+		Where("token_hash = ? AND purpose = ?", hashSecret(token), purpose).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return row, errBadEmailToken
+	}
+	if err != nil {
+		return row, fmt.Errorf("find %s token: %w", purpose, err)
+	}
+	now := s.now()
+	if row.UsedAt != nil || !now.Before(row.ExpiresAt) {
+		return row, errBadEmailToken
+	}
+	if err := tx.Model(&row).Update("used_at", now).Error; err != nil {
+		return row, fmt.Errorf("use %s token: %w", purpose, err)
+	}
+	return row, nil
+}
+
+// sendVerification queues a verification email for user in tx.
+func (s *Service) sendVerification(ctx context.Context, tx *gorm.DB, user User) error {
+	token, err := s.issueEmailToken(ctx, tx, user.ID, PurposeVerifyEmail, VerifyEmailTTL)
+	if err != nil {
+		return err
+	}
+	return s.sendMail(ctx, tx, mail.VerificationEmail(user.Email, user.FullName, s.link("verify-email", token)))
+}
+
+// VerifyEmail confirms the address a verification token was sent to.
+func (s *Service) VerifyEmail(ctx context.Context, token string) error {
+	if token == "" {
+		return apperr.InvalidField("token", "is required")
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		row, err := s.consumeEmailToken(ctx, tx, token, PurposeVerifyEmail)
+		if err != nil {
+			return err
+		}
+		return s.markVerified(ctx, tx, row.UserID)
+	})
+	if err != nil {
+		return fmt.Errorf("verify email: %w", err)
+	}
+	return nil
+}
+
+// markVerified records that the user proved their address, once: the
+// email_verified event goes to each of the user's organizations.
+func (s *Service) markVerified(ctx context.Context, tx *gorm.DB, userID uuid.UUID) error {
+	res := tx.WithContext(ctx).Model(&User{}).Where("id = ? AND email_verified_at IS NULL", userID).
+		Updates(map[string]any{"email_verified_at": s.now(), "updated_at": s.now()})
+	if res.Error != nil {
+		return fmt.Errorf("mark email verified: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return nil // already verified
+	}
+	var orgIDs []uuid.UUID
+	if err := tx.Model(&Membership{}).Where("user_id = ?", userID).Pluck("organization_id", &orgIDs).Error; err != nil {
+		return fmt.Errorf("find memberships: %w", err)
+	}
+	for _, orgID := range orgIDs {
+		if err := s.recordEvent(ctx, tx, orgID, serverevent.EmailVerified, userID, nil); err != nil {
+			return fmt.Errorf("record email verified event: %w", err)
+		}
+	}
+	return nil
+}
+
+// ResendVerification queues a new verification email for a signed-in user
+// whose address is not verified yet.
+func (s *Service) ResendVerification(ctx context.Context, userID uuid.UUID) error {
+	user, err := s.user(ctx, s.db, userID)
+	if err != nil {
+		return err
+	}
+	if user.EmailVerifiedAt != nil {
+		return apperr.Conflict("email_already_verified", "your email address is already verified")
+	}
+	if _, err := s.limits.take(ctx, "verify:"+userID.String(), resendLimit, "too many verification emails; try again later"); err != nil {
+		return err
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return s.sendVerification(ctx, tx, user) })
+	if err != nil {
+		return fmt.Errorf("resend verification: %w", err)
+	}
+	return nil
+}
+
+// RequestPasswordReset emails a reset link when a user has this address,
+// and does nothing otherwise; the caller cannot tell which happened.
+func (s *Service) RequestPasswordReset(ctx context.Context, email string) error {
+	email = normalizeEmail(email)
+	var v apperr.Validator
+	checkEmail(&v, "email", email)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	// Every address is limited, known or not, before it is looked up: the
+	// answer and the work done up to here are the same for both, and an
+	// observer gets few timing samples per address. Over the limit, the
+	// request is quietly dropped (a 429 would be an oracle too).
+	if _, err := s.limits.take(ctx, "reset:"+email, resetLimit, "too many reset emails"); err != nil {
+		if apperr.Is(err, apperr.CodeRateLimited) {
+			s.log.Warn("password reset requests rate limited for an address")
+			return nil
+		}
+		return err
+	}
+	var user User
+	err := s.db.WithContext(ctx).Where("email = ?", email).Take(&user).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("password reset: find user: %w", err)
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		token, err := s.issueEmailToken(ctx, tx, user.ID, PurposePasswordReset, PasswordResetTTL)
+		if err != nil {
+			return err
+		}
+		return s.sendMail(ctx, tx, mail.PasswordResetEmail(user.Email, user.FullName, s.link("reset-password", token)))
+	})
+	if err != nil {
+		return fmt.Errorf("password reset: %w", err)
+	}
+	return nil
+}
+
+// ResetPassword sets a new password with a reset token and signs the user
+// out everywhere: every refresh token of the user is revoked.
+func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) error {
+	var v apperr.Validator
+	v.Check(token != "", "token", "is required")
+	checkPassword(&v, "new_password", newPassword)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	hash, err := s.passwords.Hash(ctx, newPassword)
+	if err != nil {
+		return fmt.Errorf("reset password: %w", err)
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		row, err := s.consumeEmailToken(ctx, tx, token, PurposePasswordReset)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		var user User
+		if err := tx.Where("id = ?", row.UserID).Take(&user).Error; err != nil {
+			return fmt.Errorf("find user: %w", err)
+		}
+		if err := tx.Model(&user).Updates(map[string]any{"password_hash": hash, "updated_at": now}).Error; err != nil {
+			return fmt.Errorf("store password: %w", err)
+		}
+		if err := tx.Model(&RefreshToken{}).Where("user_id = ? AND revoked_at IS NULL", user.ID).
+			Update("revoked_at", now).Error; err != nil {
+			return fmt.Errorf("revoke sessions: %w", err)
+		}
+		// Other reset links of the user die with this one.
+		if err := tx.Model(&EmailToken{}).Where("user_id = ? AND purpose = ? AND used_at IS NULL", user.ID, PurposePasswordReset).
+			Update("used_at", now).Error; err != nil {
+			return fmt.Errorf("retire reset tokens: %w", err)
+		}
+		// The owner of the address got the link: a lockout from failed
+		// sign-ins ends, and the address counts as verified.
+		if err := s.limits.reset(ctx, tx, loginBucket(user.Email)); err != nil {
+			return err
+		}
+		return s.markVerified(ctx, tx, user.ID)
+	})
+	if err != nil {
+		return fmt.Errorf("reset password: %w", err)
+	}
+	return nil
+}
+
+// user loads a user by id.
+func (s *Service) user(ctx context.Context, db *gorm.DB, id uuid.UUID) (User, error) {
+	var u User
+	err := db.WithContext(ctx).Where("id = ?", id).Take(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return u, apperr.NotFound("user")
+	}
+	if err != nil {
+		return u, fmt.Errorf("find user: %w", err)
+	}
+	return u, nil
+}

@@ -1,0 +1,238 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/onramp/onramp/apperr"
+	"github.com/onramp/onramp/auth"
+	"github.com/onramp/onramp/mail"
+	"github.com/onramp/onramp/serverevent"
+)
+
+// InviteInput asks someone to join with a role (member when empty).
+type InviteInput struct {
+	Email string
+	Role  string
+}
+
+// Invite creates an invitation and emails its link. The organization row
+// is locked while the seat policy decides, so two invitations cannot take
+// the last seat together.
+func (s *Service) Invite(ctx context.Context, actor auth.Principal, in InviteInput) (Invitation, error) {
+	in.Email = normalizeEmail(in.Email)
+	if in.Role == "" {
+		in.Role = RoleMember
+	}
+	var v apperr.Validator
+	checkEmail(&v, "email", in.Email)
+	v.Check(validRole(in.Role), "role", "must be owner, admin or member")
+	if err := v.Err(); err != nil {
+		return Invitation{}, err
+	}
+	now := s.now()
+	inv := Invitation{
+		ID: uuid.Must(uuid.NewV7()), OrganizationID: actor.OrgID, Email: in.Email, Role: in.Role,
+		InvitedBy: &actor.UserID, ExpiresAt: now.Add(InvitationTTL), CreatedAt: now,
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		org, err := s.lockOrganization(ctx, tx, actor.OrgID)
+		if err != nil {
+			return err
+		}
+		actorRole, err := s.managerRole(ctx, tx, actor)
+		if err != nil {
+			return err
+		}
+		if in.Role == RoleOwner && actorRole != RoleOwner {
+			return apperr.Forbidden("only an owner may invite an owner")
+		}
+		var members int64
+		if err := membersOf(tx, org.ID).Where("u.email = ?", in.Email).Count(&members).Error; err != nil {
+			return fmt.Errorf("find member: %w", err)
+		}
+		if members > 0 {
+			return apperr.Conflict("already_member", "this person is already a member of the organization")
+		}
+		// An expired invitation no longer blocks a new one.
+		if err := tx.Model(&Invitation{}).
+			Where("organization_id = ? AND email = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at <= ?", org.ID, in.Email, now).
+			Update("revoked_at", now).Error; err != nil {
+			return fmt.Errorf("close expired invitations: %w", err)
+		}
+		var open int64
+		if err := tx.Model(&Invitation{}).Where("organization_id = ? AND email = ? AND accepted_at IS NULL AND revoked_at IS NULL", org.ID, in.Email).
+			Count(&open).Error; err != nil {
+			return fmt.Errorf("find open invitation: %w", err)
+		}
+		if open > 0 {
+			return apperr.Conflict("invitation_exists", "this email already has an open invitation; revoke it to send a new one")
+		}
+		if err := s.seats.CheckSeat(ctx, tx, org.ID); err != nil {
+			return err
+		}
+		token, hash := newSecret()
+		inv.TokenHash = hash
+		if err := tx.Create(&inv).Error; err != nil {
+			return fmt.Errorf("store invitation: %w", err)
+		}
+		inviter, err := s.user(ctx, tx, actor.UserID)
+		if err != nil {
+			return err
+		}
+		if err := s.sendMail(ctx, tx, mail.InvitationEmail(inv.Email, org.Name, inviter.FullName, s.link("accept-invitation", token))); err != nil {
+			return err
+		}
+		return s.recordEvent(ctx, tx, org.ID, serverevent.MemberInvited, actor.UserID,
+			map[string]any{"invitation_id": inv.ID.String(), "role": inv.Role})
+	})
+	if err != nil {
+		return Invitation{}, fmt.Errorf("invite: %w", err)
+	}
+	return inv, nil
+}
+
+// ListInvitations pages through the organization's invitations, newest
+// first, whatever their status.
+func (s *Service) ListInvitations(ctx context.Context, orgID uuid.UUID, limit int, after string) ([]Invitation, string, error) {
+	items, next, err := listPage(s.db.WithContext(ctx).Model(&Invitation{}).Where("organization_id = ?", orgID), after, limit,
+		"(created_at, id) < (?, ?)", "created_at DESC, id DESC",
+		func(i Invitation) (time.Time, uuid.UUID) { return i.CreatedAt, i.ID })
+	if err != nil {
+		return nil, "", fmt.Errorf("list invitations: %w", err)
+	}
+	return items, next, nil
+}
+
+// RevokeInvitation makes an invitation unusable. Revoking twice is fine; an
+// accepted invitation cannot be revoked (remove the member instead).
+func (s *Service) RevokeInvitation(ctx context.Context, actor auth.Principal, id uuid.UUID) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if _, err := s.managerRole(ctx, tx, actor); err != nil {
+			return err
+		}
+		var inv Invitation
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).
+			Where("id = ? AND organization_id = ?", id, actor.OrgID).Take(&inv).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return apperr.NotFound("invitation")
+		}
+		if err != nil {
+			return fmt.Errorf("find invitation: %w", err)
+		}
+		switch {
+		case inv.AcceptedAt != nil:
+			return apperr.Conflict("invitation_accepted", "this invitation was already accepted; remove the member instead")
+		case inv.RevokedAt != nil:
+			return nil
+		}
+		return tx.Model(&inv).Update("revoked_at", s.now()).Error
+	})
+	if err != nil {
+		return fmt.Errorf("revoke invitation: %w", err)
+	}
+	return nil
+}
+
+// AcceptInput accepts an invitation: either as a new user (FullName and
+// Password) or as the signed-in user UserID (nothing else).
+type AcceptInput struct {
+	Token    string
+	FullName string
+	Password string
+	UserID   uuid.UUID // uuid.Nil: a new user
+}
+
+var errBadInvitationToken = apperr.InvalidField("token", "is invalid, already used, revoked or expired")
+
+// AcceptInvitation makes the invitee a member and opens their session in
+// the organization. Accepting proves the invitee reads the invited address,
+// so it counts as verified.
+func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput) (Session, error) {
+	in.FullName = strings.TrimSpace(in.FullName)
+	newUser := in.UserID == uuid.Nil
+	var v apperr.Validator
+	v.Check(in.Token != "", "token", "is required")
+	if newUser {
+		checkText(&v, "full_name", in.FullName, 200)
+		checkPassword(&v, "password", in.Password)
+	} else {
+		v.Check(in.FullName == "", "full_name", "must be omitted when accepting as a signed-in user")
+		v.Check(in.Password == "", "password", "must be omitted when accepting as a signed-in user")
+	}
+	if err := v.Err(); err != nil {
+		return Session{}, err
+	}
+	var hash string
+	if newUser {
+		var err error
+		if hash, err = s.passwords.Hash(ctx, in.Password); err != nil {
+			return Session{}, fmt.Errorf("accept invitation: %w", err)
+		}
+	}
+	var session Session
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		now := s.now()
+		var inv Invitation
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("token_hash = ?", hashSecret(in.Token)).Take(&inv).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return errBadInvitationToken
+		}
+		if err != nil {
+			return fmt.Errorf("find invitation: %w", err)
+		}
+		if inv.Status(now) != "pending" {
+			return errBadInvitationToken
+		}
+		var user User
+		if newUser {
+			user = User{ID: uuid.Must(uuid.NewV7()), Email: inv.Email, FullName: in.FullName, PasswordHash: hash,
+				EmailVerifiedAt: &now, CreatedAt: now, UpdatedAt: now}
+			if err := tx.Create(&user).Error; err != nil {
+				if isUniqueViolation(err, "users_email_key") {
+					return apperr.Conflict("email_taken", "an account with this email already exists; sign in and accept the invitation with your access token")
+				}
+				return fmt.Errorf("create user: %w", err)
+			}
+		} else {
+			if user, err = s.user(ctx, tx, in.UserID); err != nil {
+				return err
+			}
+			if user.Email != inv.Email {
+				return &apperr.Error{Code: apperr.CodeForbidden, Reason: "invitation_email_mismatch",
+					Message: "this invitation was sent to another email address than the one you are signed in with"}
+			}
+			if err := s.markVerified(ctx, tx, user.ID); err != nil {
+				return err
+			}
+			user.EmailVerifiedAt = &now
+		}
+		m := Membership{OrganizationID: inv.OrganizationID, UserID: user.ID, Role: inv.Role, JoinedAt: now}
+		if err := tx.Create(&m).Error; err != nil {
+			if isUniqueViolation(err, "memberships_pkey") {
+				return apperr.Conflict("already_member", "you are already a member of this organization")
+			}
+			return fmt.Errorf("create membership: %w", err)
+		}
+		if err := tx.Model(&inv).Updates(map[string]any{"accepted_at": now, "accepted_by": user.ID}).Error; err != nil {
+			return fmt.Errorf("mark invitation accepted: %w", err)
+		}
+		if err := s.recordEvent(ctx, tx, inv.OrganizationID, serverevent.MemberJoined, user.ID,
+			map[string]any{"invitation_id": inv.ID.String(), "role": inv.Role}); err != nil {
+			return fmt.Errorf("record member joined event: %w", err)
+		}
+		session, err = s.openSession(ctx, tx, user, &m, uuid.Nil)
+		return err
+	})
+	if err != nil {
+		return Session{}, fmt.Errorf("accept invitation: %w", err)
+	}
+	return session, nil
+}

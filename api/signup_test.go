@@ -1,0 +1,172 @@
+package api_test
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/onramp/onramp/config"
+	"github.com/onramp/onramp/testenv"
+)
+
+func TestSignupCreatesOrganizationOwnerAndVerificationEmail(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	res := env.Do(t, http.MethodPost, "/v1/signup", map[string]any{
+		"company_name": "Acme", "email": "Ada@Acme.test", "password": "correct horse battery", "full_name": "Ada Admin",
+		"utm_source": "newsletter", "utm_campaign": "spring",
+	}).Expect(t, http.StatusCreated)
+	var s testenv.Session
+	res.Decode(t, &s)
+	if s.Organization == nil || s.Organization.Name != "Acme" || s.User.Email != "ada@acme.test" || s.Role == nil || *s.Role != "owner" {
+		t.Fatalf("unexpected session: %s", res.Body)
+	}
+	if s.TokenType != "Bearer" || s.ExpiresIn != 900 || s.AccessToken == "" || s.RefreshToken == "" {
+		t.Fatalf("bad tokens: %s", res.Body)
+	}
+	if s.User.EmailVerified {
+		t.Fatal("email verified before the link was used")
+	}
+
+	var utm string
+	if err := env.DB.Pool.QueryRow(t.Context(), `SELECT utm_source FROM organizations WHERE id = $1`, s.Organization.ID).Scan(&utm); err != nil || utm != "newsletter" {
+		t.Fatalf("utm_source %q, %v", utm, err)
+	}
+
+	msg := env.Mail.WaitFor(t, "ada@acme.test", "Confirm your email")
+	if !strings.Contains(msg.Text, "http://onramp.test/verify-email?token=") {
+		t.Fatalf("no verification link in:\n%s", msg.Text)
+	}
+	token := testenv.LinkToken(t, msg.Text)
+	env.Do(t, http.MethodPost, "/v1/auth/verify-email", map[string]any{"token": token}).Expect(t, http.StatusNoContent)
+	// Single use.
+	res = env.Do(t, http.MethodPost, "/v1/auth/verify-email", map[string]any{"token": token}).Expect(t, http.StatusUnprocessableEntity)
+
+	me := env.Do(t, http.MethodGet, "/v1/me", nil, testenv.WithBearer(s.AccessToken)).Expect(t, http.StatusOK).Map(t)
+	if me["user"].(map[string]any)["email_verified"] != true {
+		t.Fatalf("not verified: %v", me)
+	}
+	logs := env.Log.String()
+	for name, secret := range map[string]string{"verification token": token, "password": "correct horse battery",
+		"refresh token": s.RefreshToken, "access token": s.AccessToken} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the %s was logged", name)
+		}
+	}
+}
+
+func sleep() { time.Sleep(50 * time.Millisecond) }
+
+func TestSignupValidation(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	res := env.Do(t, http.MethodPost, "/v1/signup", map[string]any{
+		"company_name": "", "email": "Ada <ada@acme.test>", "password": "short", "full_name": strings.Repeat("x", 201),
+	}).Expect(t, http.StatusUnprocessableEntity)
+	f := problemFields(t, res)
+	for _, field := range []string{"company_name", "email", "password", "full_name"} {
+		if !f[field] {
+			t.Errorf("%s not named in %s", field, res.Body)
+		}
+	}
+	env.Do(t, http.MethodPost, "/v1/signup", map[string]any{"company_name": "Acme", "email": "a@acme.test", "password": strings.Repeat("p", 129), "full_name": "A"}).
+		Expect(t, http.StatusUnprocessableEntity)
+	env.Do(t, http.MethodPost, "/v1/signup", map[string]any{"company_name": "Acme", "email": "a@acme.test", "password": "correct horse battery", "full_name": "A", "plan": "x"}).
+		Expect(t, http.StatusUnprocessableEntity)
+	env.Do(t, http.MethodPost, "/v1/signup", testenv.Raw(`{`)).Expect(t, http.StatusBadRequest)
+	var n int
+	if err := env.DB.Pool.QueryRow(t.Context(), `SELECT (SELECT count(*) FROM organizations) + (SELECT count(*) FROM users)`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("rows left behind: %d, %v", n, err)
+	}
+}
+
+func TestSignupEmailIsUniqueCaseInsensitively(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	env.Signup(t, testenv.SignupOptions{Email: "ada@acme.test"})
+	res := env.Do(t, http.MethodPost, "/v1/signup", map[string]any{"company_name": "Other", "email": "ADA@acme.test", "password": "correct horse battery", "full_name": "Ada"}).
+		Expect(t, http.StatusConflict)
+	if res.Code(t) != "email_taken" {
+		t.Fatalf("code %q", res.Code(t))
+	}
+}
+
+func TestSignupIdempotencyKeyReplaysTheFirstResponse(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	body := map[string]any{"company_name": "Acme", "email": "ada@acme.test", "password": "correct horse battery", "full_name": "Ada"}
+	key := testenv.WithHeader("Idempotency-Key", "first-signup")
+	first := env.Do(t, http.MethodPost, "/v1/signup", body, key).Expect(t, http.StatusCreated)
+	again := env.Do(t, http.MethodPost, "/v1/signup", body, key).Expect(t, http.StatusCreated)
+	if string(again.Body) != string(first.Body) || again.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("not replayed:\n%s\n%s", first.Body, again.Body)
+	}
+	body["company_name"] = "Other"
+	if env.Do(t, http.MethodPost, "/v1/signup", body, key).Expect(t, http.StatusConflict).Code(t) != "idempotency_key_reused" {
+		t.Fatal("want idempotency_key_reused")
+	}
+	var orgs int
+	if err := env.DB.Pool.QueryRow(t.Context(), `SELECT count(*) FROM organizations`).Scan(&orgs); err != nil || orgs != 1 {
+		t.Fatalf("organizations %d, %v", orgs, err)
+	}
+}
+
+func TestConcurrentSignups(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	statuses := parallel(40, func(i int) int {
+		return env.Do(t, http.MethodPost, "/v1/signup", map[string]any{
+			"company_name": fmt.Sprintf("Company %d", i), "email": fmt.Sprintf("owner%d@acme.test", i), "password": "correct horse battery", "full_name": "Owner",
+		}).Status
+	})
+	if n := count(statuses, http.StatusCreated); n != 40 {
+		t.Fatalf("statuses %v", statuses)
+	}
+	var orgs, owners int
+	if err := env.DB.Pool.QueryRow(t.Context(), `SELECT (SELECT count(*) FROM organizations), (SELECT count(*) FROM memberships WHERE role = 'owner')`).Scan(&orgs, &owners); err != nil {
+		t.Fatal(err)
+	}
+	if orgs != 40 || owners != 40 {
+		t.Fatalf("%d organizations, %d owners; want 40 each", orgs, owners)
+	}
+}
+
+func TestRacingSignupsWithOneEmailMakeOneOrganization(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	statuses := parallel(10, func(i int) int {
+		return env.Do(t, http.MethodPost, "/v1/signup", map[string]any{
+			"company_name": fmt.Sprintf("Company %d", i), "email": "same@acme.test", "password": "correct horse battery", "full_name": "Owner",
+		}).Status
+	})
+	if count(statuses, http.StatusCreated) != 1 || count(statuses, http.StatusConflict) != 9 {
+		t.Fatalf("statuses %v: want one 201 and nine 409", statuses)
+	}
+	var orgs, users, memberships int
+	if err := env.DB.Pool.QueryRow(t.Context(), `SELECT (SELECT count(*) FROM organizations), (SELECT count(*) FROM users), (SELECT count(*) FROM memberships)`).
+		Scan(&orgs, &users, &memberships); err != nil {
+		t.Fatal(err)
+	}
+	if orgs != 1 || users != 1 || memberships != 1 {
+		t.Fatalf("%d organizations, %d users, %d memberships; want 1 each", orgs, users, memberships)
+	}
+}
+
+func TestSignupsAreLimitedPerClientIP(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t, func(c *config.Config) { c.SignupRateLimit = 2 })
+	env.Signup(t, testenv.SignupOptions{})
+	env.Signup(t, testenv.SignupOptions{})
+	res := env.Do(t, http.MethodPost, "/v1/signup", map[string]any{"company_name": "Acme", "email": "third@acme.test", "password": "correct horse battery", "full_name": "Ada"}).
+		Expect(t, http.StatusTooManyRequests)
+	if secs, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || secs < 1 || secs > 3600 {
+		t.Fatalf("Retry-After %q", res.Header.Get("Retry-After"))
+	}
+	var users int
+	if err := env.DB.Pool.QueryRow(t.Context(), `SELECT count(*) FROM users WHERE email = 'third@acme.test'`).Scan(&users); err != nil || users != 0 {
+		t.Fatalf("users %d, %v", users, err)
+	}
+}

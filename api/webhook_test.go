@@ -1,0 +1,504 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/onramp/onramp/config"
+	"github.com/onramp/onramp/serverevent"
+	"github.com/onramp/onramp/testenv"
+)
+
+// The journey: checkout completes, the subscription is created, and the
+// organization is on with the right seats, plan and features.
+func TestWebhookCheckoutToActiveSubscription(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	events := recordProductEvents(t, env)
+	org := env.NewOrg(t, testenv.OrgOptions{})
+
+	cs := map[string]any{
+		"id": "cs_test_journey", "object": "checkout.session", "mode": "subscription", "status": "complete",
+		"client_reference_id": org.ID.String(), "customer": "cus_journey", "subscription": "sub_journey",
+		"metadata": map[string]any{},
+	}
+	res := env.SendWebhook(t, stripeEvent(t, newEventID(), "checkout.session.completed", time.Now().Add(-2*time.Second), cs)).Expect(t, 200)
+	if res.Map(t)["outcome"] != "applied" {
+		t.Fatalf("checkout.session.completed: %s", res.Body)
+	}
+	if n := countRows(t, env, `SELECT count(*) FROM billing_customers WHERE organization_id = $1 AND stripe_customer_id = 'cus_journey'`, org.ID); n != 1 {
+		t.Fatalf("customer not linked by client_reference_id (%d rows)", n)
+	}
+
+	s := sub{ID: "sub_journey", Customer: "cus_journey", Status: "trialing", Org: org.ID, Seats: 7, TrialEnd: time.Now().Add(14 * 24 * time.Hour).Unix()}
+	env.SendWebhook(t, stripeEvent(t, newEventID(), "customer.subscription.created", time.Now().Add(-time.Second), s.object())).Expect(t, 200)
+	s.Status = "active"
+	env.SendWebhook(t, stripeEvent(t, newEventID(), "customer.subscription.updated", time.Now(), s.object())).Expect(t, 200)
+
+	var got map[string]any
+	env.Do(t, "GET", "/v1/billing/subscription", nil, testenv.WithBearer(org.OwnerToken)).Expect(t, 200).Decode(t, &got)
+	if got["status"] != "active" || got["plan_id"] != "standalone-monthly" || got["seats"] != float64(7) || got["seats_used"] != float64(1) {
+		t.Fatalf("subscription %v", got)
+	}
+	_, memberTok := env.NewMember(t, org.ID, "member")
+	var ent map[string]any
+	env.Do(t, "GET", "/v1/entitlements", nil, testenv.WithBearer(memberTok)).Expect(t, 200).Decode(t, &ent)
+	if ent["active"] != true || ent["status"] != "active" || ent["seats"] != float64(7) || ent["seats_used"] != float64(2) {
+		t.Fatalf("entitlements %v", ent)
+	}
+	if f, _ := ent["features"].([]any); len(f) != 2 || f[0] != "sessions" || f[1] != "workshops" {
+		t.Fatalf("features %v", ent["features"])
+	}
+	if st := billingStatus(t, env, org.ID); st != "active" {
+		t.Fatalf("billing_status %q", st)
+	}
+	// Activated once (trialing already counts), never again for active.
+	if n := events.count(t, org.ID, serverevent.SubscriptionActivated); n != 1 {
+		t.Fatalf("%d subscription_activated events, want 1", n)
+	}
+	if n := countRows(t, env, `SELECT count(*) FROM checkout_sessions`); n != 0 {
+		t.Fatalf("a checkout row appeared for a session we did not open")
+	}
+}
+
+func TestWebhookDuplicateDeliveryChangesNothing(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	events := recordProductEvents(t, env)
+	org := env.NewOrg(t, testenv.OrgOptions{})
+	s := sub{ID: "sub_dup", Customer: "cus_dup", Status: "active", Org: org.ID, Seats: 5}
+	payload := stripeEvent(t, "evt_dup_1", "customer.subscription.created", time.Now(), s.object())
+
+	if out := env.SendWebhook(t, payload).Expect(t, 200).Map(t)["outcome"]; out != "applied" {
+		t.Fatalf("first delivery: %v", out)
+	}
+	// Change the row behind Stripe's back: a duplicate must not re-apply.
+	if _, err := env.DB.Pool.Exec(context.Background(), `UPDATE subscriptions SET seats = 42`); err != nil {
+		t.Fatal(err)
+	}
+	if out := env.SendWebhook(t, payload).Expect(t, 200).Map(t)["outcome"]; out != "duplicate" {
+		t.Fatalf("second delivery: %v", out)
+	}
+	if n := countRows(t, env, `SELECT seats FROM subscriptions WHERE stripe_subscription_id = 'sub_dup'`); n != 42 {
+		t.Fatalf("duplicate re-applied the event (seats %d)", n)
+	}
+	if n := countRows(t, env, `SELECT count(*) FROM stripe_events WHERE id = 'evt_dup_1'`); n != 1 {
+		t.Fatalf("%d event rows", n)
+	}
+	if n := events.count(t, org.ID, serverevent.SubscriptionActivated); n != 1 {
+		t.Fatalf("%d subscription_activated events", n)
+	}
+}
+
+// past_due at t2 arrives first; the active state of t1 arrives late and
+// must not roll the subscription back.
+func TestWebhookOutOfOrderNeverRollsBack(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	org := env.NewOrg(t, testenv.OrgOptions{})
+	t1 := time.Now().Add(-10 * time.Minute)
+	t2 := t1.Add(5 * time.Minute)
+	s := sub{ID: "sub_order", Customer: "cus_order", Status: "past_due", Org: org.ID, Seats: 5}
+	env.SendWebhook(t, stripeEvent(t, newEventID(), "customer.subscription.updated", t2, s.object())).Expect(t, 200)
+	s.Status, s.Seats = "active", 9
+	res := env.SendWebhook(t, stripeEvent(t, newEventID(), "customer.subscription.updated", t1, s.object())).Expect(t, 200)
+	if out := res.Map(t)["outcome"]; out != "stale" {
+		t.Fatalf("late event outcome %v, want stale", out)
+	}
+	var got map[string]any
+	env.Do(t, "GET", "/v1/billing/subscription", nil, testenv.WithBearer(org.OwnerToken)).Expect(t, 200).Decode(t, &got)
+	if got["status"] != "past_due" || got["seats"] != float64(5) {
+		t.Fatalf("stale event won: %v", got)
+	}
+	if st := billingStatus(t, env, org.ID); st != "past_due" {
+		t.Fatalf("billing_status %q", st)
+	}
+	// The grace period counts from t2, when Stripe said past_due.
+	var since time.Time
+	if err := env.DB.Pool.QueryRow(context.Background(), `SELECT past_due_since FROM subscriptions WHERE stripe_subscription_id = 'sub_order'`).Scan(&since); err != nil {
+		t.Fatal(err)
+	}
+	if since.Unix() != t2.Unix() {
+		t.Fatalf("past_due_since %v, want %v", since, t2)
+	}
+}
+
+func TestWebhookRefusesBadSignatures(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	org := env.NewOrg(t, testenv.OrgOptions{})
+	s := sub{ID: "sub_sig", Customer: "cus_sig", Status: "active", Org: org.ID, Seats: 5}
+	payload := stripeEvent(t, newEventID(), "customer.subscription.created", time.Now(), s.object())
+
+	cases := map[string]func() *testenv.Response{
+		"wrong secret": func() *testenv.Response {
+			return env.SendWebhookSigned(t, payload, "whsec_not_ours", time.Now())
+		},
+		"stale timestamp": func() *testenv.Response {
+			return env.SendWebhookSigned(t, payload, env.Config.StripeWebhookSecret, time.Now().Add(-6*time.Minute))
+		},
+		"missing header": func() *testenv.Response {
+			return env.Do(t, "POST", "/v1/webhooks/stripe", testenv.Raw(payload))
+		},
+		"garbage header": func() *testenv.Response {
+			return env.Do(t, "POST", "/v1/webhooks/stripe", testenv.Raw(payload), testenv.WithHeader("Stripe-Signature", "nonsense"))
+		},
+		"tampered body": func() *testenv.Response {
+			sig := signedHeader(env, payload)
+			tampered := []byte(strings.Replace(string(payload), `"quantity":5`, `"quantity":500`, 1))
+			if string(tampered) == string(payload) {
+				t.Fatal("tampering changed nothing")
+			}
+			return env.Do(t, "POST", "/v1/webhooks/stripe", testenv.Raw(tampered), testenv.WithHeader("Stripe-Signature", sig))
+		},
+	}
+	for name, send := range cases {
+		res := send()
+		if res.Status != http.StatusBadRequest {
+			t.Errorf("%s: status %d, want 400: %s", name, res.Status, res.Body)
+		}
+	}
+	if n := countRows(t, env, `SELECT count(*) FROM stripe_events`); n != 0 {
+		t.Fatalf("%d events stored from bad deliveries", n)
+	}
+	if n := countRows(t, env, `SELECT count(*) FROM subscriptions`); n != 0 {
+		t.Fatalf("%d subscriptions stored from bad deliveries", n)
+	}
+}
+
+// A failure after part of the event was written (the customer link, the
+// subscription row, the billing status) rolls all of it back and answers
+// 5xx; Stripe's retry then applies it whole.
+func TestWebhookFailingApplyLeavesNothing(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	events := recordProductEvents(t, env)
+	org := env.NewOrg(t, testenv.OrgOptions{})
+	s := sub{ID: "sub_fail", Customer: "cus_fail", Status: "active", Org: org.ID, Seats: 5}
+	payload := stripeEvent(t, "evt_fail_1", "customer.subscription.created", time.Now(), s.object())
+
+	events.fail.Store(true) // fails when recording subscription_activated, the last step
+	res := env.SendWebhook(t, payload)
+	if res.Status != http.StatusInternalServerError {
+		t.Fatalf("status %d, want 500: %s", res.Status, res.Body)
+	}
+	for table, sql := range map[string]string{
+		"stripe_events":     `SELECT count(*) FROM stripe_events`,
+		"subscriptions":     `SELECT count(*) FROM subscriptions`,
+		"billing_customers": `SELECT count(*) FROM billing_customers`,
+	} {
+		if n := countRows(t, env, sql); n != 0 {
+			t.Errorf("%s has %d rows after a failed apply", table, n)
+		}
+	}
+	if st := billingStatus(t, env, org.ID); st != "none" {
+		t.Fatalf("billing_status %q after a failed apply", st)
+	}
+
+	// A status this release does not know is refused the same way, so
+	// Stripe retries until a release knows it.
+	bad := s
+	bad.Status = "suspended_by_martians"
+	events.fail.Store(false)
+	if res := env.SendWebhook(t, stripeEvent(t, "evt_fail_2", "customer.subscription.created", time.Now(), bad.object())); res.Status != 500 {
+		t.Fatalf("unknown status: %d, want 500", res.Status)
+	}
+	if n := countRows(t, env, `SELECT count(*) FROM stripe_events`); n != 0 {
+		t.Fatalf("event recorded after a failed apply")
+	}
+
+	// Stripe retries the first event: now it applies.
+	if out := env.SendWebhook(t, payload).Expect(t, 200).Map(t)["outcome"]; out != "applied" {
+		t.Fatalf("retry outcome %v", out)
+	}
+	if st := billingStatus(t, env, org.ID); st != "active" {
+		t.Fatalf("billing_status %q after retry", st)
+	}
+	if n := events.count(t, org.ID, serverevent.SubscriptionActivated); n != 1 {
+		t.Fatalf("%d subscription_activated", n)
+	}
+}
+
+func TestWebhookConcurrentDuplicatesApplyOnce(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	events := recordProductEvents(t, env)
+	org := env.NewOrg(t, testenv.OrgOptions{})
+	s := sub{ID: "sub_race", Customer: "cus_race", Status: "active", Org: org.ID, Seats: 5}
+	payload := stripeEvent(t, "evt_race", "customer.subscription.created", time.Now(), s.object())
+
+	const n = 8
+	outcomes := make(chan string, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			res := env.SendWebhook(t, payload)
+			if res.Status != 200 {
+				t.Errorf("status %d: %s", res.Status, res.Body)
+				return
+			}
+			outcomes <- res.Map(t)["outcome"].(string)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	close(outcomes)
+	applied := 0
+	for o := range outcomes {
+		if o == "applied" {
+			applied++
+		} else if o != "duplicate" {
+			t.Errorf("outcome %q", o)
+		}
+	}
+	if applied != 1 {
+		t.Fatalf("applied %d times, want once", applied)
+	}
+	if c := events.count(t, org.ID, serverevent.SubscriptionActivated); c != 1 {
+		t.Fatalf("%d subscription_activated events", c)
+	}
+	if c := countRows(t, env, `SELECT count(*) FROM subscriptions`); c != 1 {
+		t.Fatalf("%d subscription rows", c)
+	}
+}
+
+func TestWebhookCancelEndsAccess(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	events := recordProductEvents(t, env)
+	org := env.NewOrg(t, testenv.OrgOptions{})
+	s := subscribe(t, env, org.ID, "active", 5)
+
+	s.Status = "canceled"
+	env.SendWebhook(t, stripeEvent(t, newEventID(), "customer.subscription.deleted", time.Now(), s.object())).Expect(t, 200)
+	var ent map[string]any
+	env.Do(t, "GET", "/v1/entitlements", nil, testenv.WithBearer(org.OwnerToken)).Expect(t, 200).Decode(t, &ent)
+	if ent["active"] != false || ent["status"] != "canceled" || len(ent["features"].([]any)) != 0 {
+		t.Fatalf("entitlements after cancel %v", ent)
+	}
+	if st := billingStatus(t, env, org.ID); st != "canceled" {
+		t.Fatalf("billing_status %q", st)
+	}
+	if c := events.count(t, org.ID, serverevent.SubscriptionCanceled); c != 1 {
+		t.Fatalf("%d subscription_canceled", c)
+	}
+	// Canceled is final in Stripe: a later-stamped event claiming active
+	// (a replayed or misordered update) does not resurrect it.
+	s.Status = "active"
+	res := env.SendWebhook(t, stripeEvent(t, newEventID(), "customer.subscription.updated", time.Now().Add(time.Second), s.object())).Expect(t, 200)
+	if out := res.Map(t)["outcome"]; out != "stale" {
+		t.Fatalf("outcome %v", out)
+	}
+	// A canceled organization may buy again.
+	env.Do(t, "POST", "/v1/billing/checkout-sessions", map[string]any{"plan_id": "standalone-monthly", "seats": 3},
+		testenv.WithBearer(org.OwnerToken)).Expect(t, 201)
+}
+
+func TestWebhookPastDueGracePeriod(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t) // PAST_DUE_GRACE_DAYS = 7
+	for _, c := range []struct {
+		name   string
+		since  time.Duration
+		active bool
+	}{
+		{"inside the grace period", 3 * 24 * time.Hour, true},
+		{"outside the grace period", 8 * 24 * time.Hour, false},
+	} {
+		org := env.NewOrg(t, testenv.OrgOptions{})
+		s := sub{ID: "sub_grace_" + org.ID.String(), Customer: "cus_grace_" + org.ID.String(), Status: "past_due", Org: org.ID, Seats: 5}
+		env.SendWebhook(t, stripeEvent(t, newEventID(), "customer.subscription.updated", time.Now().Add(-c.since), s.object())).Expect(t, 200)
+		var ent map[string]any
+		env.Do(t, "GET", "/v1/entitlements", nil, testenv.WithBearer(org.OwnerToken)).Expect(t, 200).Decode(t, &ent)
+		if ent["active"] != c.active || ent["status"] != "past_due" {
+			t.Errorf("%s: entitlements %v", c.name, ent)
+		}
+		if f := ent["features"].([]any); (len(f) > 0) != c.active {
+			t.Errorf("%s: features %v", c.name, f)
+		}
+	}
+}
+
+// invoice events record the latest invoice's fate on the subscription;
+// access itself follows the subscription's status.
+func TestWebhookInvoiceEvents(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	org := env.NewOrg(t, testenv.OrgOptions{})
+	s := subscribe(t, env, org.ID, "active", 5)
+	inv := func(id string) map[string]any {
+		return map[string]any{"id": id, "object": "invoice", "customer": s.Customer, "subscription": s.ID, "status": "paid"}
+	}
+	env.SendWebhook(t, stripeEvent(t, newEventID(), "invoice.payment_failed", time.Now(), inv("in_2"))).Expect(t, 200)
+	res := env.SendWebhook(t, stripeEvent(t, newEventID(), "invoice.paid", time.Now().Add(-time.Hour), inv("in_1"))).Expect(t, 200)
+	if out := res.Map(t)["outcome"]; out != "stale" {
+		t.Fatalf("older invoice.paid outcome %v", out)
+	}
+	var status, invoice string
+	if err := env.DB.Pool.QueryRow(context.Background(), `SELECT latest_invoice_status, latest_invoice_id FROM subscriptions`).Scan(&status, &invoice); err != nil {
+		t.Fatal(err)
+	}
+	if status != "payment_failed" || invoice != "in_2" {
+		t.Fatalf("latest invoice %s %s", invoice, status)
+	}
+	// An invoice for a subscription we do not know is recorded, unmatched.
+	other := map[string]any{"id": "in_x", "object": "invoice", "customer": "cus_x", "subscription": "sub_unknown"}
+	if out := env.SendWebhook(t, stripeEvent(t, newEventID(), "invoice.paid", time.Now(), other)).Expect(t, 200).Map(t)["outcome"]; out != "unmatched" {
+		t.Fatalf("outcome %v", out)
+	}
+}
+
+func TestWebhookUnknownTypeIsRecordedAndIgnored(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	res := env.SendWebhook(t, stripeEvent(t, "evt_unknown", "customer.created", time.Now(), map[string]any{"id": "cus_1", "object": "customer"}))
+	if out := res.Expect(t, 200).Map(t)["outcome"]; out != "ignored" {
+		t.Fatalf("outcome %v", out)
+	}
+	if n := countRows(t, env, `SELECT count(*) FROM stripe_events WHERE id = 'evt_unknown' AND outcome = 'ignored'`); n != 1 {
+		t.Fatal("unknown event not recorded as ignored")
+	}
+}
+
+// An event rendered for another API version is not trusted: its object is
+// refetched through the API (stripe-mock answers with its fixture).
+func TestWebhookOtherAPIVersionRefetches(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	org := env.NewOrg(t, testenv.OrgOptions{})
+	s := subscribe(t, env, org.ID, "active", 5)
+
+	s.Status, s.Seats = "past_due", 77
+	payload := stripeEvent(t, newEventID(), "customer.subscription.updated", time.Now(), s.object())
+	payload = []byte(strings.Replace(string(payload), `"api_version":"2023-10-16"`, `"api_version":"2020-08-27"`, 1))
+	env.SendWebhook(t, payload).Expect(t, 200)
+
+	if out := env.SendWebhook(t, payload).Expect(t, 200).Map(t)["outcome"]; out != "duplicate" {
+		t.Fatalf("redelivery outcome %v", out)
+	}
+	if got := env.Stripe.Find("GET", "/v1/subscriptions/"+s.ID); len(got) != 1 {
+		t.Fatalf("%d refetches of %s, want 1 (none for the redelivery)", len(got), s.ID)
+	}
+	var status string
+	var seats int
+	if err := env.DB.Pool.QueryRow(context.Background(), `SELECT status, seats FROM subscriptions WHERE stripe_subscription_id = $1`, s.ID).Scan(&status, &seats); err != nil {
+		t.Fatal(err)
+	}
+	// stripe-mock's fixture is active with one seat; the payload's claims were not used.
+	if status != "active" || seats == 77 {
+		t.Fatalf("the other-version payload was trusted: %s, %d seats", status, seats)
+	}
+}
+
+func TestWebhookUnmatchedObjectsAreRecorded(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	s := sub{ID: "sub_stranger", Customer: "cus_stranger", Status: "active", Org: uuid.Must(uuid.NewV7()), Seats: 5}
+	res := env.SendWebhook(t, stripeEvent(t, newEventID(), "customer.subscription.created", time.Now(), s.object())).Expect(t, 200)
+	if out := res.Map(t)["outcome"]; out != "unmatched" {
+		t.Fatalf("outcome %v", out)
+	}
+	if n := countRows(t, env, `SELECT count(*) FROM subscriptions`); n != 0 {
+		t.Fatal("stored a subscription for an organization that does not exist")
+	}
+}
+
+func TestWebhookWithoutSecretIsUnavailable(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t, func(c *config.Config) { c.StripeWebhookSecret = "" })
+	res := env.Do(t, "POST", "/v1/webhooks/stripe", testenv.Raw(`{}`), testenv.WithHeader("Stripe-Signature", "t=1,v1=00"))
+	res.Expect(t, 503)
+}
+
+// created and updated for a new subscription arrive at once (Stripe sends
+// them within the same second): both succeed and the newer state wins.
+func TestWebhookConcurrentEventsForANewSubscription(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	org := env.NewOrg(t, testenv.OrgOptions{})
+	t1 := time.Now().Add(-time.Minute)
+	for i := 0; i < 5; i++ {
+		s := sub{ID: fmt.Sprintf("sub_pair_%d", i), Customer: "cus_pair", Status: "incomplete", Org: org.ID, Seats: 5}
+		created := stripeEvent(t, newEventID(), "customer.subscription.created", t1, s.object())
+		s.Status = "active"
+		updated := stripeEvent(t, newEventID(), "customer.subscription.updated", t1.Add(time.Second), s.object())
+		var wg sync.WaitGroup
+		for _, p := range [][]byte{created, updated} {
+			wg.Add(1)
+			go func(p []byte) {
+				defer wg.Done()
+				if res := env.SendWebhook(t, p); res.Status != 200 {
+					t.Errorf("status %d: %s", res.Status, res.Body)
+				}
+			}(p)
+		}
+		wg.Wait()
+		var status string
+		if err := env.DB.Pool.QueryRow(context.Background(), `SELECT status FROM subscriptions WHERE stripe_subscription_id = $1`, s.ID).Scan(&status); err != nil {
+			t.Fatal(err)
+		}
+		if status != "active" {
+			t.Fatalf("%s: status %s, want the newer active", s.ID, status)
+		}
+	}
+}
+
+// Stripe's `created` has one-second resolution. At a tie the later
+// delivery wins, except customer.subscription.created, which describes the
+// subscription's first state and never overrides a stored one.
+func TestWebhookTiesInTheSameSecond(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	org := env.NewOrg(t, testenv.OrgOptions{})
+	at := time.Now().Add(-time.Minute)
+	s := sub{ID: "sub_tie", Customer: "cus_tie", Status: "active", Org: org.ID, Seats: 5}
+	send := func(typ string, status string, seats int) string {
+		s.Status, s.Seats = status, seats
+		return env.SendWebhook(t, stripeEvent(t, newEventID(), typ, at, s.object())).Expect(t, 200).Map(t)["outcome"].(string)
+	}
+	if out := send("customer.subscription.updated", "active", 6); out != "applied" {
+		t.Fatalf("first update: %s", out)
+	}
+	if out := send("customer.subscription.created", "incomplete", 5); out != "stale" {
+		t.Fatalf("created in the same second as a stored update: %s", out)
+	}
+	if out := send("customer.subscription.updated", "active", 7); out != "applied" {
+		t.Fatalf("second update in the same second: %s", out)
+	}
+	if n := countRows(t, env, `SELECT seats FROM subscriptions WHERE stripe_subscription_id = 'sub_tie' AND status = 'active'`); n != 7 {
+		t.Fatalf("seats %d", n)
+	}
+}
+
+func TestWebhookPauseAndResume(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	org := env.NewOrg(t, testenv.OrgOptions{})
+	s := subscribe(t, env, org.ID, "active", 5)
+	entitled := func() bool {
+		var ent map[string]any
+		env.Do(t, "GET", "/v1/entitlements", nil, testenv.WithBearer(org.OwnerToken)).Expect(t, 200).Decode(t, &ent)
+		return ent["active"].(bool)
+	}
+	s.Status = "paused"
+	env.SendWebhook(t, stripeEvent(t, newEventID(), "customer.subscription.paused", time.Now(), s.object())).Expect(t, 200)
+	if entitled() {
+		t.Fatal("a paused subscription still gives access")
+	}
+	s.Status = "active"
+	env.SendWebhook(t, stripeEvent(t, newEventID(), "customer.subscription.resumed", time.Now().Add(time.Second), s.object())).Expect(t, 200)
+	if !entitled() {
+		t.Fatal("a resumed subscription gives no access")
+	}
+}

@@ -1,0 +1,246 @@
+package billing
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stripe/stripe-go/v76"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/onramp/onramp/apperr"
+	"github.com/onramp/onramp/serverevent"
+)
+
+// CheckoutInput is a request to buy seats on a plan.
+type CheckoutInput struct {
+	PlanID     string
+	Seats      int
+	SuccessURL string // empty: PUBLIC_URL/billing/success
+	CancelURL  string // empty: PUBLIC_URL/billing/cancel
+	// RequestKey is the caller's Idempotency-Key, if any: the Stripe
+	// idempotency key is derived from it so a retried request cannot open
+	// a second session even if our own reply was lost.
+	RequestKey string
+}
+
+// CheckoutSession is where to send the buyer.
+type CheckoutSession struct {
+	ID        string    `json:"id"`
+	URL       string    `json:"url"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// checkoutRow remembers a session we opened (the funnel's checkout_started).
+type checkoutRow struct {
+	ID             string `gorm:"primaryKey"`
+	OrganizationID uuid.UUID
+	PlanID         string
+	Seats          int
+	CreatedBy      *uuid.UUID
+	ExpiresAt      *time.Time
+	CompletedAt    *time.Time
+	CreatedAt      time.Time
+}
+
+func (checkoutRow) TableName() string { return "checkout_sessions" }
+
+// maxURLLength bounds caller-supplied redirect URLs (Stripe allows 5000).
+const maxURLLength = 2048
+
+// CreateCheckout opens a Stripe Checkout session in subscription mode for
+// the organization, creating its Stripe customer the first time.
+func (s *Service) CreateCheckout(ctx context.Context, orgID, userID uuid.UUID, in CheckoutInput) (CheckoutSession, error) {
+	plan, ok := s.catalog.Plan(in.PlanID)
+	v := apperr.Validator{}
+	v.Check(in.PlanID != "", "plan_id", "is required")
+	v.Check(in.PlanID == "" || ok, "plan_id", "is not a plan of the catalog (see GET /v1/plans)")
+	if ok {
+		v.Check(in.Seats >= plan.MinSeats && in.Seats <= plan.MaxSeats, "seats",
+			fmt.Sprintf("must be from %d to %d on plan %s", plan.MinSeats, plan.MaxSeats, plan.ID))
+	} else {
+		v.Check(in.Seats >= 1, "seats", "must be at least 1")
+	}
+	v.Check(in.SuccessURL == "" || validRedirect(in.SuccessURL), "success_url", "must be an absolute http(s) URL")
+	v.Check(in.CancelURL == "" || validRedirect(in.CancelURL), "cancel_url", "must be an absolute http(s) URL")
+	if err := v.Err(); err != nil {
+		return CheckoutSession{}, err
+	}
+	if err := s.requireStripe(); err != nil {
+		return CheckoutSession{}, err
+	}
+
+	current, err := currentSubscription(ctx, s.db, orgID)
+	if err != nil {
+		return CheckoutSession{}, err
+	}
+	if current != nil && live(current.Status) {
+		return CheckoutSession{}, apperr.Conflict("subscription_exists",
+			fmt.Sprintf("the organization already has a %s subscription; change seats or manage it in the billing portal", current.Status))
+	}
+
+	customerID, err := s.ensureCustomer(ctx, orgID)
+	if err != nil {
+		return CheckoutSession{}, err
+	}
+
+	if in.SuccessURL == "" {
+		// Stripe replaces {CHECKOUT_SESSION_ID}; it must stay unescaped.
+		in.SuccessURL = s.publicURL.String() + "/billing/success?session_id={CHECKOUT_SESSION_ID}"
+	}
+	if in.CancelURL == "" {
+		in.CancelURL = s.publicURL.String() + "/billing/cancel"
+	}
+	org := orgID.String()
+	meta := map[string]string{"organization_id": org, "plan_id": plan.ID}
+	params := &stripe.CheckoutSessionParams{
+		Params:            stripe.Params{Context: ctx, IdempotencyKey: stripe.String(s.checkoutKey(orgID, in.RequestKey))},
+		Mode:              stripe.String(string(stripe.CheckoutSessionModeSubscription)),
+		Customer:          stripe.String(customerID),
+		ClientReferenceID: stripe.String(org),
+		LineItems: []*stripe.CheckoutSessionLineItemParams{{
+			Price:    stripe.String(plan.StripePriceID),
+			Quantity: stripe.Int64(int64(in.Seats)),
+			AdjustableQuantity: &stripe.CheckoutSessionLineItemAdjustableQuantityParams{
+				Enabled: stripe.Bool(true),
+				Minimum: stripe.Int64(int64(plan.MinSeats)),
+				Maximum: stripe.Int64(int64(plan.MaxSeats)),
+			},
+		}},
+		SubscriptionData:    &stripe.CheckoutSessionSubscriptionDataParams{Metadata: meta},
+		AllowPromotionCodes: stripe.Bool(true),
+		SuccessURL:          stripe.String(in.SuccessURL),
+		CancelURL:           stripe.String(in.CancelURL),
+	}
+	params.Metadata = meta
+	if plan.TrialDays > 0 {
+		params.SubscriptionData.TrialPeriodDays = stripe.Int64(int64(plan.TrialDays))
+	}
+	if s.automaticTax {
+		params.AutomaticTax = &stripe.CheckoutSessionAutomaticTaxParams{Enabled: stripe.Bool(true)}
+		// Tax needs the buyer's address; with an existing customer Checkout
+		// must be allowed to save it (and the company name and tax id).
+		params.CustomerUpdate = &stripe.CheckoutSessionCustomerUpdateParams{Address: stripe.String("auto"), Name: stripe.String("auto")}
+		params.TaxIDCollection = &stripe.CheckoutSessionTaxIDCollectionParams{Enabled: stripe.Bool(true)}
+	}
+	cs, err := s.stripe.CheckoutSessions.New(params)
+	if err != nil {
+		s.log.WarnContext(ctx, "stripe checkout session failed", "organization_id", orgID, "err", redactedErr{err})
+		return CheckoutSession{}, stripeErr("create checkout session", err)
+	}
+
+	out := CheckoutSession{ID: cs.ID, URL: cs.URL, ExpiresAt: time.Unix(cs.ExpiresAt, 0).UTC()}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		expires := out.ExpiresAt
+		row := checkoutRow{ID: cs.ID, OrganizationID: orgID, PlanID: plan.ID, Seats: in.Seats, ExpiresAt: &expires, CreatedAt: s.now()}
+		if userID != uuid.Nil {
+			row.CreatedBy = &userID
+		}
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+		if res.Error != nil {
+			return fmt.Errorf("store checkout session: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return nil // the same Stripe session again (idempotent replay): already recorded
+		}
+		return s.recordEvent(ctx, tx, serverevent.Event{
+			OrganizationID: orgID, Name: serverevent.CheckoutStarted, OccurredAt: row.CreatedAt, UserID: userID,
+			Properties: map[string]any{"plan_id": plan.ID, "seats": in.Seats, "checkout_session_id": cs.ID},
+		})
+	})
+	if err != nil {
+		return CheckoutSession{}, err
+	}
+	return out, nil
+}
+
+// checkoutKey is the Stripe idempotency key for opening a session: derived
+// from the caller's Idempotency-Key when there is one, random otherwise
+// (stripe-go reuses it across its own network retries).
+func (s *Service) checkoutKey(orgID uuid.UUID, requestKey string) string {
+	if requestKey == "" {
+		return "onramp-checkout-" + uuid.Must(uuid.NewV7()).String()
+	}
+	sum := sha256.Sum256([]byte(orgID.String() + "\x00" + requestKey))
+	return "onramp-checkout-" + hex.EncodeToString(sum[:16])
+}
+
+// ensureCustomer returns the organization's Stripe customer, creating it
+// the first time. The organization row stays locked across the Stripe
+// call, so a racing checkout waits and then finds the stored customer; the
+// idempotency key derived from the organization id makes Stripe answer a
+// repeated creation (say, after our commit failed) with the same customer.
+func (s *Service) ensureCustomer(ctx context.Context, orgID uuid.UUID) (string, error) {
+	if id, err := s.customerOf(ctx, s.db, orgID); err != nil || id != "" {
+		return id, err
+	}
+	var customerID string
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		org, err := lockOrg(ctx, tx, orgID)
+		if err != nil {
+			return err
+		}
+		if customerID, err = s.customerOf(ctx, tx, orgID); err != nil || customerID != "" {
+			return err
+		}
+		c, err := s.stripe.Customers.New(&stripe.CustomerParams{
+			Params:   stripe.Params{Context: ctx, IdempotencyKey: stripe.String("onramp-customer-" + orgID.String())},
+			Name:     stripe.String(org.Name),
+			Metadata: map[string]string{"organization_id": orgID.String()},
+		})
+		if err != nil {
+			s.log.WarnContext(ctx, "stripe customer creation failed", "organization_id", orgID, "err", redactedErr{err})
+			return stripeErr("create stripe customer", err)
+		}
+		customerID = c.ID
+		if err := tx.Create(&customerRow{OrganizationID: orgID, StripeCustomerID: c.ID, CreatedAt: s.now()}).Error; err != nil {
+			return fmt.Errorf("store stripe customer: %w", err)
+		}
+		return nil
+	})
+	return customerID, err
+}
+
+// CreatePortal opens a Stripe billing portal session for the organization's
+// customer (409 no_customer before the first checkout).
+func (s *Service) CreatePortal(ctx context.Context, orgID uuid.UUID, returnURL string) (string, error) {
+	if returnURL != "" && !validRedirect(returnURL) {
+		return "", apperr.InvalidField("return_url", "must be an absolute http(s) URL")
+	}
+	if err := s.requireStripe(); err != nil {
+		return "", err
+	}
+	customerID, err := s.customerOf(ctx, s.db, orgID)
+	if err != nil {
+		return "", err
+	}
+	if customerID == "" {
+		return "", apperr.Conflict("no_customer", "the organization has no billing account yet; start a checkout first")
+	}
+	if returnURL == "" {
+		returnURL = s.publicURL.String() + "/billing"
+	}
+	ps, err := s.stripe.BillingPortalSessions.New(&stripe.BillingPortalSessionParams{
+		Params:    stripe.Params{Context: ctx, IdempotencyKey: stripe.String("onramp-portal-" + uuid.Must(uuid.NewV7()).String())},
+		Customer:  stripe.String(customerID),
+		ReturnURL: stripe.String(returnURL),
+	})
+	if err != nil {
+		s.log.WarnContext(ctx, "stripe portal session failed", "organization_id", orgID, "err", redactedErr{err})
+		return "", stripeErr("create portal session", err)
+	}
+	return ps.URL, nil
+}
+
+func validRedirect(raw string) bool {
+	if len(raw) > maxURLLength {
+		return false
+	}
+	u, err := url.Parse(raw)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil
+}

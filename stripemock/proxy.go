@@ -1,0 +1,148 @@
+package stripemock
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+)
+
+var bootReport sync.Once
+
+// Request is one call the service made to Stripe.
+type Request struct {
+	Method         string
+	Path           string
+	Query          url.Values
+	Form           url.Values // the decoded form body of POSTs
+	IdempotencyKey string
+	StripeVersion  string
+	Status         int // what was answered
+}
+
+// Proxy sits between the service and stripe-mock, recording every request,
+// and can answer chosen requests with a failure instead of forwarding them.
+type Proxy struct {
+	URL string
+
+	mu       sync.Mutex
+	requests []Request
+	failures []failure
+}
+
+type failure struct {
+	method, pathPrefix string
+	status             int
+	remaining          int
+}
+
+// NewProxy starts a recording proxy for t. stripe-mock itself is started
+// lazily, on the first request that reaches it, so tests that never call
+// Stripe never start it.
+func NewProxy(t testing.TB) *Proxy {
+	p := &Proxy{}
+	srv := httptest.NewServer(http.HandlerFunc(p.serve))
+	t.Cleanup(srv.Close)
+	p.URL = srv.URL
+	return p
+}
+
+func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	rec := Request{
+		Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(),
+		IdempotencyKey: r.Header.Get("Idempotency-Key"), StripeVersion: r.Header.Get("Stripe-Version"),
+	}
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		rec.Form, _ = url.ParseQuery(string(body))
+	}
+	if status, ok := p.takeFailure(r.Method, r.URL.Path); ok {
+		rec.Status = status
+		p.record(rec)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, `{"error":{"type":"api_error","message":"injected failure"}}`)
+		return
+	}
+	base, err := Start()
+	if err != nil {
+		// The service under test only sees a 502 and answers 503: say why here.
+		bootReport.Do(func() { fmt.Fprintf(os.Stderr, "stripemock: cannot start stripe-mock: %v\n", err) })
+		rec.Status = http.StatusBadGateway
+		p.record(rec)
+		http.Error(w, "stripe-mock: "+err.Error(), http.StatusBadGateway)
+		return
+	}
+	target, _ := url.Parse(base)
+	rp := httputil.NewSingleHostReverseProxy(target)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	rp.ServeHTTP(sw, r)
+	rec.Status = sw.status
+	p.record(rec)
+}
+
+func (p *Proxy) record(r Request) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.requests = append(p.requests, r)
+}
+
+func (p *Proxy) takeFailure(method, path string) (int, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i := range p.failures {
+		f := &p.failures[i]
+		if f.remaining > 0 && f.method == method && strings.HasPrefix(path, f.pathPrefix) {
+			f.remaining--
+			return f.status, true
+		}
+	}
+	return 0, false
+}
+
+// Fail answers the next n requests of method to paths starting with
+// pathPrefix with status, without reaching stripe-mock (stripe-go retries
+// 5xx answers, so count its retries in n).
+func (p *Proxy) Fail(method, pathPrefix string, status, n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.failures = append(p.failures, failure{method: method, pathPrefix: pathPrefix, status: status, remaining: n})
+}
+
+// Requests are every request received so far.
+func (p *Proxy) Requests() []Request {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]Request, len(p.requests))
+	copy(out, p.requests)
+	return out
+}
+
+// Find is the requests of method whose path starts with pathPrefix.
+func (p *Proxy) Find(method, pathPrefix string) []Request {
+	var out []Request
+	for _, r := range p.Requests() {
+		if r.Method == method && strings.HasPrefix(r.Path, pathPrefix) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}

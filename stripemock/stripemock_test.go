@@ -1,0 +1,59 @@
+package stripemock
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func TestProxyRecordsAndForwards(t *testing.T) {
+	p := NewProxy(t)
+	form := url.Values{"name": {"Acme"}, "metadata[organization_id]": {"org-1"}}
+	req, _ := http.NewRequest("POST", p.URL+"/v1/customers", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Stripe-Version", "2023-10-16")
+	req.Header.Set("Idempotency-Key", "k1")
+	req.SetBasicAuth("sk_test_stripemock", "")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("stripe-mock answered %d", res.StatusCode)
+	}
+	got := p.Find("POST", "/v1/customers")
+	if len(got) != 1 || got[0].Form.Get("metadata[organization_id]") != "org-1" || got[0].IdempotencyKey != "k1" || got[0].Status != 200 {
+		t.Fatalf("recorded %+v", got)
+	}
+	// stripe-mock runs with -strict-version-check: another version is refused.
+	req, _ = http.NewRequest("GET", p.URL+"/v1/customers/cus_1", nil)
+	req.Header.Set("Stripe-Version", "2020-08-27")
+	req.SetBasicAuth("sk_test_stripemock", "")
+	if res, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 400 {
+		t.Fatalf("another API version answered %d, want 400 (strict version check)", res.StatusCode)
+	}
+}
+
+func TestProxyInjectsFailures(t *testing.T) {
+	p := NewProxy(t)
+	p.Fail("POST", "/v1/checkout/", 503, 1)
+	for i, want := range []int{503, 200} {
+		req, _ := http.NewRequest("POST", p.URL+"/v1/checkout/sessions", strings.NewReader("mode=payment&success_url=https://x.test&line_items[0][price]=price_1&line_items[0][quantity]=1"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth("sk_test_stripemock", "")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Fatalf("request %d: %d, want %d", i, res.StatusCode, want)
+		}
+	}
+}
