@@ -205,3 +205,31 @@ func TestConcurrentBatchesCountExactly(t *testing.T) {
 		t.Fatalf("opened: %s %d, want %d", status, count, wantOpened)
 	}
 }
+
+// A late event that happened earlier moves a step's completed_at back
+// (LEAST): history is corrected, never rewritten forward.
+func TestLateEventsMoveCompletionBack(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	_, staff := env.StaffToken(t)
+	publishSteps(t, env, staff, eventStep("first_session_booked", "session_booked", 1, true), eventStep("two_invites", "member_invited", 2, false))
+	org := env.NewOrg(t, testenv.OrgOptions{CreatedAt: time.Now().Add(-10 * 24 * time.Hour)})
+	now := time.Now().UTC().Truncate(time.Microsecond)
+
+	postEvents(t, env, org.OwnerToken, ev("session_booked", now.Add(-time.Hour))).Expect(t, http.StatusAccepted)
+	postEvents(t, env, org.OwnerToken, ev("session_booked", now.Add(-5*time.Hour))).Expect(t, http.StatusAccepted)
+	postEvents(t, env, org.OwnerToken, ev("session_booked", now.Add(-2*time.Hour))).Expect(t, http.StatusAccepted)
+	if _, count, _, at := checklist(t, env, org.OwnerToken).step(t, "first_session_booked"); count != 3 || !at.Equal(now.Add(-5*time.Hour)) {
+		t.Fatalf("completed_at %v (count %d), want the earliest event %v", at, count, now.Add(-5*time.Hour))
+	}
+
+	// A two-event step completes at the event that reached the target.
+	record(t, env, org.ID, "member_invited", now.Add(-3*time.Hour))
+	if status, _, _, _ := checklist(t, env, org.OwnerToken).step(t, "two_invites"); status != "pending" {
+		t.Fatalf("two_invites after one invitation: %s", status)
+	}
+	record(t, env, org.ID, "member_invited", now.Add(-30*time.Minute))
+	if status, count, _, at := checklist(t, env, org.OwnerToken).step(t, "two_invites"); status != "completed" || count != 2 || !at.Equal(now.Add(-30*time.Minute)) {
+		t.Fatalf("two_invites: %s %d %v", status, count, at)
+	}
+}
