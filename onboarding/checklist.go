@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 	"gorm.io/gorm"
 
 	"github.com/onramp/onramp/apperr"
@@ -90,32 +88,31 @@ func (s *Service) Checklist(ctx context.Context, v Viewer) (Checklist, error) {
 // organization when a newer version exists.
 func (s *Service) snapshot(ctx context.Context, orgID, userID uuid.UUID) (*snapshot, error) {
 	db := s.db.WithContext(ctx)
-	var version, latest int
-	var progress []byte
-	var activated pgtype.Timestamptz // scans on pgx and database/sql alike
-	snap := &snapshot{}
-	const query = `
-		SELECT o.version, o.progress, o.activated_at,
-		       (SELECT coalesce(max(version), 0) FROM onboarding_versions),
-		       EXISTS (SELECT 1 FROM onboarding_dismissals d WHERE d.organization_id = o.organization_id AND d.user_id = $2)
-		FROM onboarding_organizations o WHERE o.organization_id = $1`
+	var row snapshotRow
+	var found bool
 	var err error
-	if s.pool != nil {
-		// The hottest read goes straight to pgx, without database/sql's
-		// conversions: it is most of a checklist request's work.
-		// pgtype.UUID is encoded as binary; a uuid.UUID would go through
-		// its text form.
-		org, user := pgtype.UUID{Bytes: orgID, Valid: true}, pgtype.UUID{Bytes: userID, Valid: true}
-		err = s.pool.QueryRow(ctx, query, org, user).Scan(&version, &progress, &activated, &latest, &snap.dismissed)
+	if s.reads != nil {
+		row, found, err = s.reads.read(ctx, orgID, userID)
 	} else {
-		err = conn(db).QueryRowContext(ctx, query, orgID, userID).Scan(&version, &progress, &activated, &latest, &snap.dismissed)
-	}
-	if errors.Is(err, sql.ErrNoRows) || errors.Is(err, pgx.ErrNoRows) {
-		return nil, apperr.NotFound("organization")
+		err = conn(db).QueryRowContext(ctx, `
+			SELECT o.version, o.progress, o.activated_at,
+			       (SELECT coalesce(max(version), 0) FROM onboarding_versions),
+			       EXISTS (SELECT 1 FROM onboarding_dismissals d WHERE d.organization_id = o.organization_id AND d.user_id = $2)
+			FROM onboarding_organizations o WHERE o.organization_id = $1`, orgID, userID).
+			Scan(&row.version, &row.progress, &row.activated, &row.latest, &row.dismissed)
+		found = !errors.Is(err, sql.ErrNoRows)
+		if !found {
+			err = nil
+		}
 	}
 	if err != nil {
 		return nil, err
 	}
+	if !found {
+		return nil, apperr.NotFound("organization")
+	}
+	snap := &snapshot{dismissed: row.dismissed}
+	version, latest, progress, activated := row.version, row.latest, row.progress, row.activated
 	if version < latest {
 		var st *orgState
 		err := s.inTx(ctx, func(tx *gorm.DB) error {
