@@ -192,7 +192,9 @@ func TestAcceptInvitationAsExistingUser(t *testing.T) {
 	if joined.Organization.ID != acme.Organization.ID || *joined.Role != "admin" || joined.User.ID != bob.User.ID {
 		t.Fatalf("joined %+v", joined)
 	}
-	var members struct{ Items []struct{ Email, Role string } }
+	var members struct {
+		Items []struct{ Email, Role string }
+	}
 	env.Do(t, http.MethodGet, "/v1/organization/members", nil, testenv.WithBearer(acme.AccessToken)).Expect(t, http.StatusOK).Decode(t, &members)
 	if len(members.Items) != 2 || members.Items[1].Email != "bob@other.test" || members.Items[1].Role != "admin" {
 		t.Fatalf("members %+v", members.Items)
