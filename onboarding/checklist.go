@@ -76,7 +76,7 @@ func (s *Service) Checklist(ctx context.Context, v Viewer) (Checklist, error) {
 	if err != nil {
 		return Checklist{}, wrap("read checklist", err)
 	}
-	plan, err := s.planFor(ctx, v.OrgID, snap.version)
+	plan, err := s.planFor(ctx, s.db.WithContext(ctx), v.OrgID, snap.version)
 	if err != nil {
 		return Checklist{}, err
 	}
@@ -134,13 +134,15 @@ func (s *Service) snapshot(ctx context.Context, orgID, userID uuid.UUID) (*snaps
 	return snap, err
 }
 
-// planFor looks the organization's plan up only when a step of the version
+// planFor looks the organization's plan up, on db (the caller's
+// transaction when it holds one: a second connection per request could
+// exhaust the pool under load), only when a step of the version
 // has a plan rule: most checklists do not, and the read stays one query.
-func (s *Service) planFor(ctx context.Context, orgID uuid.UUID, v *Version) (string, error) {
+func (s *Service) planFor(ctx context.Context, db *gorm.DB, orgID uuid.UUID, v *Version) (string, error) {
 	if s.plans == nil || !slices.ContainsFunc(v.Steps, func(st Step) bool { return len(st.Audience.Plans) > 0 }) {
 		return "", nil
 	}
-	plan, err := s.plans.PlanID(ctx, s.db.WithContext(ctx), orgID)
+	plan, err := s.plans.PlanID(ctx, db, orgID)
 	if err != nil {
 		return "", fmt.Errorf("look up plan: %w", err)
 	}
@@ -227,12 +229,12 @@ func buildChecklist(snap *snapshot, role, plan string) Checklist {
 
 // visibleStep returns the step with key of the organization's version if the
 // viewer sees it; a step they do not see is not found, like an unknown key.
-func (s *Service) visibleStep(ctx context.Context, st *orgState, v Viewer, key string) (Step, error) {
+func (s *Service) visibleStep(ctx context.Context, tx *gorm.DB, st *orgState, v Viewer, key string) (Step, error) {
 	step, ok := st.version.step(key)
 	if !ok {
 		return Step{}, apperr.NotFound("step")
 	}
-	plan, err := s.planFor(ctx, v.OrgID, st.version)
+	plan, err := s.planFor(ctx, tx, v.OrgID, st.version)
 	if err != nil {
 		return Step{}, err
 	}
@@ -247,7 +249,7 @@ func (s *Service) visibleStep(ctx context.Context, st *orgState, v Viewer, key s
 func (s *Service) Complete(ctx context.Context, v Viewer, key string) (Checklist, error) {
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
 		_, err := s.withState(ctx, tx, v.OrgID, func(st *orgState) error {
-			step, err := s.visibleStep(ctx, st, v, key)
+			step, err := s.visibleStep(ctx, tx, st, v, key)
 			if err != nil {
 				return err
 			}
@@ -276,7 +278,7 @@ func (s *Service) Complete(ctx context.Context, v Viewer, key string) (Checklist
 func (s *Service) Skip(ctx context.Context, v Viewer, key string) (Checklist, error) {
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
 		_, err := s.withState(ctx, tx, v.OrgID, func(st *orgState) error {
-			step, err := s.visibleStep(ctx, st, v, key)
+			step, err := s.visibleStep(ctx, tx, st, v, key)
 			if err != nil {
 				return err
 			}

@@ -224,3 +224,47 @@ func TestSeedPublishesOnceAndSetsActivation(t *testing.T) {
 		}
 	}
 }
+
+// dbPlans looks plans up with a query on the handle it is given, as billing
+// does.
+type dbPlans struct{}
+
+func (dbPlans) PlanID(ctx context.Context, db *gorm.DB, orgID uuid.UUID) (string, error) {
+	var name string
+	err := db.WithContext(ctx).Raw(`SELECT name FROM organizations WHERE id = ?`, orgID).Scan(&name).Error
+	return "enterprise", err
+}
+
+// TestConcurrentCompletionsWithPlanRulesDoNotExhaustThePool: completing a
+// step under a plan rule looks the plan up inside the step's transaction,
+// not on a second connection, so many at once cannot take every pooled
+// connection and wait forever for another.
+func TestConcurrentCompletionsWithPlanRulesDoNotExhaustThePool(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	svc := onboarding.NewService(onboarding.Config{DB: db.Gorm, Pool: db.Pool, Plans: dbPlans{}})
+	publish(t, svc, onboarding.StepInput{Key: "enterprise_sso", Title: "SSO", Audience: onboarding.Audience{Plans: []string{"enterprise"}},
+		Completion: onboarding.Completion{Type: onboarding.CompletionManual}})
+	const n = 60 // three times the pool
+	orgs := make([]uuid.UUID, n)
+	for i := range orgs {
+		orgs[i] = newOrg(t, db)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	errs := make(chan error, n)
+	for _, org := range orgs {
+		go func() {
+			_, err := svc.Complete(ctx, onboarding.Viewer{OrgID: org, UserID: uuid.New(), Role: "owner"}, "enterprise_sso")
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatalf("complete: %v", err)
+		}
+	}
+	if got := count(t, db, `SELECT count(*) FROM onboarding_organizations WHERE completed_steps @> ARRAY['enterprise_sso']`); got != n {
+		t.Fatalf("%d organizations completed the step, want %d", got, n)
+	}
+}
