@@ -92,7 +92,9 @@ func (s *Service) markVerified(ctx context.Context, tx *gorm.DB, userID uuid.UUI
 		return nil // already verified
 	}
 	var orgIDs []uuid.UUID
-	if err := tx.Model(&Membership{}).Where("user_id = ?", userID).Pluck("organization_id", &orgIDs).Error; err != nil {
+	// In id order, like every other path that locks several organizations, so
+	// two of them can never wait on each other.
+	if err := tx.Model(&Membership{}).Where("user_id = ?", userID).Order("organization_id").Pluck("organization_id", &orgIDs).Error; err != nil {
 		return fmt.Errorf("find memberships: %w", err)
 	}
 	for _, orgID := range orgIDs {

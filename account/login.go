@@ -89,7 +89,8 @@ func (s *Service) pickMembership(ctx context.Context, tx *gorm.DB, userID uuid.U
 	err := q.Order("joined_at, organization_id").Take(&m).Error
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound) && orgID != nil:
-		return nil, apperr.Forbidden("you are not a member of this organization")
+		// Another tenant's organization is not found, whether it exists or not.
+		return nil, apperr.NotFound("organization")
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		return nil, nil
 	case err != nil:
@@ -161,7 +162,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (Session, error) {
 		var m *Membership
 		if rt.OrganizationID != nil {
 			if m, err = s.pickMembership(ctx, tx, user.ID, rt.OrganizationID); err != nil {
-				if apperr.Is(err, apperr.CodeForbidden) { // removed from the organization since
+				if apperr.Is(err, apperr.CodeNotFound) { // removed from the organization since
 					return errBadRefreshToken
 				}
 				return err

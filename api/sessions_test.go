@@ -66,7 +66,7 @@ func TestLoginPicksTheAskedOrganization(t *testing.T) {
 
 	stranger := env.Signup(t, testenv.SignupOptions{})
 	env.Do(t, http.MethodPost, "/v1/auth/login", map[string]any{"email": "multi@acme.test", "password": testenv.DefaultPassword,
-		"organization_id": stranger.Organization.ID}).Expect(t, http.StatusForbidden)
+		"organization_id": stranger.Organization.ID}).Expect(t, http.StatusNotFound)
 	env.Do(t, http.MethodPost, "/v1/auth/login", map[string]any{"email": "multi@acme.test", "password": testenv.DefaultPassword,
 		"organization_id": "nope"}).Expect(t, http.StatusUnprocessableEntity)
 }
