@@ -22,7 +22,7 @@ func mountAccounts(v1 *gin.RouterGroup, d Deps) {
 	h := accountHandlers{svc: d.Accounts.Service}
 	user := requireUser(d.Signer)
 
-	v1.POST("/signup", idempotent(d.Idempotency, "signup"), h.signup)
+	v1.POST("/signup", idempotent(d.Idempotency, "signup", h.signupReplay()), h.signup)
 	v1.POST("/auth/login", h.login)
 	v1.POST("/auth/refresh", h.refresh)
 	v1.POST("/auth/logout", user, h.logout)

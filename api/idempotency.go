@@ -15,13 +15,22 @@ import (
 
 const replayedHeader = "Idempotent-Replayed"
 
+// replayCodec keeps secrets out of stored responses: strip removes them
+// before the response is stored, and reissue answers a replay from the
+// stored (secret-free) body, e.g. with freshly minted tokens.
+type replayCodec struct {
+	strip   func(body []byte) ([]byte, error)
+	reissue func(c *gin.Context, stored []byte) (status int, body []byte, err error)
+}
+
 // idempotent honours the Idempotency-Key header on a route: the first
 // successful (2xx) response to a key is stored and replayed for the same key
 // and body for 24 hours; the same key with another body is a 409. Keys are
 // scoped by route and by the caller's organization (or user), so one
 // tenant's keys never meet another's. A failed request stores nothing, so
-// the client's retry runs it again.
-func idempotent(store *idempotency.Store, scope string) gin.HandlerFunc {
+// the client's retry runs it again. With a codec, what is stored and how it
+// is replayed go through it.
+func idempotent(store *idempotency.Store, scope string, codec ...replayCodec) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		key := c.GetHeader("Idempotency-Key")
 		if err := idempotency.ValidKey(key); err != nil {
@@ -47,8 +56,15 @@ func idempotent(store *idempotency.Store, scope string) gin.HandlerFunc {
 			return
 		}
 		if stored != nil {
+			status, body := stored.Status, stored.Body
+			if len(codec) > 0 {
+				if status, body, err = codec[0].reissue(c, stored.Body); err != nil {
+					fail(c, err)
+					return
+				}
+			}
 			c.Header(replayedHeader, "true")
-			c.Data(stored.Status, "application/json; charset=utf-8", stored.Body)
+			c.Data(status, "application/json; charset=utf-8", body)
 			c.Abort()
 			return
 		}
@@ -73,7 +89,14 @@ func idempotent(store *idempotency.Store, scope string) gin.HandlerFunc {
 		if status := rec.Status(); status >= 200 && status < 300 {
 			ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), 5*time.Second)
 			defer cancel()
-			if err := store.Complete(ctx, fullScope, key, idempotency.Response{Status: status, Body: rec.body.Bytes()}); err != nil {
+			body := rec.body.Bytes()
+			if len(codec) > 0 {
+				if body, err = codec[0].strip(body); err != nil {
+					logFor(c).Error("strip secrets from idempotent response", "err", err)
+					return
+				}
+			}
+			if err := store.Complete(ctx, fullScope, key, idempotency.Response{Status: status, Body: body}); err != nil {
 				logFor(c).Error("store idempotent response", "err", err)
 				return
 			}

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -38,6 +40,46 @@ func (h accountHandlers) signup(c *gin.Context) {
 	}
 	noStore(c)
 	c.JSON(http.StatusCreated, newSessionBody(s))
+}
+
+// signupReplay keeps the tokens of a signup out of the idempotency store
+// (tokens are only ever stored hashed). A replay signs the caller in again
+// with the same request's credentials, in the organization the first
+// signup created: the same organization and user, fresh tokens, and the
+// password is checked as it stands now.
+func (h accountHandlers) signupReplay() replayCodec {
+	return replayCodec{
+		strip: func(body []byte) ([]byte, error) {
+			var m map[string]json.RawMessage
+			if err := json.Unmarshal(body, &m); err != nil {
+				return nil, err
+			}
+			delete(m, "access_token")
+			delete(m, "refresh_token")
+			return json.Marshal(m)
+		},
+		reissue: func(c *gin.Context, stored []byte) (int, []byte, error) {
+			var first struct {
+				Organization struct {
+					ID uuid.UUID `json:"id"`
+				} `json:"organization"`
+			}
+			if err := json.Unmarshal(stored, &first); err != nil {
+				return 0, nil, fmt.Errorf("read stored signup: %w", err)
+			}
+			var req signupRequest
+			if err := decodeJSON(c, &req); err != nil {
+				return 0, nil, err
+			}
+			s, err := h.svc.Login(c.Request.Context(), account.LoginInput{Email: req.Email, Password: req.Password, OrganizationID: &first.Organization.ID})
+			if err != nil {
+				return 0, nil, err
+			}
+			noStore(c)
+			body, err := json.Marshal(newSessionBody(s))
+			return http.StatusCreated, body, err
+		},
+	}
 }
 
 type loginRequest struct {

@@ -99,11 +99,33 @@ func TestSignupIdempotencyKeyReplaysTheFirstResponse(t *testing.T) {
 	env := testenv.New(t)
 	body := map[string]any{"company_name": "Acme", "email": "ada@acme.test", "password": "correct horse battery", "full_name": "Ada"}
 	key := testenv.WithHeader("Idempotency-Key", "first-signup")
-	first := env.Do(t, http.MethodPost, "/v1/signup", body, key).Expect(t, http.StatusCreated)
-	again := env.Do(t, http.MethodPost, "/v1/signup", body, key).Expect(t, http.StatusCreated)
-	if string(again.Body) != string(first.Body) || again.Header.Get("Idempotent-Replayed") != "true" {
-		t.Fatalf("not replayed:\n%s\n%s", first.Body, again.Body)
+	type session struct {
+		Organization struct{ ID string }
+		User         struct{ ID string }
+		AccessToken  string `json:"access_token"`
+		RefreshToken string `json:"refresh_token"`
 	}
+	var first, again session
+	env.Do(t, http.MethodPost, "/v1/signup", body, key).Expect(t, http.StatusCreated).Decode(t, &first)
+	replay := env.Do(t, http.MethodPost, "/v1/signup", body, key).Expect(t, http.StatusCreated)
+	replay.Decode(t, &again)
+	if replay.Header.Get("Idempotent-Replayed") != "true" || again.Organization.ID != first.Organization.ID || again.User.ID != first.User.ID {
+		t.Fatalf("not replayed: first %+v, again %+v", first, again)
+	}
+	// Tokens are never kept in the replay store: the replay signs in afresh,
+	// and the first session keeps working.
+	var stored int
+	if err := env.DB.Pool.QueryRow(t.Context(), `SELECT count(*) FROM idempotency_keys WHERE position($1::bytea IN response_body) > 0 OR position($2::bytea IN response_body) > 0`,
+		[]byte(first.RefreshToken), []byte(first.AccessToken)).Scan(&stored); err != nil || stored != 0 {
+		t.Fatalf("tokens found in the idempotency store (%d rows, %v)", stored, err)
+	}
+	if again.RefreshToken == "" || again.RefreshToken == first.RefreshToken {
+		t.Fatal("the replay did not mint its own tokens")
+	}
+	for _, rt := range []string{first.RefreshToken, again.RefreshToken} {
+		env.Do(t, http.MethodPost, "/v1/auth/refresh", map[string]any{"refresh_token": rt}).Expect(t, http.StatusOK)
+	}
+	env.Do(t, http.MethodGet, "/v1/me", nil, testenv.WithBearer(again.AccessToken)).Expect(t, http.StatusOK)
 	body["company_name"] = "Other"
 	if env.Do(t, http.MethodPost, "/v1/signup", body, key).Expect(t, http.StatusConflict).Code(t) != "idempotency_key_reused" {
 		t.Fatal("want idempotency_key_reused")
