@@ -124,6 +124,14 @@ func (s *Service) lockForMemberChange(ctx context.Context, tx *gorm.DB, actor au
 
 // managerRole is the actor's current role, read from the database rather
 // than the (up to 15 minutes old) token, refused unless owner or admin.
+// RequireManager refuses a caller who is not, as of now, an owner or admin
+// of the token's organization (removed or demoted since the token was
+// minted).
+func (s *Service) RequireManager(ctx context.Context, actor auth.Principal) error {
+	_, err := s.managerRole(ctx, s.db, actor)
+	return err
+}
+
 func (s *Service) managerRole(ctx context.Context, tx *gorm.DB, actor auth.Principal) (string, error) {
 	var role string
 	err := tx.WithContext(ctx).Model(&Membership{}).Select("role").

@@ -34,13 +34,13 @@ func mountAccounts(v1 *gin.RouterGroup, d Deps) {
 
 	org := v1.Group("/organization", user, requireOrg())
 	org.GET("", h.getOrganization)
-	org.PATCH("", requireManager(), h.renameOrganization)
+	org.PATCH("", requireManager(h.svc), h.renameOrganization)
 	org.GET("/members", h.listMembers)
-	org.PATCH("/members/:user_id", requireManager(), h.changeRole)
-	org.DELETE("/members/:user_id", requireManager(), h.removeMember)
-	org.POST("/invitations", requireManager(), h.invite)
-	org.GET("/invitations", requireManager(), h.listInvitations)
-	org.DELETE("/invitations/:id", requireManager(), h.revokeInvitation)
+	org.PATCH("/members/:user_id", requireManager(h.svc), h.changeRole)
+	org.DELETE("/members/:user_id", requireManager(h.svc), h.removeMember)
+	org.POST("/invitations", requireManager(h.svc), h.invite)
+	org.GET("/invitations", requireManager(h.svc), h.listInvitations)
+	org.DELETE("/invitations/:id", requireManager(h.svc), h.revokeInvitation)
 
 	v1.POST("/invitations/accept", optionalUser(d.Signer), h.acceptInvitation)
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -62,11 +63,25 @@ func requireOrg() gin.HandlerFunc {
 	}
 }
 
-// requireManager lets only owners and admins through.
-func requireManager() gin.HandlerFunc {
+// managerCheck confirms against the current memberships that a caller may
+// manage its organization; account.Service implements it.
+type managerCheck interface {
+	RequireManager(ctx context.Context, p auth.Principal) error
+}
+
+// requireManager lets only owners and admins through. The token's role is
+// checked first (no query for a member), then the membership as it is now:
+// an admin removed or demoted since the token was minted is refused at once
+// rather than for the rest of the token's 15 minutes.
+func requireManager(m managerCheck) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if p := principal(c); !p.HasOrg() || !p.CanManage() {
+		p := principal(c)
+		if !p.HasOrg() || !p.CanManage() {
 			fail(c, apperr.Forbidden("only an owner or admin of the organization may do this"))
+			return
+		}
+		if err := m.RequireManager(c.Request.Context(), p); err != nil {
+			fail(c, err)
 			return
 		}
 		c.Next()

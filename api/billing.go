@@ -23,7 +23,7 @@ func mountBilling(v1 *gin.RouterGroup, d Deps) {
 	user.GET("/entitlements", h.entitlements)
 	user.GET("/billing/subscription", h.getSubscription)
 
-	mgr := v1.Group("/billing", requireUser(d.Signer), requireManager())
+	mgr := v1.Group("/billing", requireUser(d.Signer), requireManager(d.Accounts.Service))
 	mgr.POST("/checkout-sessions", idempotent(d.Idempotency, "checkout"), h.createCheckout)
 	mgr.POST("/portal-sessions", h.createPortal)
 	mgr.PATCH("/subscription", h.updateSubscription)

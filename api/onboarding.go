@@ -18,7 +18,7 @@ func mountOnboarding(v1 *gin.RouterGroup, d Deps) {
 	g := v1.Group("", requireUser(d.Signer), requireOrg())
 	g.GET("/onboarding/checklist", h.get)
 	g.POST("/onboarding/checklist/steps/:key/complete", h.complete)
-	g.POST("/onboarding/checklist/steps/:key/skip", requireManager(), h.skip)
+	g.POST("/onboarding/checklist/steps/:key/skip", requireManager(d.Accounts.Service), h.skip)
 	g.POST("/onboarding/checklist/dismiss", h.dismiss)
 	g.POST("/events", eventHandlers{svc: d.Onboarding.Service}.post)
 }
