@@ -104,7 +104,7 @@ func TestCheckoutSendsTheRightSessionToStripe(t *testing.T) {
 
 	// The second checkout reuses the customer, and honours given URLs.
 	env.Do(t, "POST", "/v1/billing/checkout-sessions", map[string]any{
-		"plan_id": "team-yearly", "seats": 1, "success_url": "https://app.acme.test/paid", "cancel_url": "https://app.acme.test/back",
+		"plan_id": "team-yearly", "seats": 2, "success_url": "https://app.acme.test/paid", "cancel_url": "https://app.acme.test/back",
 	}, testenv.WithBearer(org.OwnerToken)).Expect(t, 201)
 	if n := len(env.Stripe.Find("POST", "/v1/customers")); n != 1 {
 		t.Fatalf("%d customer creations after two checkouts", n)
@@ -445,4 +445,35 @@ func TestInvitationsAreBoundBySeats(t *testing.T) {
 	env.Do(t, "PATCH", "/v1/billing/subscription", map[string]any{"seats": 5}, testenv.WithBearer(org.OwnerToken)).Expect(t, 200)
 	invite("d@example.test").Expect(t, 201)
 	invite("e@example.test").Expect(t, 409)
+}
+
+// TestCheckoutCoversTheSeatsAlreadyHeld: members and pending invitations
+// hold seats before any subscription; a checkout must buy at least that
+// many, and Checkout's quantity picker cannot go below them either.
+func TestCheckoutCoversTheSeatsAlreadyHeld(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	org := env.NewOrg(t, testenv.OrgOptions{})
+	for range 3 {
+		env.NewMember(t, org.ID, "member")
+	}
+	if _, err := env.DB.Pool.Exec(context.Background(), `INSERT INTO invitations (id, organization_id, email, role, token_hash, expires_at)
+		VALUES (gen_random_uuid(), $1, 'pending@example.test', 'member', 'h1', now() + interval '1 day')`, org.ID); err != nil {
+		t.Fatal(err)
+	}
+	// Owner, 3 members and 1 pending invitation: 5 seats held.
+	res := env.Do(t, "POST", "/v1/billing/checkout-sessions", map[string]any{"plan_id": "standalone-monthly", "seats": 4},
+		testenv.WithBearer(org.OwnerToken)).Expect(t, 409)
+	if res.Code(t) != "seats_below_members" {
+		t.Fatalf("code %q", res.Code(t))
+	}
+	if n := len(env.Stripe.Find("POST", "/v1/checkout/sessions")); n != 0 {
+		t.Fatalf("a refused checkout reached Stripe %d times", n)
+	}
+	env.Do(t, "POST", "/v1/billing/checkout-sessions", map[string]any{"plan_id": "standalone-monthly", "seats": 6},
+		testenv.WithBearer(org.OwnerToken)).Expect(t, 201)
+	sessions := env.Stripe.Find("POST", "/v1/checkout/sessions")
+	if len(sessions) != 1 || sessions[0].Form.Get("line_items[0][adjustable_quantity][minimum]") != "5" {
+		t.Fatalf("checkout sessions %d, minimum %q", len(sessions), sessions[0].Form.Get("line_items[0][adjustable_quantity][minimum]"))
+	}
 }

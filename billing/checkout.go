@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/onramp/onramp/account"
 	"github.com/onramp/onramp/apperr"
 	"github.com/onramp/onramp/serverevent"
 )
@@ -84,6 +85,17 @@ func (s *Service) CreateCheckout(ctx context.Context, orgID, userID uuid.UUID, i
 			fmt.Sprintf("the organization already has a %s subscription; change seats or manage it in the billing portal", current.Status))
 	}
 
+	// The team already holds seats (members and pending invitations): a
+	// subscription must cover them, here and in Checkout's quantity picker.
+	used, err := account.SeatsUsed(ctx, s.db, orgID)
+	if err != nil {
+		return CheckoutSession{}, err
+	}
+	if in.Seats < used {
+		return CheckoutSession{}, apperr.Conflict("seats_below_members",
+			fmt.Sprintf("the organization already has %d members and pending invitations; buy at least %d seats", used, used))
+	}
+
 	customerID, err := s.ensureCustomer(ctx, orgID)
 	if err != nil {
 		return CheckoutSession{}, err
@@ -108,7 +120,7 @@ func (s *Service) CreateCheckout(ctx context.Context, orgID, userID uuid.UUID, i
 			Quantity: stripe.Int64(int64(in.Seats)),
 			AdjustableQuantity: &stripe.CheckoutSessionLineItemAdjustableQuantityParams{
 				Enabled: stripe.Bool(true),
-				Minimum: stripe.Int64(int64(plan.MinSeats)),
+				Minimum: stripe.Int64(int64(max(plan.MinSeats, used))),
 				Maximum: stripe.Int64(int64(plan.MaxSeats)),
 			},
 		}},
