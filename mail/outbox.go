@@ -110,6 +110,12 @@ func NewWorkers(pool *pgxpool.Pool, c WorkerConfig) (*Workers, error) {
 		FetchPollInterval: c.PollInterval,
 		FetchCooldown:     min(c.PollInterval, river.FetchCooldownDefault),
 		PeriodicJobs:      c.Periodic,
+		// Email jobs carry single-use links in their arguments: once a job
+		// is done with, it leaves the database soon (River's cleaner runs
+		// every 30 s), instead of River's defaults of a day to a week.
+		CompletedJobRetentionPeriod: 5 * time.Minute,
+		CancelledJobRetentionPeriod: 5 * time.Minute,
+		DiscardedJobRetentionPeriod: 24 * time.Hour, // a failed delivery stays a day for inspection
 	})
 	if err != nil {
 		return nil, fmt.Errorf("job runner: %w", err)
