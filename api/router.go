@@ -5,6 +5,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -27,6 +28,8 @@ type Deps struct {
 	Signer   *auth.Signer
 	OpenAPI  []byte               // the served openapi.yaml
 	Registry *prometheus.Registry // what /metrics exposes
+	// TrustedProxies may set X-Forwarded-For (nil: none).
+	TrustedProxies []string
 	// Idempotency stores first responses for Idempotency-Key replay.
 	Idempotency *idempotency.Store
 
@@ -42,8 +45,11 @@ func New(d Deps) *gin.Engine {
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true // c.Request.Context() deadlines reach the domain
 	// Client IPs come from the connection unless proxies are configured, so
-	// X-Forwarded-For cannot be forged to dodge per-IP limits.
-	_ = r.SetTrustedProxies(nil)
+	// X-Forwarded-For cannot be forged to dodge per-IP limits. Behind a load
+	// balancer, TRUSTED_PROXIES names it, or every client would share its IP.
+	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
+		panic(fmt.Sprintf("trusted proxies were validated with the configuration: %v", err))
+	}
 
 	metrics := newHTTPMetrics(d.Registry)
 	r.Use(withRequestID(), withAccessLog(d.Log), metrics.middleware(), withRecovery(), withBodyLimit())

@@ -116,15 +116,16 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 	}
 
 	router := api.New(api.Deps{
-		Log:         log,
-		DB:          db,
-		Signer:      signer,
-		OpenAPI:     onramp.OpenAPI,
-		Registry:    registry,
-		Idempotency: idem,
-		Accounts:    api.AccountDeps{Service: accounts},
-		Billing:     api.BillingDeps{Service: billingSvc},
-		Onboarding:  api.OnboardingDeps{Service: onboardingSvc},
+		Log:            log,
+		DB:             db,
+		Signer:         signer,
+		OpenAPI:        onramp.OpenAPI,
+		Registry:       registry,
+		Idempotency:    idem,
+		TrustedProxies: cfg.TrustedProxies,
+		Accounts:       api.AccountDeps{Service: accounts},
+		Billing:        api.BillingDeps{Service: billingSvc},
+		Onboarding:     api.OnboardingDeps{Service: onboardingSvc},
 	})
 	return &App{Router: router, Signer: signer, Mailer: outbox, Billing: billingSvc, Onboarding: onboardingSvc, jobs: jobs, log: log}, nil
 }

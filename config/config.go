@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/mail"
 	"net/url"
 	"strconv"
@@ -31,6 +32,11 @@ type Config struct {
 	StripeSecretKey     string
 	StripeWebhookSecret string
 	StripeAPIBase       string // optional, e.g. a local stripe-mock
+
+	// TrustedProxies are the addresses (IPs or CIDRs) of the load balancers
+	// whose X-Forwarded-For names the client (TRUSTED_PROXIES); none: the
+	// connection's address is the client.
+	TrustedProxies []string
 
 	SMTPURL  *url.URL // nil: emails are logged instead of sent
 	MailFrom string   // the From header of every email (MAIL_FROM)
@@ -132,6 +138,18 @@ func Load(getenv Getenv, need Need) (*Config, error) {
 			default:
 				c.SMTPURL = u
 			}
+		}
+
+		for _, p := range strings.Split(getenv("TRUSTED_PROXIES"), ",") {
+			p = strings.TrimSpace(p)
+			if p == "" {
+				continue
+			}
+			if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+				problems = append(problems, fmt.Sprintf("TRUSTED_PROXIES must be a comma-separated list of IPs or CIDRs, got %q", p))
+				continue
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p)
 		}
 
 		c.MailFrom = getenv("MAIL_FROM")

@@ -80,3 +80,19 @@ func TestSMTPURLForms(t *testing.T) {
 		}
 	}
 }
+
+func TestTrustedProxies(t *testing.T) {
+	base := map[string]string{"DATABASE_URL": "postgres://u@localhost:5432/onramp", "PLANS_FILE": "plans.yaml"}
+	base["TRUSTED_PROXIES"] = "10.0.0.0/8, 192.168.1.7"
+	c, err := Load(env(base), NeedServe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.TrustedProxies) != 2 || c.TrustedProxies[0] != "10.0.0.0/8" || c.TrustedProxies[1] != "192.168.1.7" {
+		t.Fatalf("trusted proxies %v", c.TrustedProxies)
+	}
+	base["TRUSTED_PROXIES"] = "10.0.0.0/8,the-load-balancer"
+	if _, err := Load(env(base), NeedServe); err == nil || !strings.Contains(err.Error(), `TRUSTED_PROXIES must be a comma-separated list of IPs or CIDRs, got "the-load-balancer"`) {
+		t.Fatalf("bad proxy accepted: %v", err)
+	}
+}
