@@ -73,6 +73,7 @@ func metricsFixture(t *testing.T, env *testenv.Env, staff string) {
 		}
 		if f.paid {
 			record(t, env, org.ID, "subscription_activated", signup.Add(2*time.Hour))
+			record(t, env, org.ID, "invoice_paid", signup.Add(2*time.Hour))
 		}
 		if f.invitedAfter > 0 {
 			record(t, env, org.ID, "member_invited", signup.Add(f.invitedAfter))

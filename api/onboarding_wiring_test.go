@@ -3,6 +3,7 @@ package api_test
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/onramp/onramp/testenv"
 )
@@ -38,7 +39,7 @@ func TestServerEventsFromAccountsAndBillingDriveTheChecklist(t *testing.T) {
 		t.Fatalf("invitation did not record member_invited: %s", status)
 	}
 
-	subscribe(t, env, org, "active", 3)
+	sub := subscribe(t, env, org, "active", 3)
 	c = checklist(t, env, s.AccessToken)
 	if status, _, _, _ := c.step(t, "choose_plan"); status != "completed" {
 		t.Fatalf("subscription did not record subscription_activated: %s", status)
@@ -49,8 +50,18 @@ func TestServerEventsFromAccountsAndBillingDriveTheChecklist(t *testing.T) {
 	if len(c.Steps) != 4 {
 		t.Fatalf("on standalone-monthly the plan step should show: %v", c.keys())
 	}
-	if n := scalar[int](t, env, `SELECT count(*) FROM onboarding_organizations WHERE organization_id = $1 AND paid_at IS NOT NULL`, org); n != 1 {
-		t.Fatal("paid milestone not set")
+	// Paid is money received, not a subscription that started.
+	paid := func() int {
+		return scalar[int](t, env, `SELECT count(*) FROM onboarding_organizations WHERE organization_id = $1 AND paid_at IS NOT NULL`, org)
+	}
+	if paid() != 0 {
+		t.Fatal("paid before any invoice was paid")
+	}
+	env.SendWebhook(t, stripeEvent(t, newEventID(), "invoice.paid", time.Now(), map[string]any{
+		"id": "in_first", "object": "invoice", "customer": sub.Customer, "subscription": sub.ID, "status": "paid", "amount_paid": 4500, "currency": "eur",
+	})).Expect(t, http.StatusOK)
+	if paid() != 1 {
+		t.Fatal("paid milestone not set by a paid invoice")
 	}
 
 	var view struct {

@@ -502,3 +502,44 @@ func TestWebhookPauseAndResume(t *testing.T) {
 		t.Fatal("a resumed subscription gives no access")
 	}
 }
+
+// TestPaidMeansMoneyReceived: the funnel's "paid" milestone comes from an
+// invoice paid with a non-zero amount, not from a subscription that started
+// (a trial) or a trial's zero invoice; an invoice that arrives before its
+// subscription still counts, through the customer.
+func TestPaidMeansMoneyReceived(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	paid := func(org uuid.UUID) bool {
+		var n int
+		if err := env.DB.Pool.QueryRow(context.Background(), `SELECT count(*) FROM onboarding_organizations WHERE organization_id = $1 AND paid_at IS NOT NULL`, org).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n == 1
+	}
+	org := env.NewOrg(t, testenv.OrgOptions{})
+	s := subscribe(t, env, org.ID, "trialing", 5)
+	invoice := func(id string, amount int) map[string]any {
+		return map[string]any{"id": id, "object": "invoice", "customer": s.Customer, "subscription": s.ID, "status": "paid", "amount_paid": amount, "currency": "eur"}
+	}
+	env.SendWebhook(t, stripeEvent(t, newEventID(), "invoice.paid", time.Now(), invoice("in_trial", 0))).Expect(t, 200)
+	if paid(org.ID) {
+		t.Fatal("a trial's zero invoice counted as paid")
+	}
+	env.SendWebhook(t, stripeEvent(t, newEventID(), "invoice.paid", time.Now(), invoice("in_first", 7500))).Expect(t, 200)
+	if !paid(org.ID) {
+		t.Fatal("a paid invoice did not count")
+	}
+
+	// An invoice ahead of its subscription: found through the customer.
+	early := env.NewOrg(t, testenv.OrgOptions{})
+	if _, err := env.DB.Pool.Exec(context.Background(), `INSERT INTO billing_customers (organization_id, stripe_customer_id) VALUES ($1, 'cus_early')`, early.ID); err != nil {
+		t.Fatal(err)
+	}
+	res := env.SendWebhook(t, stripeEvent(t, newEventID(), "invoice.paid", time.Now(), map[string]any{
+		"id": "in_early", "object": "invoice", "customer": "cus_early", "subscription": "sub_not_yet", "status": "paid", "amount_paid": 7500, "currency": "eur",
+	})).Expect(t, 200)
+	if out := res.Map(t)["outcome"]; out != "unmatched" || !paid(early.ID) {
+		t.Fatalf("early invoice: outcome %v, paid %v", out, paid(early.ID))
+	}
+}

@@ -524,7 +524,16 @@ func (s *Service) applyInvoice(ctx context.Context, tx *gorm.DB, ev *stripe.Even
 	}
 	if len(rows) == 0 {
 		// Invoices say nothing about access; the subscription's own events
-		// (which carry its status) create the row.
+		// (which carry its status) create the row. Money received is still
+		// a fact for the funnel, when the customer tells whose it is.
+		if customer := inv.Customer; customer != nil {
+			orgID, err := s.findOrg(ctx, tx, nil, customer.ID)
+			if err != nil || orgID == uuid.Nil {
+				return r, err
+			}
+			r.orgID = orgID
+			return r, s.recordInvoicePaid(ctx, tx, ev, created, orgID, inv)
+		}
 		return r, nil
 	}
 	if _, err := lockOrg(ctx, tx, rows[0].OrganizationID); err != nil {
@@ -535,6 +544,11 @@ func (s *Service) applyInvoice(ctx context.Context, tx *gorm.DB, ev *stripe.Even
 		return r, fmt.Errorf("reload subscription: %w", err)
 	}
 	r.orgID = row.OrganizationID
+	// A paid invoice counts for the funnel whatever order it arrives in:
+	// the milestone keeps the earliest payment.
+	if err := s.recordInvoicePaid(ctx, tx, ev, created, row.OrganizationID, inv); err != nil {
+		return r, err
+	}
 	if row.LastInvoiceEventCreated != nil && created.Before(*row.LastInvoiceEventCreated) {
 		r.outcome = OutcomeStale
 		return r, nil
@@ -550,6 +564,21 @@ func (s *Service) applyInvoice(ctx context.Context, tx *gorm.DB, ev *stripe.Even
 	}
 	r.outcome = OutcomeApplied
 	return r, nil
+}
+
+// recordInvoicePaid records invoice_paid when money was received: a trial's
+// zero invoice is not a payment, so the funnel's "paid" counts customers
+// who paid, not trials that started.
+func (s *Service) recordInvoicePaid(ctx context.Context, tx *gorm.DB, ev *stripe.Event, created time.Time, orgID uuid.UUID, inv *stripe.Invoice) error {
+	if ev.Type != EventInvoicePaid || inv.AmountPaid <= 0 {
+		return nil
+	}
+	at := created
+	if inv.StatusTransitions != nil && inv.StatusTransitions.PaidAt > 0 {
+		at = time.Unix(inv.StatusTransitions.PaidAt, 0).UTC()
+	}
+	return s.recordEvent(ctx, tx, serverevent.Event{OrganizationID: orgID, Name: serverevent.InvoicePaid, OccurredAt: at,
+		Properties: map[string]any{"invoice_id": inv.ID, "amount_paid": inv.AmountPaid, "currency": string(inv.Currency)}})
 }
 
 func unixPtr(sec int64) *time.Time {

@@ -31,7 +31,7 @@ var oldestTimestamp = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 // "subscription_activated" must not mark an organization paid.
 var serverNames = []string{
 	serverevent.OrganizationSignedUp, serverevent.EmailVerified, serverevent.MemberInvited, serverevent.MemberJoined,
-	serverevent.CheckoutStarted, serverevent.SubscriptionActivated, serverevent.SubscriptionCanceled,
+	serverevent.CheckoutStarted, serverevent.SubscriptionActivated, serverevent.SubscriptionCanceled, serverevent.InvoicePaid,
 	serverevent.OrganizationActivated,
 }
 
@@ -214,7 +214,7 @@ func (s *Service) applyEvents(ctx context.Context, tx *gorm.DB, st *orgState, so
 		switch name {
 		case serverevent.CheckoutStarted:
 			st.checkoutStartedAt = earliest(st.checkoutStartedAt, times[0])
-		case serverevent.SubscriptionActivated:
+		case serverevent.InvoicePaid:
 			st.paidAt = earliest(st.paidAt, times[0])
 		}
 		for _, step := range st.version.Steps {

@@ -98,7 +98,7 @@ func TestRecorderInARolledBackTransactionLeavesNothing(t *testing.T) {
 
 	// Committed, the same calls count, activate and mark the organization paid.
 	err = db.Gorm.Transaction(func(tx *gorm.DB) error {
-		for _, name := range []string{serverevent.SubscriptionActivated, serverevent.MemberInvited} {
+		for _, name := range []string{serverevent.SubscriptionActivated, serverevent.InvoicePaid, serverevent.MemberInvited} {
 			if err := svc.Record(ctx, tx, serverevent.Event{OrganizationID: org, Name: name, UserID: uuid.New(), Properties: map[string]any{"seats": 5}}); err != nil {
 				return err
 			}
@@ -108,7 +108,7 @@ func TestRecorderInARolledBackTransactionLeavesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := count(t, db, `SELECT count(*) FROM onboarding_events WHERE organization_id = $1 AND source = 'server'`, org); n != 3 { // + organization_activated
+	if n := count(t, db, `SELECT count(*) FROM onboarding_events WHERE organization_id = $1 AND source = 'server'`, org); n != 4 { // + organization_activated
 		t.Fatalf("%d server events", n)
 	}
 	if n := count(t, db, `SELECT count(*) FROM onboarding_organizations WHERE paid_at IS NOT NULL AND activated_at IS NOT NULL`); n != 1 {

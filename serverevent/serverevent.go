@@ -21,6 +21,10 @@ const (
 	CheckoutStarted       = "checkout_started"
 	SubscriptionActivated = "subscription_activated"
 	SubscriptionCanceled  = "subscription_canceled"
+	// InvoicePaid is money received (an invoice paid with a non-zero
+	// amount): the funnel's "paid" stage. A trial's subscription is
+	// activated before anything is paid.
+	InvoicePaid           = "invoice_paid"
 	OrganizationActivated = "organization_activated"
 )
 

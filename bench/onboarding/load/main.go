@@ -59,7 +59,7 @@ func load(ctx context.Context, url string, orgs, events int) error {
 			SET session_replication_role = replica;
 			INSERT INTO onboarding_events (organization_id, id, name, source, sent_at, occurred_at, received_at, properties)
 			SELECT o.organization_id, gen_random_uuid(), e.name,
-			       CASE WHEN e.name IN ('member_joined', 'member_invited', 'checkout_started', 'subscription_activated') THEN 'server' ELSE 'client' END,
+			       CASE WHEN e.name IN ('member_joined', 'member_invited', 'checkout_started', 'subscription_activated', 'invoice_paid') THEN 'server' ELSE 'client' END,
 			       e.at, e.at, e.at, '{}'
 			FROM onboarding_organizations o
 			CROSS JOIN generate_series(1, %d) AS k
@@ -72,7 +72,7 @@ func load(ctx context.Context, url string, orgs, events int) error {
 			        'app_opened','app_opened','app_opened','app_opened','app_opened','app_opened','app_opened','app_opened','app_opened','app_opened',
 			        'page_viewed','page_viewed','page_viewed','page_viewed','page_viewed','page_viewed','page_viewed','page_viewed','page_viewed','page_viewed',
 			        'page_viewed','page_viewed','page_viewed','page_viewed','page_viewed','page_viewed','page_viewed','page_viewed','page_viewed','page_viewed',
-			        'page_viewed','page_viewed','page_viewed','page_viewed','page_viewed',
+			        'page_viewed','page_viewed','page_viewed','page_viewed','invoice_paid',
 			        'session_booked','session_booked','session_booked','session_booked','session_booked','session_booked','session_booked','session_booked','session_booked',
 			        'session_booked','session_booked','session_booked','session_booked','session_booked','session_booked','session_booked','session_booked','session_booked',
 			        'member_joined','member_joined','member_joined','member_invited','checkout_started','checkout_started','subscription_activated'
@@ -103,7 +103,7 @@ func load(ctx context.Context, url string, orgs, events int) error {
 			     m AS (
 			        SELECT organization_id,
 			               min(first_at) FILTER (WHERE name = 'checkout_started') AS checkout,
-			               min(first_at) FILTER (WHERE name = 'subscription_activated') AS paid
+			               min(first_at) FILTER (WHERE name = 'invoice_paid') AS paid
 			        FROM onboarding_event_counts GROUP BY organization_id)
 			UPDATE onboarding_organizations o
 			SET version = (SELECT version FROM v), progress = coalesce(p.progress, '{}'),
