@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -87,24 +86,7 @@ func (s *Service) Checklist(ctx context.Context, v Viewer) (Checklist, error) {
 // whether the user dismissed the checklist in one query, and upgrades the
 // organization when a newer version exists.
 func (s *Service) snapshot(ctx context.Context, orgID, userID uuid.UUID) (*snapshot, error) {
-	db := s.db.WithContext(ctx)
-	var row snapshotRow
-	var found bool
-	var err error
-	if s.reads != nil {
-		row, found, err = s.reads.read(ctx, orgID, userID)
-	} else {
-		err = conn(db).QueryRowContext(ctx, `
-			SELECT o.version, o.progress, o.activated_at,
-			       (SELECT coalesce(max(version), 0) FROM onboarding_versions),
-			       EXISTS (SELECT 1 FROM onboarding_dismissals d WHERE d.organization_id = o.organization_id AND d.user_id = $2)
-			FROM onboarding_organizations o WHERE o.organization_id = $1`, orgID, userID).
-			Scan(&row.version, &row.progress, &row.activated, &row.latest, &row.dismissed)
-		found = !errors.Is(err, sql.ErrNoRows)
-		if !found {
-			err = nil
-		}
-	}
+	row, found, err := s.reads.read(ctx, orgID, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -112,8 +94,7 @@ func (s *Service) snapshot(ctx context.Context, orgID, userID uuid.UUID) (*snaps
 		return nil, apperr.NotFound("organization")
 	}
 	snap := &snapshot{dismissed: row.dismissed}
-	version, latest, progress, activated := row.version, row.latest, row.progress, row.activated
-	if version < latest {
+	if row.version < row.latest {
 		var st *orgState
 		err := s.inTx(ctx, func(tx *gorm.DB) error {
 			var err error
@@ -121,16 +102,16 @@ func (s *Service) snapshot(ctx context.Context, orgID, userID uuid.UUID) (*snaps
 			return err
 		})
 		if err != nil {
-			return nil, fmt.Errorf("move to version %d: %w", latest, err)
+			return nil, fmt.Errorf("move to version %d: %w", row.latest, err)
 		}
 		snap.version, snap.progress, snap.activatedAt = st.version, st.progress, st.activatedAt
 		return snap, nil
 	}
-	if err := json.Unmarshal(progress, &snap.progress); err != nil {
+	if err := json.Unmarshal(row.progress, &snap.progress); err != nil {
 		return nil, fmt.Errorf("decode progress: %w", err)
 	}
-	snap.activatedAt = timePtr(sql.NullTime{Time: activated.Time, Valid: activated.Valid})
-	snap.version, err = s.loadVersion(ctx, db, version)
+	snap.activatedAt = timePtr(sql.NullTime{Time: row.activated.Time, Valid: row.activated.Valid})
+	snap.version, err = s.loadVersion(ctx, s.db.WithContext(ctx), row.version)
 	return snap, err
 }
 

@@ -36,8 +36,8 @@ type SubscriptionLookup func(ctx context.Context, orgID uuid.UUID) (any, error)
 // Config holds the service's dependencies.
 type Config struct {
 	DB *gorm.DB
-	// Pool, when set, is the pgx pool under DB; checklist reads use it
-	// directly, coalesced into batched queries under load.
+	// Pool is the pgx pool under DB; checklist reads use it directly,
+	// coalesced into batched queries under load.
 	Pool          *pgxpool.Pool
 	Plans         PlanLookup         // nil: every organization is on no plan ("")
 	Subscriptions SubscriptionLookup // nil: the support view shows no subscription
@@ -52,7 +52,7 @@ const snapshotQueriesInFlight = 4
 // Service runs onboarding use cases. It implements serverevent.Recorder.
 type Service struct {
 	db            *gorm.DB
-	reads         *snapshotReads // nil: checklist reads go through DB one by one
+	reads         *snapshotReads
 	plans         PlanLookup
 	subscriptions SubscriptionLookup
 	log           *slog.Logger
@@ -65,10 +65,8 @@ type Service struct {
 
 // NewService builds the onboarding service.
 func NewService(c Config) *Service {
-	s := &Service{db: c.DB, plans: c.Plans, subscriptions: c.Subscriptions, log: c.Log, now: c.Now, versions: map[int]*Version{}}
-	if c.Pool != nil {
-		s.reads = &snapshotReads{pool: c.Pool, maxInFlight: snapshotQueriesInFlight}
-	}
+	s := &Service{db: c.DB, plans: c.Plans, subscriptions: c.Subscriptions, log: c.Log, now: c.Now, versions: map[int]*Version{},
+		reads: &snapshotReads{pool: c.Pool, maxInFlight: snapshotQueriesInFlight}}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -62,7 +62,7 @@ func publish(t *testing.T, svc *onboarding.Service, steps ...onboarding.StepInpu
 func TestRecorderInARolledBackTransactionLeavesNothing(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
-	svc := onboarding.NewService(onboarding.Config{DB: db.Gorm})
+	svc := onboarding.NewService(onboarding.Config{DB: db.Gorm, Pool: db.Pool})
 	ctx := context.Background()
 	publish(t, svc, onboarding.StepInput{Key: "invite_teammate", Title: "Invite", Required: true,
 		Completion: onboarding.Completion{Type: onboarding.CompletionEvent, Event: serverevent.MemberInvited}})
@@ -134,7 +134,7 @@ func TestAudienceByPlan(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
 	plans := &fakePlans{plans: map[uuid.UUID]string{}}
-	svc := onboarding.NewService(onboarding.Config{DB: db.Gorm, Plans: plans})
+	svc := onboarding.NewService(onboarding.Config{DB: db.Gorm, Pool: db.Pool, Plans: plans})
 	ctx := context.Background()
 
 	everyone := onboarding.StepInput{Key: "read_guide", Title: "Guide", Completion: onboarding.Completion{Type: onboarding.CompletionManual}}
@@ -191,7 +191,7 @@ func TestAudienceByPlan(t *testing.T) {
 func TestSeedPublishesOnceAndSetsActivation(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
-	svc := onboarding.NewService(onboarding.Config{DB: db.Gorm})
+	svc := onboarding.NewService(onboarding.Config{DB: db.Gorm, Pool: db.Pool})
 	ctx := context.Background()
 	if did, err := svc.Seed(ctx); err != nil || !did {
 		t.Fatalf("first seed: %v %v", did, err)
