@@ -6,7 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
-	"github.com/onramp/onramp/account"
+	"github.com/onramp/onramp/internal/account"
 )
 
 // AccountDeps are the account services the account routes call.

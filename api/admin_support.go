@@ -6,7 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
-	"github.com/onramp/onramp/apperr"
+	"github.com/onramp/onramp/internal/apperr"
 	"github.com/onramp/onramp/onboarding"
 )
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/onramp/onramp/testenv"
+	"github.com/onramp/onramp/internal/testing/testenv"
 )
 
 func TestSupportViewExplainsTheChecklist(t *testing.T) {

@@ -6,8 +6,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/onramp/onramp/apperr"
-	"github.com/onramp/onramp/auth"
+	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/auth"
 )
 
 const ctxPrincipal = "onramp.principal"

@@ -13,8 +13,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/onramp/onramp/auth"
-	"github.com/onramp/onramp/testenv"
+	"github.com/onramp/onramp/internal/auth"
+	"github.com/onramp/onramp/internal/testing/testenv"
 )
 
 // BenchmarkWebhookApply measures signed deliveries verified, recorded and

@@ -12,8 +12,8 @@ import (
 	"github.com/stripe/stripe-go/v76/webhook"
 	"gorm.io/gorm"
 
-	"github.com/onramp/onramp/serverevent"
-	"github.com/onramp/onramp/testenv"
+	"github.com/onramp/onramp/internal/serverevent"
+	"github.com/onramp/onramp/internal/testing/testenv"
 )
 
 var eventSeq atomic.Int64

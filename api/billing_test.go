@@ -8,11 +8,11 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/onramp/onramp/account"
-	"github.com/onramp/onramp/apperr"
-	"github.com/onramp/onramp/config"
-	"github.com/onramp/onramp/serverevent"
-	"github.com/onramp/onramp/testenv"
+	"github.com/onramp/onramp/internal/account"
+	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/config"
+	"github.com/onramp/onramp/internal/serverevent"
+	"github.com/onramp/onramp/internal/testing/testenv"
 )
 
 func TestPlansNeverShowPriceIDs(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/onramp/onramp/idempotency"
+	"github.com/onramp/onramp/internal/idempotency"
 )
 
 const replayedHeader = "Idempotent-Replayed"

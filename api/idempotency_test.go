@@ -14,9 +14,9 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
-	"github.com/onramp/onramp/auth"
-	"github.com/onramp/onramp/dbtest"
-	"github.com/onramp/onramp/idempotency"
+	"github.com/onramp/onramp/internal/auth"
+	"github.com/onramp/onramp/internal/testing/dbtest"
+	"github.com/onramp/onramp/internal/idempotency"
 )
 
 // idemRig serves POST /things behind idempotent(): the handler counts its

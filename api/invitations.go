@@ -5,7 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/onramp/onramp/account"
+	"github.com/onramp/onramp/internal/account"
 )
 
 type inviteRequest struct {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/onramp/onramp/logtest"
+	"github.com/onramp/onramp/internal/testing/logtest"
 )
 
 // middlewareRig serves a panicking route and a JSON-decoding route behind

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/onramp/onramp/testenv"
+	"github.com/onramp/onramp/internal/testing/testenv"
 )
 
 func TestActivationInsideAndOutsideTheWindow(t *testing.T) {

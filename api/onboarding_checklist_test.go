@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/onramp/onramp/testenv"
+	"github.com/onramp/onramp/internal/testing/testenv"
 )
 
 func TestChecklistIsEmptyBeforeAnyVersion(t *testing.T) {

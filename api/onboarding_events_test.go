@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/onramp/onramp/testenv"
+	"github.com/onramp/onramp/internal/testing/testenv"
 )
 
 func TestEventsAreRecordedOnceAndCountTowardsSteps(t *testing.T) {

@@ -9,8 +9,8 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
-	"github.com/onramp/onramp/serverevent"
-	"github.com/onramp/onramp/testenv"
+	"github.com/onramp/onramp/internal/serverevent"
+	"github.com/onramp/onramp/internal/testing/testenv"
 )
 
 // eventStep is a draft step completed by count events named event.

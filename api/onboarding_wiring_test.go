@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/onramp/onramp/testenv"
+	"github.com/onramp/onramp/internal/testing/testenv"
 )
 
 // Accounts and billing record their server-side events through onboarding,

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/onramp/onramp/testenv"
+	"github.com/onramp/onramp/internal/testing/testenv"
 )
 
 func TestHealthAndReadiness(t *testing.T) {

@@ -6,8 +6,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/onramp/onramp/auth"
-	"github.com/onramp/onramp/testenv"
+	"github.com/onramp/onramp/internal/auth"
+	"github.com/onramp/onramp/internal/testing/testenv"
 )
 
 func TestOrganizationReadAndRename(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/onramp/onramp/apperr"
+	"github.com/onramp/onramp/internal/apperr"
 )
 
 // Problem is an RFC 9457 problem details body. Code repeats the machine

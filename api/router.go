@@ -12,8 +12,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/onramp/onramp/auth"
-	"github.com/onramp/onramp/idempotency"
+	"github.com/onramp/onramp/internal/auth"
+	"github.com/onramp/onramp/internal/idempotency"
 )
 
 // Pinger reports whether the database answers.

@@ -8,8 +8,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
-	"github.com/onramp/onramp/account"
-	"github.com/onramp/onramp/apperr"
+	"github.com/onramp/onramp/internal/account"
+	"github.com/onramp/onramp/internal/apperr"
 )
 
 type signupRequest struct {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/onramp/onramp/testenv"
+	"github.com/onramp/onramp/internal/testing/testenv"
 )
 
 func TestLoginAnswersTheSameForUnknownEmailAndWrongPassword(t *testing.T) {

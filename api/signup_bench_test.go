@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/onramp/onramp/testenv"
+	"github.com/onramp/onramp/internal/testing/testenv"
 )
 
 // BenchmarkSignup measures POST /v1/signup end to end (HTTP, argon2id,

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/onramp/onramp/config"
-	"github.com/onramp/onramp/testenv"
+	"github.com/onramp/onramp/internal/config"
+	"github.com/onramp/onramp/internal/testing/testenv"
 )
 
 func TestSignupCreatesOrganizationOwnerAndVerificationEmail(t *testing.T) {

@@ -9,8 +9,8 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/onramp/onramp/auth"
-	"github.com/onramp/onramp/testenv"
+	"github.com/onramp/onramp/internal/auth"
+	"github.com/onramp/onramp/internal/testing/testenv"
 )
 
 // Every kind of forged or stale access token is refused on a protected

@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/onramp/onramp/config"
-	"github.com/onramp/onramp/testenv"
+	"github.com/onramp/onramp/internal/config"
+	"github.com/onramp/onramp/internal/testing/testenv"
 )
 
 // TestSignupLimitPerClientBehindATrustedProxy: behind a configured load

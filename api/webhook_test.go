@@ -11,9 +11,9 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/onramp/onramp/config"
-	"github.com/onramp/onramp/serverevent"
-	"github.com/onramp/onramp/testenv"
+	"github.com/onramp/onramp/internal/config"
+	"github.com/onramp/onramp/internal/serverevent"
+	"github.com/onramp/onramp/internal/testing/testenv"
 )
 
 // The journey: checkout completes, the subscription is created, and the

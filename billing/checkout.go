@@ -13,9 +13,9 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/onramp/onramp/account"
-	"github.com/onramp/onramp/apperr"
-	"github.com/onramp/onramp/serverevent"
+	"github.com/onramp/onramp/internal/account"
+	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/serverevent"
 )
 
 // CheckoutInput is a request to buy seats on a plan.

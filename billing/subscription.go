@@ -10,8 +10,8 @@ import (
 	"github.com/stripe/stripe-go/v76"
 	"gorm.io/gorm"
 
-	"github.com/onramp/onramp/account"
-	"github.com/onramp/onramp/apperr"
+	"github.com/onramp/onramp/internal/account"
+	"github.com/onramp/onramp/internal/apperr"
 )
 
 // Subscription statuses, as Stripe names them.

@@ -14,8 +14,8 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/onramp/onramp/apperr"
-	"github.com/onramp/onramp/serverevent"
+	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/serverevent"
 )
 
 // Outcome is what a webhook delivery did.

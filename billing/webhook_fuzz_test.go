@@ -12,8 +12,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/stripe/stripe-go/v76/webhook"
 
-	"github.com/onramp/onramp/apperr"
-	"github.com/onramp/onramp/dbtest"
+	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/testing/dbtest"
 )
 
 // fuzzOrg is the organization the fuzz seeds' events belong to.

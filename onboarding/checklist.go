@@ -11,7 +11,7 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
-	"github.com/onramp/onramp/apperr"
+	"github.com/onramp/onramp/internal/apperr"
 )
 
 // Step statuses on a checklist.

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/onramp/onramp/apperr"
+	"github.com/onramp/onramp/internal/apperr"
 )
 
 // MaxMetricsRange bounds a metrics query (about three years).

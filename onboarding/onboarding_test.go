@@ -10,11 +10,11 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
-	"github.com/onramp/onramp/apperr"
-	"github.com/onramp/onramp/database"
-	"github.com/onramp/onramp/dbtest"
+	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/database"
+	"github.com/onramp/onramp/internal/testing/dbtest"
 	"github.com/onramp/onramp/onboarding"
-	"github.com/onramp/onramp/serverevent"
+	"github.com/onramp/onramp/internal/serverevent"
 )
 
 // fakePlans answers plans from a map and counts the lookups.

@@ -6,8 +6,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/onramp/onramp/apperr"
-	"github.com/onramp/onramp/serverevent"
+	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/serverevent"
 )
 
 // demoSteps is the checklist `onramp seed` publishes on a fresh database.

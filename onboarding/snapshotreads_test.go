@@ -9,8 +9,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/onramp/onramp/apperr"
-	"github.com/onramp/onramp/dbtest"
+	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/testing/dbtest"
 )
 
 // TestConcurrentChecklistReadsAreBatchedAndEachGetsItsOwnAnswer fires many

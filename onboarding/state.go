@@ -12,8 +12,8 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
-	"github.com/onramp/onramp/apperr"
-	"github.com/onramp/onramp/serverevent"
+	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/serverevent"
 )
 
 // How a step got completed.

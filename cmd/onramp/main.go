@@ -17,7 +17,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/onramp/onramp/config"
+	"github.com/onramp/onramp/internal/config"
 )
 
 const usage = `usage: onramp <command> [flags]

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/onramp/onramp/dbtest"
+	"github.com/onramp/onramp/internal/testing/dbtest"
 )
 
 func getenvFrom(m map[string]string) func(string) string {

@@ -5,8 +5,8 @@ import (
 	"io"
 	"log/slog"
 
-	"github.com/onramp/onramp/config"
-	"github.com/onramp/onramp/database"
+	"github.com/onramp/onramp/internal/config"
+	"github.com/onramp/onramp/internal/database"
 )
 
 func migrate(ctx context.Context, getenv config.Getenv, stderr io.Writer) error {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/onramp/onramp/config"
+	"github.com/onramp/onramp/internal/config"
 	"github.com/onramp/onramp/onboarding"
 )
 

@@ -9,9 +9,9 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/onramp/onramp/app"
-	"github.com/onramp/onramp/config"
-	"github.com/onramp/onramp/database"
+	"github.com/onramp/onramp/internal/app"
+	"github.com/onramp/onramp/internal/config"
+	"github.com/onramp/onramp/internal/database"
 )
 
 // shutdownGrace bounds how long in-flight requests and jobs get on SIGTERM.

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/onramp/onramp/dbtest"
+	"github.com/onramp/onramp/internal/testing/dbtest"
 )
 
 // TestServeAnswersAndShutsDownGracefully starts `onramp serve` on a free

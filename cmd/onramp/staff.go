@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/onramp/onramp/account"
-	"github.com/onramp/onramp/apperr"
-	"github.com/onramp/onramp/config"
+	"github.com/onramp/onramp/internal/account"
+	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/config"
 )
 
 // staff manages staff users (product managers): `staff create --email E

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/onramp/onramp/dbtest"
+	"github.com/onramp/onramp/internal/testing/dbtest"
 )
 
 func TestStaffCreateThenLoginGivesAStaffToken(t *testing.T) {

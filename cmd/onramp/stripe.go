@@ -10,7 +10,7 @@ import (
 	"os"
 
 	"github.com/onramp/onramp/billing"
-	"github.com/onramp/onramp/config"
+	"github.com/onramp/onramp/internal/config"
 )
 
 const stripeUsage = `usage: onramp stripe setup [--plans FILE] [--webhook-url URL] [--product-id ID] [--product-name NAME]

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/onramp/onramp/billing"
-	"github.com/onramp/onramp/dbtest"
-	"github.com/onramp/onramp/stripemock"
+	"github.com/onramp/onramp/internal/testing/dbtest"
+	"github.com/onramp/onramp/internal/testing/stripemock"
 )
 
 // Against stripe-mock (stateless: every lookup misses or returns its

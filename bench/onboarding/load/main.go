@@ -18,7 +18,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/onramp/onramp/database"
+	"github.com/onramp/onramp/internal/database"
 	"github.com/onramp/onramp/onboarding"
 )
 

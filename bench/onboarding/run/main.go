@@ -33,8 +33,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/onramp/onramp/app"
-	"github.com/onramp/onramp/auth"
+	"github.com/onramp/onramp/internal/app"
+	"github.com/onramp/onramp/internal/auth"
 )
 
 func main() {

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/onramp/onramp/auth"
+	"github.com/onramp/onramp/internal/auth"
 )
 
 // Config is the validated configuration. Secrets are kept out of String().

@@ -10,9 +10,9 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/onramp/onramp/apperr"
-	"github.com/onramp/onramp/mail"
-	"github.com/onramp/onramp/serverevent"
+	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/mail"
+	"github.com/onramp/onramp/internal/serverevent"
 )
 
 // errBadEmailToken answers every token that cannot be used: unknown, used,

@@ -10,11 +10,11 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/onramp/onramp/database"
-	"github.com/onramp/onramp/dbtest"
-	"github.com/onramp/onramp/mail"
-	"github.com/onramp/onramp/mailtest"
-	"github.com/onramp/onramp/testenv"
+	"github.com/onramp/onramp/internal/database"
+	"github.com/onramp/onramp/internal/testing/dbtest"
+	"github.com/onramp/onramp/internal/mail"
+	"github.com/onramp/onramp/internal/testing/mailtest"
+	"github.com/onramp/onramp/internal/testing/testenv"
 )
 
 type rig struct {

@@ -10,8 +10,8 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/onramp/onramp/apperr"
-	"github.com/onramp/onramp/auth"
+	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/auth"
 )
 
 // organization loads an organization by id.

@@ -12,12 +12,12 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 
-	"github.com/onramp/onramp/apperr"
-	"github.com/onramp/onramp/auth"
-	"github.com/onramp/onramp/database"
-	"github.com/onramp/onramp/dbtest"
-	"github.com/onramp/onramp/mail"
-	"github.com/onramp/onramp/serverevent"
+	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/auth"
+	"github.com/onramp/onramp/internal/database"
+	"github.com/onramp/onramp/internal/testing/dbtest"
+	"github.com/onramp/onramp/internal/mail"
+	"github.com/onramp/onramp/internal/serverevent"
 )
 
 // tableRecorder records events in a table through the caller's transaction,

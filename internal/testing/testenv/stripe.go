@@ -10,8 +10,8 @@ import (
 
 	"github.com/stripe/stripe-go/v76/webhook"
 
-	"github.com/onramp/onramp/config"
-	"github.com/onramp/onramp/stripemock"
+	"github.com/onramp/onramp/internal/config"
+	"github.com/onramp/onramp/internal/testing/stripemock"
 )
 
 // Plans is the catalog every test service sells.

@@ -7,7 +7,7 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
-	"github.com/onramp/onramp/auth"
+	"github.com/onramp/onramp/internal/auth"
 )
 
 // Tokens is what signup, login, refresh and invitation acceptance return.

@@ -17,13 +17,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/onramp/onramp/app"
-	"github.com/onramp/onramp/auth"
-	"github.com/onramp/onramp/config"
-	"github.com/onramp/onramp/database"
-	"github.com/onramp/onramp/dbtest"
-	"github.com/onramp/onramp/mailtest"
-	"github.com/onramp/onramp/stripemock"
+	"github.com/onramp/onramp/internal/app"
+	"github.com/onramp/onramp/internal/auth"
+	"github.com/onramp/onramp/internal/config"
+	"github.com/onramp/onramp/internal/database"
+	"github.com/onramp/onramp/internal/testing/dbtest"
+	"github.com/onramp/onramp/internal/testing/mailtest"
+	"github.com/onramp/onramp/internal/testing/stripemock"
 )
 
 // Env is one running service instance for one test.

@@ -7,8 +7,8 @@ import (
 
 	"github.com/riverqueue/river"
 
-	"github.com/onramp/onramp/account"
-	"github.com/onramp/onramp/idempotency"
+	"github.com/onramp/onramp/internal/account"
+	"github.com/onramp/onramp/internal/idempotency"
 )
 
 // pruneArgs is the hourly job that deletes expired idempotency keys,

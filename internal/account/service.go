@@ -13,9 +13,9 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
-	"github.com/onramp/onramp/auth"
-	"github.com/onramp/onramp/mail"
-	"github.com/onramp/onramp/serverevent"
+	"github.com/onramp/onramp/internal/auth"
+	"github.com/onramp/onramp/internal/mail"
+	"github.com/onramp/onramp/internal/serverevent"
 )
 
 // Mailer queues an email in the caller's transaction; mail.Outbox

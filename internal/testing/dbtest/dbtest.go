@@ -21,7 +21,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 
-	"github.com/onramp/onramp/database"
+	"github.com/onramp/onramp/internal/database"
 	"github.com/onramp/onramp/migrations"
 )
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/onramp/onramp/auth"
+	"github.com/onramp/onramp/internal/auth"
 )
 
 // Org is an organization made directly in the database, with its owner,

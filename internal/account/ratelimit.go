@@ -7,7 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/onramp/onramp/apperr"
+	"github.com/onramp/onramp/internal/apperr"
 )
 
 // Limit is at most Max hits per sliding Window.

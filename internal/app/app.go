@@ -16,14 +16,14 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/onramp/onramp"
-	"github.com/onramp/onramp/account"
+	"github.com/onramp/onramp/internal/account"
 	"github.com/onramp/onramp/api"
-	"github.com/onramp/onramp/auth"
+	"github.com/onramp/onramp/internal/auth"
 	"github.com/onramp/onramp/billing"
-	"github.com/onramp/onramp/config"
-	"github.com/onramp/onramp/database"
-	"github.com/onramp/onramp/idempotency"
-	"github.com/onramp/onramp/mail"
+	"github.com/onramp/onramp/internal/config"
+	"github.com/onramp/onramp/internal/database"
+	"github.com/onramp/onramp/internal/idempotency"
+	"github.com/onramp/onramp/internal/mail"
 	"github.com/onramp/onramp/onboarding"
 )
 

@@ -11,10 +11,10 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/onramp/onramp/apperr"
-	"github.com/onramp/onramp/auth"
-	"github.com/onramp/onramp/mail"
-	"github.com/onramp/onramp/serverevent"
+	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/auth"
+	"github.com/onramp/onramp/internal/mail"
+	"github.com/onramp/onramp/internal/serverevent"
 )
 
 // InviteInput asks someone to join with a role (member when empty).
