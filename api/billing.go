@@ -5,8 +5,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/onramp/onramp/internal/apperr"
 	"github.com/onramp/onramp/billing"
+	"github.com/onramp/onramp/internal/apperr"
 )
 
 // BillingDeps are the billing services the billing routes call.

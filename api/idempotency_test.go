@@ -15,8 +15,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/onramp/onramp/internal/auth"
-	"github.com/onramp/onramp/internal/testing/dbtest"
 	"github.com/onramp/onramp/internal/idempotency"
+	"github.com/onramp/onramp/internal/testing/dbtest"
 )
 
 // idemRig serves POST /things behind idempotent(): the handler counts its

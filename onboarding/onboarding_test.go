@@ -12,9 +12,9 @@ import (
 
 	"github.com/onramp/onramp/internal/apperr"
 	"github.com/onramp/onramp/internal/database"
+	"github.com/onramp/onramp/internal/serverevent"
 	"github.com/onramp/onramp/internal/testing/dbtest"
 	"github.com/onramp/onramp/onboarding"
-	"github.com/onramp/onramp/internal/serverevent"
 )
 
 // fakePlans answers plans from a map and counts the lookups.

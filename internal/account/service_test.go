@@ -15,9 +15,9 @@ import (
 	"github.com/onramp/onramp/internal/apperr"
 	"github.com/onramp/onramp/internal/auth"
 	"github.com/onramp/onramp/internal/database"
-	"github.com/onramp/onramp/internal/testing/dbtest"
 	"github.com/onramp/onramp/internal/mail"
 	"github.com/onramp/onramp/internal/serverevent"
+	"github.com/onramp/onramp/internal/testing/dbtest"
 )
 
 // tableRecorder records events in a table through the caller's transaction,

@@ -16,10 +16,10 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/onramp/onramp"
-	"github.com/onramp/onramp/internal/account"
 	"github.com/onramp/onramp/api"
-	"github.com/onramp/onramp/internal/auth"
 	"github.com/onramp/onramp/billing"
+	"github.com/onramp/onramp/internal/account"
+	"github.com/onramp/onramp/internal/auth"
 	"github.com/onramp/onramp/internal/config"
 	"github.com/onramp/onramp/internal/database"
 	"github.com/onramp/onramp/internal/idempotency"

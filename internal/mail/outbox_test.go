@@ -11,8 +11,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/onramp/onramp/internal/database"
-	"github.com/onramp/onramp/internal/testing/dbtest"
 	"github.com/onramp/onramp/internal/mail"
+	"github.com/onramp/onramp/internal/testing/dbtest"
 	"github.com/onramp/onramp/internal/testing/mailtest"
 	"github.com/onramp/onramp/internal/testing/testenv"
 )
