@@ -10,8 +10,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stripe/stripe-go/v76/webhook"
-	"gorm.io/gorm"
 
+	"github.com/onramp/onramp/internal/database"
 	"github.com/onramp/onramp/internal/serverevent"
 	"github.com/onramp/onramp/internal/testing/testenv"
 )
@@ -105,7 +105,7 @@ func recordProductEvents(t *testing.T, env *testenv.Env) *productEvents {
 	return p
 }
 
-func (p *productEvents) Record(ctx context.Context, tx *gorm.DB, e serverevent.Event) error {
+func (p *productEvents) Record(ctx context.Context, tx *database.Tx, e serverevent.Event) error {
 	if p.fail.Load() {
 		return fmt.Errorf("recorder failed on purpose")
 	}

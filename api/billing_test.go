@@ -6,11 +6,10 @@ import (
 	"sync"
 	"testing"
 
-	"gorm.io/gorm"
-
 	"github.com/onramp/onramp/internal/account"
 	"github.com/onramp/onramp/internal/apperr"
 	"github.com/onramp/onramp/internal/config"
+	"github.com/onramp/onramp/internal/database"
 	"github.com/onramp/onramp/internal/serverevent"
 	"github.com/onramp/onramp/internal/testing/testenv"
 )
@@ -303,11 +302,11 @@ func TestSubscriptionIsScopedToTheCallersOrganization(t *testing.T) {
 	}
 	env.Do(t, "GET", "/v1/entitlements", nil).Expect(t, 401)
 
-	planA, err := env.App.Billing.PlanID(context.Background(), env.DB.Gorm, a.ID)
+	planA, err := env.App.Billing.PlanID(context.Background(), env.DB, a.ID)
 	if err != nil || planA != "standalone-monthly" {
 		t.Fatalf("PlanID(a) = %q, %v", planA, err)
 	}
-	if planB, err := env.App.Billing.PlanID(context.Background(), env.DB.Gorm, b.ID); err != nil || planB != "" {
+	if planB, err := env.App.Billing.PlanID(context.Background(), env.DB, b.ID); err != nil || planB != "" {
 		t.Fatalf("PlanID(b) = %q, %v", planB, err)
 	}
 	if _, err := env.App.Billing.Subscription(context.Background(), b.ID); !apperr.Is(err, apperr.CodeNotFound) {
@@ -370,7 +369,7 @@ func TestSeatPolicy(t *testing.T) {
 	org := env.NewOrg(t, testenv.OrgOptions{})
 	var policy account.SeatPolicy = env.App.Billing.SeatPolicy()
 	check := func() error {
-		return env.DB.Gorm.Transaction(func(tx *gorm.DB) error {
+		return env.DB.InTx(context.Background(), func(tx *database.Tx) error {
 			if err := tx.Exec(`SELECT 1 FROM organizations WHERE id = ? FOR UPDATE`, org.ID).Error; err != nil {
 				return err
 			}

@@ -42,7 +42,7 @@ func newIdemRig(t *testing.T) *idemRig {
 		if org := c.GetHeader("X-Test-Org"); org != "" {
 			c.Set(ctxPrincipal, auth.Principal{UserID: uuid.New(), OrgID: uuid.MustParse(org), Role: "owner"})
 		}
-	}, idempotent(idempotency.NewStore(db.Gorm), "things"), func(c *gin.Context) {
+	}, idempotent(idempotency.NewStore(db), "things"), func(c *gin.Context) {
 		n := r.runs.Add(1)
 		if r.gate != nil {
 			<-r.gate

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
+	"github.com/onramp/onramp/internal/database"
 	"github.com/onramp/onramp/internal/serverevent"
 	"github.com/onramp/onramp/internal/testing/testenv"
 )
@@ -62,7 +62,7 @@ func postEvents(t *testing.T, env *testenv.Env, token string, events ...map[stri
 // committed transaction of their own.
 func record(t *testing.T, env *testenv.Env, orgID uuid.UUID, name string, at time.Time) {
 	t.Helper()
-	err := env.DB.Gorm.Transaction(func(tx *gorm.DB) error {
+	err := env.DB.InTx(context.Background(), func(tx *database.Tx) error {
 		return env.App.Onboarding.Record(context.Background(), tx, serverevent.Event{OrganizationID: orgID, Name: name, OccurredAt: at})
 	})
 	if err != nil {

@@ -10,11 +10,11 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stripe/stripe-go/v76"
-	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/onramp/onramp/internal/account"
 	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/database"
 	"github.com/onramp/onramp/internal/serverevent"
 )
 
@@ -147,7 +147,7 @@ func (s *Service) CreateCheckout(ctx context.Context, orgID, userID uuid.UUID, i
 	}
 
 	out := CheckoutSession{ID: cs.ID, URL: cs.URL, ExpiresAt: time.Unix(cs.ExpiresAt, 0).UTC()}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.db.InTx(ctx, func(tx *database.Tx) error {
 		expires := out.ExpiresAt
 		row := checkoutRow{ID: cs.ID, OrganizationID: orgID, PlanID: plan.ID, Seats: in.Seats, ExpiresAt: &expires, CreatedAt: s.now()}
 		if userID != uuid.Nil {
@@ -192,7 +192,7 @@ func (s *Service) ensureCustomer(ctx context.Context, orgID uuid.UUID) (string, 
 		return id, err
 	}
 	var customerID string
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.InTx(ctx, func(tx *database.Tx) error {
 		org, err := lockOrg(ctx, tx, orgID)
 		if err != nil {
 			return err

@@ -11,15 +11,15 @@ import (
 	"github.com/google/uuid"
 	"github.com/stripe/stripe-go/v76/client"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/database"
 	"github.com/onramp/onramp/internal/serverevent"
 )
 
 // Config holds the service's dependencies.
 type Config struct {
-	DB      *gorm.DB
+	DB      *database.DB
 	Catalog *Catalog
 	Stripe  *client.API
 	// Configured is false when no STRIPE_SECRET_KEY is set: calls that need
@@ -36,7 +36,7 @@ type Config struct {
 
 // Service runs billing use cases.
 type Service struct {
-	db            *gorm.DB
+	db            *database.DB
 	catalog       *Catalog
 	stripe        *client.API
 	configured    bool
@@ -72,7 +72,7 @@ func (s *Service) SetEvents(r serverevent.Recorder) { s.events = r }
 // Plans is the public catalog.
 func (s *Service) Plans() []Plan { return s.catalog.Plans() }
 
-func (s *Service) recordEvent(ctx context.Context, tx *gorm.DB, e serverevent.Event) error {
+func (s *Service) recordEvent(ctx context.Context, tx *database.Tx, e serverevent.Event) error {
 	if s.events == nil {
 		return nil
 	}
@@ -93,15 +93,16 @@ func (s *Service) requireStripe() error {
 // organization's billing state (customer creation, event application, seat
 // changes, invitations checking seats) happens under this lock, so they
 // serialize per organization and never per table.
-func lockOrg(ctx context.Context, tx *gorm.DB, orgID uuid.UUID) (orgRow, error) {
+func lockOrg(ctx context.Context, tx *database.Tx, orgID uuid.UUID) (orgRow, error) {
 	var o orgRow
-	err := tx.WithContext(ctx).Table("organizations").Select("id, name, billing_status").
-		Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", orgID).Take(&o).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	if err := tx.LockOrganization(ctx, orgID); errors.Is(err, database.ErrNoOrganization) {
 		return o, apperr.NotFound("organization")
+	} else if err != nil {
+		return o, err
 	}
+	err := tx.WithContext(ctx).Table("organizations").Select("id, name, billing_status").Where("id = ?", orgID).Take(&o).Error
 	if err != nil {
-		return o, fmt.Errorf("lock organization: %w", err)
+		return o, fmt.Errorf("load organization: %w", err)
 	}
 	return o, nil
 }
@@ -121,9 +122,9 @@ type customerRow struct {
 
 func (customerRow) TableName() string { return "billing_customers" }
 
-func (s *Service) customerOf(ctx context.Context, db *gorm.DB, orgID uuid.UUID) (string, error) {
+func (s *Service) customerOf(ctx context.Context, h database.Handle, orgID uuid.UUID) (string, error) {
 	var c customerRow
-	err := db.WithContext(ctx).Where("organization_id = ?", orgID).Take(&c).Error
+	err := h.Query(ctx).Where("organization_id = ?", orgID).Take(&c).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return "", nil
 	}

@@ -2,16 +2,15 @@ package billing
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/stripe/stripe-go/v76"
-	"gorm.io/gorm"
 
 	"github.com/onramp/onramp/internal/account"
 	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/database"
 )
 
 // Subscription statuses, as Stripe names them.
@@ -88,9 +87,9 @@ type Subscription struct {
 
 // currentSubscription is the organization's subscription that matters: a
 // live one first, else the most recently created. nil when none.
-func currentSubscription(ctx context.Context, db *gorm.DB, orgID uuid.UUID) (*subscriptionRow, error) {
+func currentSubscription(ctx context.Context, h database.Handle, orgID uuid.UUID) (*subscriptionRow, error) {
 	var rows []subscriptionRow
-	err := db.WithContext(ctx).
+	err := h.Query(ctx).
 		Where("organization_id = ?", orgID).
 		Order("(status IN ('canceled', 'incomplete_expired')) ASC, stripe_created DESC, id DESC").
 		Limit(1).Find(&rows).Error
@@ -129,8 +128,8 @@ func toSubscription(row *subscriptionRow, used int) Subscription {
 
 // PlanID is the plan of the organization's current subscription, "" when
 // it has none (or its price is not in the catalog). db may be a transaction.
-func (s *Service) PlanID(ctx context.Context, db *gorm.DB, orgID uuid.UUID) (string, error) {
-	row, err := currentSubscription(ctx, db, orgID)
+func (s *Service) PlanID(ctx context.Context, h database.Handle, orgID uuid.UUID) (string, error) {
+	row, err := currentSubscription(ctx, h, orgID)
 	if err != nil || row == nil || row.PlanID == nil {
 		return "", err
 	}
@@ -194,7 +193,7 @@ var _ account.SeatPolicy = SeatPolicy{}
 
 // CheckSeat runs in the caller's transaction, with the organization row
 // already locked, so two invitations cannot both take the last seat.
-func (p SeatPolicy) CheckSeat(ctx context.Context, tx *gorm.DB, orgID uuid.UUID) error {
+func (p SeatPolicy) CheckSeat(ctx context.Context, tx *database.Tx, orgID uuid.UUID) error {
 	row, err := currentSubscription(ctx, tx, orgID)
 	if err != nil || row == nil {
 		return err
@@ -219,7 +218,7 @@ func (s *Service) UpdateSeats(ctx context.Context, orgID uuid.UUID, seats int) (
 	var out Subscription
 	// The organization stays locked across the Stripe call so that no
 	// invitation can take a seat between the check and the change.
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.InTx(ctx, func(tx *database.Tx) error {
 		if _, err := lockOrg(ctx, tx, orgID); err != nil {
 			return err
 		}
@@ -287,5 +286,3 @@ func utc(t *time.Time) *time.Time {
 	u := t.UTC()
 	return &u
 }
-
-var errNoOrganization = errors.New("no organization for this Stripe object")

@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/database"
 	"github.com/onramp/onramp/internal/serverevent"
 )
 
@@ -93,7 +94,7 @@ func (s *Service) HandleWebhook(ctx context.Context, payload []byte, signature s
 	if ev.APIVersion != stripe.APIVersion {
 		// Such events cost an API call to refetch: skip it for a redelivery.
 		var seen int64
-		if err := s.db.WithContext(ctx).Table("stripe_events").Where("id = ?", ev.ID).Count(&seen).Error; err != nil {
+		if err := s.db.Gorm.WithContext(ctx).Table("stripe_events").Where("id = ?", ev.ID).Count(&seen).Error; err != nil {
 			return "", fmt.Errorf("look up stripe event: %w", err)
 		}
 		if seen > 0 {
@@ -106,7 +107,7 @@ func (s *Service) HandleWebhook(ctx context.Context, payload []byte, signature s
 	}
 
 	var outcome Outcome
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.db.InTx(ctx, func(tx *database.Tx) error {
 		created := time.Unix(ev.Created, 0).UTC()
 		res := tx.Exec(`INSERT INTO stripe_events (id, type, api_version, created, outcome)
 			VALUES (?, ?, ?, ?, 'ignored') ON CONFLICT (id) DO NOTHING`, ev.ID, string(ev.Type), ev.APIVersion, created)
@@ -227,7 +228,7 @@ type eventResult struct {
 	subscriptionID string
 }
 
-func (s *Service) apply(ctx context.Context, tx *gorm.DB, ev *stripe.Event, created time.Time, obj any) (eventResult, error) {
+func (s *Service) apply(ctx context.Context, tx *database.Tx, ev *stripe.Event, created time.Time, obj any) (eventResult, error) {
 	switch o := obj.(type) {
 	case *stripe.Subscription:
 		return s.applySubscription(ctx, tx, ev, created, o)
@@ -242,7 +243,7 @@ func (s *Service) apply(ctx context.Context, tx *gorm.DB, ev *stripe.Event, crea
 // findOrg resolves and locks the organization an object belongs to: the id
 // we put on it (client_reference_id, metadata), else the stored customer.
 // uuid.Nil when it is not ours.
-func (s *Service) findOrg(ctx context.Context, tx *gorm.DB, ids []string, customerID string) (uuid.UUID, error) {
+func (s *Service) findOrg(ctx context.Context, tx *database.Tx, ids []string, customerID string) (uuid.UUID, error) {
 	for _, raw := range ids {
 		id, err := uuid.Parse(raw)
 		if err != nil {
@@ -273,7 +274,7 @@ func (s *Service) findOrg(ctx context.Context, tx *gorm.DB, ids []string, custom
 
 // linkCustomer stores the organization's customer when it has none yet
 // (a checkout made elsewhere, or our own row lost to a failed commit).
-func linkCustomer(ctx context.Context, tx *gorm.DB, orgID uuid.UUID, customerID string, now time.Time) error {
+func linkCustomer(ctx context.Context, tx *database.Tx, orgID uuid.UUID, customerID string, now time.Time) error {
 	if customerID == "" {
 		return nil
 	}
@@ -285,7 +286,7 @@ func linkCustomer(ctx context.Context, tx *gorm.DB, orgID uuid.UUID, customerID 
 	return nil
 }
 
-func (s *Service) applyCheckout(ctx context.Context, tx *gorm.DB, created time.Time, cs *stripe.CheckoutSession) (eventResult, error) {
+func (s *Service) applyCheckout(ctx context.Context, tx *database.Tx, created time.Time, cs *stripe.CheckoutSession) (eventResult, error) {
 	customerID := ""
 	if cs.Customer != nil {
 		customerID = cs.Customer.ID
@@ -310,7 +311,7 @@ func (s *Service) applyCheckout(ctx context.Context, tx *gorm.DB, created time.T
 	return r, nil
 }
 
-func (s *Service) applySubscription(ctx context.Context, tx *gorm.DB, ev *stripe.Event, created time.Time, sub *stripe.Subscription) (eventResult, error) {
+func (s *Service) applySubscription(ctx context.Context, tx *database.Tx, ev *stripe.Event, created time.Time, sub *stripe.Subscription) (eventResult, error) {
 	r := eventResult{outcome: OutcomeUnmatched, subscriptionID: sub.ID}
 	if sub.ID == "" {
 		return r, apperr.Malformed("invalid Stripe webhook: the subscription has no id")
@@ -497,7 +498,7 @@ func (s *Service) seatItem(sub *stripe.Subscription) *stripe.SubscriptionItem {
 
 // syncBillingStatus keeps organizations.billing_status equal to the status
 // of the organization's current subscription.
-func (s *Service) syncBillingStatus(ctx context.Context, tx *gorm.DB, orgID uuid.UUID) error {
+func (s *Service) syncBillingStatus(ctx context.Context, tx *database.Tx, orgID uuid.UUID) error {
 	cur, err := currentSubscription(ctx, tx, orgID)
 	if err != nil {
 		return err
@@ -513,7 +514,7 @@ func (s *Service) syncBillingStatus(ctx context.Context, tx *gorm.DB, orgID uuid
 	return nil
 }
 
-func (s *Service) applyInvoice(ctx context.Context, tx *gorm.DB, ev *stripe.Event, created time.Time, inv *stripe.Invoice) (eventResult, error) {
+func (s *Service) applyInvoice(ctx context.Context, tx *database.Tx, ev *stripe.Event, created time.Time, inv *stripe.Invoice) (eventResult, error) {
 	if inv.Subscription == nil || inv.Subscription.ID == "" {
 		return eventResult{outcome: OutcomeIgnored}, nil // a one-off invoice: not ours to track
 	}
@@ -569,7 +570,7 @@ func (s *Service) applyInvoice(ctx context.Context, tx *gorm.DB, ev *stripe.Even
 // recordInvoicePaid records invoice_paid when money was received: a trial's
 // zero invoice is not a payment, so the funnel's "paid" counts customers
 // who paid, not trials that started.
-func (s *Service) recordInvoicePaid(ctx context.Context, tx *gorm.DB, ev *stripe.Event, created time.Time, orgID uuid.UUID, inv *stripe.Invoice) error {
+func (s *Service) recordInvoicePaid(ctx context.Context, tx *database.Tx, ev *stripe.Event, created time.Time, orgID uuid.UUID, inv *stripe.Invoice) error {
 	if ev.Type != EventInvoicePaid || inv.AmountPaid <= 0 {
 		return nil
 	}

@@ -39,7 +39,7 @@ func FuzzHandleWebhook(f *testing.F) {
 	public, _ := url.Parse("http://onramp.test")
 	const secret = "whsec_fuzz"
 	svc := NewService(Config{
-		DB: db.Gorm, Catalog: catalog, Configured: false, WebhookSecret: secret, PublicURL: public,
+		DB: db, Catalog: catalog, Configured: false, WebhookSecret: secret, PublicURL: public,
 		PastDueGrace: 7 * 24 * time.Hour, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	f.Add([]byte(`{"id":"evt_1","object":"event","api_version":"2023-10-16","created":1764000000,"type":"customer.created","data":{"object":{"id":"cus_1"}}}`), "", true)

@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/database"
 )
 
 // DefaultWindowDays is the window shown before a PM sets a definition.
@@ -38,16 +38,16 @@ type DefinitionInput struct {
 
 // Activation returns the current definition.
 func (s *Service) Activation(ctx context.Context) (Definition, error) {
-	d, err := activationDefinition(ctx, s.db.WithContext(ctx))
+	d, err := activationDefinition(ctx, s.db.SQL())
 	return d, wrap("read activation definition", err)
 }
 
-func activationDefinition(ctx context.Context, db *gorm.DB) (Definition, error) {
+func activationDefinition(ctx context.Context, db database.Querier) (Definition, error) {
 	d := Definition{RequiredSteps: []string{}, WindowDays: DefaultWindowDays}
 	var steps []byte
 	var at sql.NullTime
 	var by uuid.NullUUID
-	err := conn(db).QueryRowContext(ctx, `
+	err := db.QueryRowContext(ctx, `
 		SELECT array_to_json(required_steps), window_days, updated_at, updated_by FROM onboarding_activation`).
 		Scan(&steps, &d.WindowDays, &at, &by)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -78,15 +78,15 @@ func (s *Service) SetActivation(ctx context.Context, actor uuid.UUID, in Definit
 		return Definition{}, err
 	}
 	var out Definition
-	err := s.inTx(ctx, func(tx *gorm.DB) error {
+	err := s.db.InTx(ctx, func(tx *database.Tx) error {
 		if err := adminLock(ctx, tx); err != nil {
 			return err
 		}
-		latest, err := latestVersion(ctx, tx)
+		latest, err := latestVersion(ctx, tx.SQL())
 		if err != nil {
 			return err
 		}
-		ver, err := s.loadVersion(ctx, tx, latest)
+		ver, err := s.loadVersion(ctx, tx.SQL(), latest)
 		if err != nil {
 			return err
 		}
@@ -101,12 +101,12 @@ func (s *Service) SetActivation(ctx context.Context, actor uuid.UUID, in Definit
 		if err := v.Err(); err != nil {
 			return err
 		}
-		before, err := activationDefinition(ctx, tx)
+		before, err := activationDefinition(ctx, tx.SQL())
 		if err != nil {
 			return err
 		}
 		now := s.now().UTC().Truncate(time.Microsecond)
-		if _, err := conn(tx).ExecContext(ctx, `
+		if _, err := tx.SQL().ExecContext(ctx, `
 			INSERT INTO onboarding_activation (singleton, required_steps, window_days, updated_at, updated_by)
 			VALUES (true, $1::text[], $2, $3, $4)
 			ON CONFLICT (singleton) DO UPDATE
@@ -142,7 +142,7 @@ func (s *Service) SetActivation(ctx context.Context, actor uuid.UUID, in Definit
 // to the latest version yet) the organization's event counter already holds
 // enough events of the step's name. Each candidate is then evaluated exactly
 // (window included) under its lock, like on an event.
-func (s *Service) activatePending(ctx context.Context, tx *gorm.DB, ver *Version, required []string) (int, error) {
+func (s *Service) activatePending(ctx context.Context, tx *database.Tx, ver *Version, required []string) (int, error) {
 	keys, events, targets := make([]string, len(required)), make([]string, len(required)), make([]int32, len(required))
 	for i, k := range required {
 		step, _ := ver.step(k)
@@ -151,7 +151,7 @@ func (s *Service) activatePending(ctx context.Context, tx *gorm.DB, ver *Version
 			events[i] = step.Completion.Event
 		}
 	}
-	rows, err := conn(tx).QueryContext(ctx, `
+	rows, err := tx.SQL().QueryContext(ctx, `
 		SELECT o.organization_id FROM onboarding_organizations o
 		WHERE o.activated_at IS NULL
 		  AND NOT EXISTS (

@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/database"
 )
 
 // AuditEntry is one admin change: who did what to which target, with the
@@ -27,11 +27,11 @@ type AuditEntry struct {
 // Audit records an admin change in tx. Other areas (e.g. plan changes in
 // billing) may record theirs through it too. actor uuid.Nil is the system
 // (the seed command).
-func (s *Service) Audit(ctx context.Context, tx *gorm.DB, actor uuid.UUID, action, target string, before, after any) error {
+func (s *Service) Audit(ctx context.Context, tx *database.Tx, actor uuid.UUID, action, target string, before, after any) error {
 	return s.audit(ctx, tx, actor, action, target, before, after)
 }
 
-func (s *Service) audit(ctx context.Context, tx *gorm.DB, actor uuid.UUID, action, target string, before, after any) error {
+func (s *Service) audit(ctx context.Context, tx *database.Tx, actor uuid.UUID, action, target string, before, after any) error {
 	b, err := jsonOrNull(before)
 	if err != nil {
 		return err
@@ -41,7 +41,7 @@ func (s *Service) audit(ctx context.Context, tx *gorm.DB, actor uuid.UUID, actio
 		return err
 	}
 	actorID := nullID(actor)
-	_, err = conn(tx).ExecContext(ctx, `
+	_, err = tx.SQL().ExecContext(ctx, `
 		INSERT INTO onboarding_audit_log (id, actor_id, action, target, before, after, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, newID(), actorID, action, target, b, a, s.now())
 	if err != nil {
@@ -73,7 +73,7 @@ func (s *Service) AuditLog(ctx context.Context, limit int, cursor string) (entri
 			return nil, "", apperr.InvalidField("cursor", "is not a cursor this list returned")
 		}
 	}
-	rows, err := conn(s.db.WithContext(ctx)).QueryContext(ctx, `
+	rows, err := s.db.SQL().QueryContext(ctx, `
 		SELECT id, actor_id, action, target, before, after, created_at
 		FROM onboarding_audit_log WHERE id < $1 ORDER BY id DESC LIMIT $2`, after, limit+1)
 	if err != nil {

@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/database"
 )
 
 // Step statuses on a checklist.
@@ -75,7 +75,7 @@ func (s *Service) Checklist(ctx context.Context, v Viewer) (Checklist, error) {
 	if err != nil {
 		return Checklist{}, wrap("read checklist", err)
 	}
-	plan, err := s.planFor(ctx, s.db.WithContext(ctx), v.OrgID, snap.version)
+	plan, err := s.planFor(ctx, s.db, v.OrgID, snap.version)
 	if err != nil {
 		return Checklist{}, err
 	}
@@ -96,7 +96,7 @@ func (s *Service) snapshot(ctx context.Context, orgID, userID uuid.UUID) (*snaps
 	snap := &snapshot{dismissed: row.dismissed}
 	if row.version < row.latest {
 		var st *orgState
-		err := s.inTx(ctx, func(tx *gorm.DB) error {
+		err := s.db.InTx(ctx, func(tx *database.Tx) error {
 			var err error
 			st, err = s.withState(ctx, tx, orgID, func(*orgState) error { return nil })
 			return err
@@ -111,19 +111,19 @@ func (s *Service) snapshot(ctx context.Context, orgID, userID uuid.UUID) (*snaps
 		return nil, fmt.Errorf("decode progress: %w", err)
 	}
 	snap.activatedAt = timePtr(sql.NullTime{Time: row.activated.Time, Valid: row.activated.Valid})
-	snap.version, err = s.loadVersion(ctx, s.db.WithContext(ctx), row.version)
+	snap.version, err = s.loadVersion(ctx, s.db.SQL(), row.version)
 	return snap, err
 }
 
-// planFor looks the organization's plan up, on db (the caller's
+// planFor looks the organization's plan up, on h (the caller's
 // transaction when it holds one: a second connection per request could
 // exhaust the pool under load), only when a step of the version
 // has a plan rule: most checklists do not, and the read stays one query.
-func (s *Service) planFor(ctx context.Context, db *gorm.DB, orgID uuid.UUID, v *Version) (string, error) {
+func (s *Service) planFor(ctx context.Context, h database.Handle, orgID uuid.UUID, v *Version) (string, error) {
 	if s.plans == nil || !slices.ContainsFunc(v.Steps, func(st Step) bool { return len(st.Audience.Plans) > 0 }) {
 		return "", nil
 	}
-	plan, err := s.plans.PlanID(ctx, db, orgID)
+	plan, err := s.plans.PlanID(ctx, h, orgID)
 	if err != nil {
 		return "", fmt.Errorf("look up plan: %w", err)
 	}
@@ -210,7 +210,7 @@ func buildChecklist(snap *snapshot, role, plan string) Checklist {
 
 // visibleStep returns the step with key of the organization's version if the
 // viewer sees it; a step they do not see is not found, like an unknown key.
-func (s *Service) visibleStep(ctx context.Context, tx *gorm.DB, st *orgState, v Viewer, key string) (Step, error) {
+func (s *Service) visibleStep(ctx context.Context, tx *database.Tx, st *orgState, v Viewer, key string) (Step, error) {
 	step, ok := st.version.step(key)
 	if !ok {
 		return Step{}, apperr.NotFound("step")
@@ -228,7 +228,7 @@ func (s *Service) visibleStep(ctx context.Context, tx *gorm.DB, st *orgState, v 
 // Complete ticks a manual step off. Event steps complete only through their
 // events (409 event_step). Completing a completed step changes nothing.
 func (s *Service) Complete(ctx context.Context, v Viewer, key string) (Checklist, error) {
-	err := s.inTx(ctx, func(tx *gorm.DB) error {
+	err := s.db.InTx(ctx, func(tx *database.Tx) error {
 		_, err := s.withState(ctx, tx, v.OrgID, func(st *orgState) error {
 			step, err := s.visibleStep(ctx, tx, st, v, key)
 			if err != nil {
@@ -257,7 +257,7 @@ func (s *Service) Complete(ctx context.Context, v Viewer, key string) (Checklist
 // Skip sets an optional step aside. Required steps cannot be skipped (409
 // step_required), nor completed ones (409 step_completed).
 func (s *Service) Skip(ctx context.Context, v Viewer, key string) (Checklist, error) {
-	err := s.inTx(ctx, func(tx *gorm.DB) error {
+	err := s.db.InTx(ctx, func(tx *database.Tx) error {
 		_, err := s.withState(ctx, tx, v.OrgID, func(st *orgState) error {
 			step, err := s.visibleStep(ctx, tx, st, v, key)
 			if err != nil {
@@ -289,7 +289,7 @@ func (s *Service) Skip(ctx context.Context, v Viewer, key string) (Checklist, er
 // Dismiss hides the checklist for the viewer (each member decides for
 // themselves); it stays readable and keeps counting.
 func (s *Service) Dismiss(ctx context.Context, v Viewer) (Checklist, error) {
-	_, err := conn(s.db.WithContext(ctx)).ExecContext(ctx, `
+	_, err := s.db.SQL().ExecContext(ctx, `
 		INSERT INTO onboarding_dismissals (organization_id, user_id, dismissed_at)
 		SELECT organization_id, $2, $3 FROM onboarding_organizations WHERE organization_id = $1
 		ON CONFLICT DO NOTHING`, v.OrgID, v.UserID, s.now())

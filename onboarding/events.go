@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/database"
 	"github.com/onramp/onramp/internal/serverevent"
 )
 
@@ -70,7 +70,7 @@ func (s *Service) Ingest(ctx context.Context, orgID, userID uuid.UUID, events []
 		return IngestResult{}, err
 	}
 	var accepted int
-	err = s.inTx(ctx, func(tx *gorm.DB) error {
+	err = s.db.InTx(ctx, func(tx *database.Tx) error {
 		_, err := s.withState(ctx, tx, orgID, func(st *orgState) error {
 			var err error
 			accepted, err = s.applyEvents(ctx, tx, st, "client", received, batch)
@@ -126,7 +126,7 @@ func validateBatch(events []ClientEvent, userID uuid.UUID, received time.Time) (
 // Record implements serverevent.Recorder: it records a server-side event in
 // the caller's transaction, through the same path as client events, so the
 // event and what it completes exist only if the caller's change commits.
-func (s *Service) Record(ctx context.Context, tx *gorm.DB, e serverevent.Event) error {
+func (s *Service) Record(ctx context.Context, tx *database.Tx, e serverevent.Event) error {
 	at := e.OccurredAt
 	if at.IsZero() {
 		at = s.now()
@@ -139,22 +139,10 @@ func (s *Service) Record(ctx context.Context, tx *gorm.DB, e serverevent.Event) 
 		}
 	}
 	ev := storedEvent{ID: newID(), Name: e.Name, UserID: e.UserID, SentAt: at, OccurredAt: at, Properties: props}
-	record := func(tx *gorm.DB) error {
-		_, err := s.withState(ctx, tx, e.OrganizationID, func(st *orgState) error {
-			_, err := s.applyEvents(ctx, tx, st, "server", s.now(), []storedEvent{ev})
-			return err
-		})
+	_, err := s.withState(ctx, tx, e.OrganizationID, func(st *orgState) error {
+		_, err := s.applyEvents(ctx, tx, st, "server", s.now(), []storedEvent{ev})
 		return err
-	}
-	tx = tx.WithContext(ctx)
-	var err error
-	if _, inTx := tx.Statement.ConnPool.(interface{ Commit() error }); inTx {
-		err = record(tx)
-	} else {
-		// Called outside a transaction: the event and what it completes
-		// still commit together.
-		err = tx.Transaction(record)
-	}
+	})
 	return wrap("record "+e.Name, err)
 }
 
@@ -163,7 +151,7 @@ var _ serverevent.Recorder = (*Service)(nil)
 // applyEvents inserts the batch in one statement and, from the rows actually
 // inserted (duplicates left out), bumps the per-name counters, the event
 // steps of the organization's version and its milestones. st is locked.
-func (s *Service) applyEvents(ctx context.Context, tx *gorm.DB, st *orgState, source string, received time.Time, batch []storedEvent) (int, error) {
+func (s *Service) applyEvents(ctx context.Context, tx *database.Tx, st *orgState, source string, received time.Time, batch []storedEvent) (int, error) {
 	n := len(batch)
 	ids, names, users, props := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	sent, occurred := make([]time.Time, n), make([]time.Time, n)
@@ -175,7 +163,7 @@ func (s *Service) applyEvents(ctx context.Context, tx *gorm.DB, st *orgState, so
 		}
 		sent[i], occurred[i], clamped[i] = e.SentAt, e.OccurredAt, e.Clamped
 	}
-	rows, err := conn(tx).QueryContext(ctx, `
+	rows, err := tx.SQL().QueryContext(ctx, `
 		INSERT INTO onboarding_events (organization_id, id, name, source, user_id, sent_at, occurred_at, received_at, clamped, properties)
 		SELECT $1, e.id::uuid, e.name, $2, NULLIF(e.user_id, '')::uuid, e.sent_at, e.occurred_at, $3, e.clamped, e.properties::jsonb
 		FROM unnest($4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::bool[], $10::text[])
@@ -252,7 +240,7 @@ func countTowards(p *stepProgress, target, total int64, times []time.Time) {
 // bumpCounts adds the inserted events to the per-(organization, name)
 // counters and returns the new totals. Concurrent batches add up exactly:
 // the increment happens in the row (count = count + excluded.count).
-func bumpCounts(ctx context.Context, tx *gorm.DB, orgID uuid.UUID, inserted map[string][]time.Time) (map[string]int64, error) {
+func bumpCounts(ctx context.Context, tx *database.Tx, orgID uuid.UUID, inserted map[string][]time.Time) (map[string]int64, error) {
 	names := make([]string, 0, len(inserted))
 	for name := range inserted {
 		names = append(names, name)
@@ -265,7 +253,7 @@ func bumpCounts(ctx context.Context, tx *gorm.DB, orgID uuid.UUID, inserted map[
 		ns[i] = int64(len(times))
 		firsts[i], lasts[i] = slices.MinFunc(times, time.Time.Compare), slices.MaxFunc(times, time.Time.Compare)
 	}
-	rows, err := conn(tx).QueryContext(ctx, `
+	rows, err := tx.SQL().QueryContext(ctx, `
 		INSERT INTO onboarding_event_counts AS c (organization_id, name, count, first_at, last_at)
 		SELECT $1, a.name, a.n, a.first_at, a.last_at
 		FROM unnest($2::text[], $3::bigint[], $4::timestamptz[], $5::timestamptz[]) AS a(name, n, first_at, last_at)

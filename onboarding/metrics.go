@@ -65,7 +65,7 @@ func (s *Service) Funnel(ctx context.Context, q MetricsQuery) (Funnel, error) {
 	if err := q.validate(false); err != nil {
 		return Funnel{}, err
 	}
-	db := s.db.WithContext(ctx)
+	db := s.db.SQL()
 	def, err := activationDefinition(ctx, db)
 	if err != nil {
 		return Funnel{}, err
@@ -95,7 +95,7 @@ func (s *Service) Funnel(ctx context.Context, q MetricsQuery) (Funnel, error) {
 		dest[i] = &stages[i].Count
 	}
 	query := "SELECT " + strings.Join(cols, ", ") + " FROM onboarding_organizations WHERE " + where
-	if err := conn(db).QueryRowContext(ctx, query, args...).Scan(dest...); err != nil {
+	if err := db.QueryRowContext(ctx, query, args...).Scan(dest...); err != nil {
 		return Funnel{}, fmt.Errorf("compute funnel: %w", err)
 	}
 	for i := range stages {
@@ -147,7 +147,7 @@ func (s *Service) Cohorts(ctx context.Context, q MetricsQuery) ([]Cohort, error)
 		where = "AND utm_source = $4"
 	}
 	// One index range scan per period (no sort of every organization).
-	rows, err := conn(s.db.WithContext(ctx)).QueryContext(ctx, `
+	rows, err := s.db.SQL().QueryContext(ctx, `
 		WITH buckets AS (
 		    SELECT start, start + ('1 ' || $3::text)::interval AS stop
 		    FROM generate_series(

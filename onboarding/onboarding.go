@@ -12,20 +12,20 @@ package onboarding
 
 import (
 	"context"
-	"database/sql"
 	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"gorm.io/gorm"
+
+	"github.com/onramp/onramp/internal/database"
 )
 
 // PlanLookup tells which plan an organization is on ("" when it has no
 // subscription); billing implements it. Audience rules by plan use it.
 type PlanLookup interface {
-	PlanID(ctx context.Context, db *gorm.DB, orgID uuid.UUID) (string, error)
+	PlanID(ctx context.Context, h database.Handle, orgID uuid.UUID) (string, error)
 }
 
 // SubscriptionLookup returns what the support view shows as an
@@ -35,7 +35,7 @@ type SubscriptionLookup func(ctx context.Context, orgID uuid.UUID) (any, error)
 
 // Config holds the service's dependencies.
 type Config struct {
-	DB *gorm.DB
+	DB *database.DB
 	// Pool is the pgx pool under DB; checklist reads use it directly,
 	// coalesced into batched queries under load.
 	Pool          *pgxpool.Pool
@@ -51,7 +51,7 @@ const snapshotQueriesInFlight = 4
 
 // Service runs onboarding use cases. It implements serverevent.Recorder.
 type Service struct {
-	db            *gorm.DB
+	db            *database.DB
 	reads         *snapshotReads
 	plans         PlanLookup
 	subscriptions SubscriptionLookup
@@ -76,34 +76,10 @@ func NewService(c Config) *Service {
 	return s
 }
 
-// SetPlanLookup sets where plans come from (wiring, before serving).
-func (s *Service) SetPlanLookup(p PlanLookup) { s.plans = p }
-
-// SetSubscriptionLookup sets where the support view reads subscriptions
-// (wiring, before serving).
-func (s *Service) SetSubscriptionLookup(f SubscriptionLookup) { s.subscriptions = f }
-
-// querier is what both a *sql.DB and a *sql.Tx offer. Onboarding writes SQL
-// with PostgreSQL's $n placeholders and arrays (unnest), which GORM's own
-// placeholder expansion would mangle, so it talks to the connection GORM
-// holds: inside a caller's transaction, that transaction.
-type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-func conn(db *gorm.DB) querier { return db.Statement.ConnPool }
-
-// inTx runs fn in a new transaction on the service's database.
-func (s *Service) inTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.db.WithContext(ctx).Transaction(fn)
-}
-
 // adminLock serializes admin changes (draft, publish, activation) so that
 // positions, version numbers and the checks between them stay consistent.
-func adminLock(ctx context.Context, tx *gorm.DB) error {
-	_, err := conn(tx).ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('onramp.onboarding.admin'))`)
+func adminLock(ctx context.Context, tx *database.Tx) error {
+	_, err := tx.SQL().ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('onramp.onboarding.admin'))`)
 	return err
 }
 

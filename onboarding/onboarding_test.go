@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/onramp/onramp/internal/apperr"
 	"github.com/onramp/onramp/internal/database"
@@ -23,7 +22,7 @@ type fakePlans struct {
 	lookups atomic.Int32
 }
 
-func (f *fakePlans) PlanID(_ context.Context, _ *gorm.DB, orgID uuid.UUID) (string, error) {
+func (f *fakePlans) PlanID(_ context.Context, _ database.Handle, orgID uuid.UUID) (string, error) {
 	f.lookups.Add(1)
 	return f.plans[orgID], nil
 }
@@ -62,7 +61,7 @@ func publish(t *testing.T, svc *onboarding.Service, steps ...onboarding.StepInpu
 func TestRecorderInARolledBackTransactionLeavesNothing(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
-	svc := onboarding.NewService(onboarding.Config{DB: db.Gorm, Pool: db.Pool})
+	svc := onboarding.NewService(onboarding.Config{DB: db, Pool: db.Pool})
 	ctx := context.Background()
 	publish(t, svc, onboarding.StepInput{Key: "invite_teammate", Title: "Invite", Required: true,
 		Completion: onboarding.Completion{Type: onboarding.CompletionEvent, Event: serverevent.MemberInvited}})
@@ -72,7 +71,7 @@ func TestRecorderInARolledBackTransactionLeavesNothing(t *testing.T) {
 	org := newOrg(t, db)
 
 	boom := errors.New("the invitation failed")
-	err := db.Gorm.Transaction(func(tx *gorm.DB) error {
+	err := db.InTx(context.Background(), func(tx *database.Tx) error {
 		for _, name := range []string{serverevent.CheckoutStarted, serverevent.SubscriptionActivated, serverevent.MemberInvited} {
 			if err := svc.Record(ctx, tx, serverevent.Event{OrganizationID: org, Name: name}); err != nil {
 				return err
@@ -97,7 +96,7 @@ func TestRecorderInARolledBackTransactionLeavesNothing(t *testing.T) {
 	}
 
 	// Committed, the same calls count, activate and mark the organization paid.
-	err = db.Gorm.Transaction(func(tx *gorm.DB) error {
+	err = db.InTx(context.Background(), func(tx *database.Tx) error {
 		for _, name := range []string{serverevent.SubscriptionActivated, serverevent.InvoicePaid, serverevent.MemberInvited} {
 			if err := svc.Record(ctx, tx, serverevent.Event{OrganizationID: org, Name: name, UserID: uuid.New(), Properties: map[string]any{"seats": 5}}); err != nil {
 				return err
@@ -114,15 +113,17 @@ func TestRecorderInARolledBackTransactionLeavesNothing(t *testing.T) {
 	if n := count(t, db, `SELECT count(*) FROM onboarding_organizations WHERE paid_at IS NOT NULL AND activated_at IS NOT NULL`); n != 1 {
 		t.Fatal("not paid and activated")
 	}
-	// Outside a transaction it makes its own.
-	if err := svc.Record(ctx, db.Gorm, serverevent.Event{OrganizationID: org, Name: serverevent.EmailVerified}); err != nil {
+	// A transaction of its own counts it too.
+	if err := db.InTx(ctx, func(tx *database.Tx) error {
+		return svc.Record(ctx, tx, serverevent.Event{OrganizationID: org, Name: serverevent.EmailVerified})
+	}); err != nil {
 		t.Fatal(err)
 	}
 	if n := count(t, db, `SELECT count FROM onboarding_event_counts WHERE organization_id = $1 AND name = 'email_verified'`, org); n != 1 {
 		t.Fatalf("email_verified counted %d times", n)
 	}
 	// An unknown organization is not found.
-	err = db.Gorm.Transaction(func(tx *gorm.DB) error {
+	err = db.InTx(context.Background(), func(tx *database.Tx) error {
 		return svc.Record(ctx, tx, serverevent.Event{OrganizationID: uuid.New(), Name: serverevent.EmailVerified})
 	})
 	if !apperr.Is(err, apperr.CodeNotFound) {
@@ -134,7 +135,7 @@ func TestAudienceByPlan(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
 	plans := &fakePlans{plans: map[uuid.UUID]string{}}
-	svc := onboarding.NewService(onboarding.Config{DB: db.Gorm, Pool: db.Pool, Plans: plans})
+	svc := onboarding.NewService(onboarding.Config{DB: db, Pool: db.Pool, Plans: plans})
 	ctx := context.Background()
 
 	everyone := onboarding.StepInput{Key: "read_guide", Title: "Guide", Completion: onboarding.Completion{Type: onboarding.CompletionManual}}
@@ -191,7 +192,7 @@ func TestAudienceByPlan(t *testing.T) {
 func TestSeedPublishesOnceAndSetsActivation(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
-	svc := onboarding.NewService(onboarding.Config{DB: db.Gorm, Pool: db.Pool})
+	svc := onboarding.NewService(onboarding.Config{DB: db, Pool: db.Pool})
 	ctx := context.Background()
 	if did, err := svc.Seed(ctx); err != nil || !did {
 		t.Fatalf("first seed: %v %v", did, err)
@@ -229,9 +230,9 @@ func TestSeedPublishesOnceAndSetsActivation(t *testing.T) {
 // does.
 type dbPlans struct{}
 
-func (dbPlans) PlanID(ctx context.Context, db *gorm.DB, orgID uuid.UUID) (string, error) {
+func (dbPlans) PlanID(ctx context.Context, h database.Handle, orgID uuid.UUID) (string, error) {
 	var name string
-	err := db.WithContext(ctx).Raw(`SELECT name FROM organizations WHERE id = ?`, orgID).Scan(&name).Error
+	err := h.Query(ctx).Raw(`SELECT name FROM organizations WHERE id = ?`, orgID).Scan(&name).Error
 	return "enterprise", err
 }
 
@@ -242,7 +243,7 @@ func (dbPlans) PlanID(ctx context.Context, db *gorm.DB, orgID uuid.UUID) (string
 func TestConcurrentCompletionsWithPlanRulesDoNotExhaustThePool(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
-	svc := onboarding.NewService(onboarding.Config{DB: db.Gorm, Pool: db.Pool, Plans: dbPlans{}})
+	svc := onboarding.NewService(onboarding.Config{DB: db, Pool: db.Pool, Plans: dbPlans{}})
 	publish(t, svc, onboarding.StepInput{Key: "enterprise_sso", Title: "SSO", Audience: onboarding.Audience{Plans: []string{"enterprise"}},
 		Completion: onboarding.Completion{Type: onboarding.CompletionManual}})
 	const n = 60 // three times the pool

@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/database"
 	"github.com/onramp/onramp/internal/serverevent"
 )
 
@@ -59,7 +59,7 @@ func (st *orgState) step(key string) *stepProgress {
 // withState runs fn with the organization's onboarding row locked and
 // brought up to the latest version, then evaluates activation and saves the
 // row, all in tx.
-func (s *Service) withState(ctx context.Context, tx *gorm.DB, orgID uuid.UUID, fn func(st *orgState) error) (*orgState, error) {
+func (s *Service) withState(ctx context.Context, tx *database.Tx, orgID uuid.UUID, fn func(st *orgState) error) (*orgState, error) {
 	st, err := s.lockState(ctx, tx, orgID)
 	if err != nil {
 		return nil, err
@@ -79,24 +79,21 @@ func (s *Service) withState(ctx context.Context, tx *gorm.DB, orgID uuid.UUID, f
 // definition, and upgrades the organization to the latest version. The
 // definition and the latest version are read after the lock is held, so a
 // definition changed meanwhile is seen.
-func (s *Service) lockState(ctx context.Context, tx *gorm.DB, orgID uuid.UUID) (*orgState, error) {
+func (s *Service) lockState(ctx context.Context, tx *database.Tx, orgID uuid.UUID) (*orgState, error) {
 	st := &orgState{orgID: orgID}
 	// The organization row first, as accounts and billing lock it before
 	// they record events: the same order everywhere, so an event batch and
 	// an invitation or a webhook of the same organization queue up instead
 	// of deadlocking (inserting events needs a key-share lock on it anyway).
-	var exists int
-	err := conn(tx).QueryRowContext(ctx, `SELECT 1 FROM organizations WHERE id = $1 FOR NO KEY UPDATE`, orgID).Scan(&exists)
-	if errors.Is(err, sql.ErrNoRows) {
+	if err := tx.LockOrganization(ctx, orgID); errors.Is(err, database.ErrNoOrganization) {
 		return nil, apperr.NotFound("organization")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("lock organization: %w", err)
+	} else if err != nil {
+		return nil, err
 	}
 	var version int
 	var progress []byte
 	var checkout, paid, activated sql.NullTime
-	err = conn(tx).QueryRowContext(ctx, `
+	err := tx.SQL().QueryRowContext(ctx, `
 		SELECT signed_up_at, version, progress, checkout_started_at, paid_at, activated_at
 		FROM onboarding_organizations WHERE organization_id = $1 FOR UPDATE`, orgID).
 		Scan(&st.signedUpAt, &version, &progress, &checkout, &paid, &activated)
@@ -114,11 +111,11 @@ func (s *Service) lockState(ctx context.Context, tx *gorm.DB, orgID uuid.UUID) (
 	}
 	st.checkoutStartedAt, st.paidAt, st.activatedAt = timePtr(checkout), timePtr(paid), timePtr(activated)
 
-	latest, err := latestVersion(ctx, tx)
+	latest, err := latestVersion(ctx, tx.SQL())
 	if err != nil {
 		return nil, err
 	}
-	if st.def, err = activationDefinition(ctx, tx); err != nil {
+	if st.def, err = activationDefinition(ctx, tx.SQL()); err != nil {
 		return nil, err
 	}
 	if version < latest {
@@ -127,7 +124,7 @@ func (s *Service) lockState(ctx context.Context, tx *gorm.DB, orgID uuid.UUID) (
 			return nil, err
 		}
 	}
-	if st.version, err = s.loadVersion(ctx, tx, version); err != nil {
+	if st.version, err = s.loadVersion(ctx, tx.SQL(), version); err != nil {
 		return nil, err
 	}
 	return st, nil
@@ -137,8 +134,8 @@ func (s *Service) lockState(ctx context.Context, tx *gorm.DB, orgID uuid.UUID) (
 // the events of its name recorded so far (before the step existed
 // included), from the per-(organization, name) counters. Progress on keys
 // that survive is kept; a completion is never undone.
-func (s *Service) seedProgress(ctx context.Context, tx *gorm.DB, st *orgState, n int) error {
-	v, err := s.loadVersion(ctx, tx, n)
+func (s *Service) seedProgress(ctx context.Context, tx *database.Tx, st *orgState, n int) error {
+	v, err := s.loadVersion(ctx, tx.SQL(), n)
 	if err != nil {
 		return err
 	}
@@ -186,8 +183,8 @@ type eventCount struct {
 	firstAt, lastAt time.Time
 }
 
-func eventCounts(ctx context.Context, tx *gorm.DB, orgID uuid.UUID, names []string) (map[string]eventCount, error) {
-	rows, err := conn(tx).QueryContext(ctx, `
+func eventCounts(ctx context.Context, tx *database.Tx, orgID uuid.UUID, names []string) (map[string]eventCount, error) {
+	rows, err := tx.SQL().QueryContext(ctx, `
 		SELECT name, count, first_at, last_at FROM onboarding_event_counts
 		WHERE organization_id = $1 AND name = ANY($2::text[])`, orgID, names)
 	if err != nil {
@@ -234,8 +231,8 @@ func (st *orgState) evaluateActivation() bool {
 
 // recordActivation mirrors activated_at onto the organization and records
 // organization_activated through the ordinary event path.
-func (s *Service) recordActivation(ctx context.Context, tx *gorm.DB, st *orgState) error {
-	if _, err := conn(tx).ExecContext(ctx, `
+func (s *Service) recordActivation(ctx context.Context, tx *database.Tx, st *orgState) error {
+	if _, err := tx.SQL().ExecContext(ctx, `
 		UPDATE organizations SET activated_at = $2, updated_at = now() WHERE id = $1 AND activated_at IS NULL`,
 		st.orgID, *st.activatedAt); err != nil {
 		return fmt.Errorf("mark organization activated: %w", err)
@@ -247,7 +244,7 @@ func (s *Service) recordActivation(ctx context.Context, tx *gorm.DB, st *orgStat
 	return err
 }
 
-func (s *Service) saveState(ctx context.Context, tx *gorm.DB, st *orgState) error {
+func (s *Service) saveState(ctx context.Context, tx *database.Tx, st *orgState) error {
 	progress, err := json.Marshal(st.progress)
 	if err != nil {
 		return fmt.Errorf("encode progress: %w", err)
@@ -259,7 +256,7 @@ func (s *Service) saveState(ctx context.Context, tx *gorm.DB, st *orgState) erro
 		}
 	}
 	slices.Sort(completed)
-	_, err = conn(tx).ExecContext(ctx, `
+	_, err = tx.SQL().ExecContext(ctx, `
 		UPDATE onboarding_organizations
 		SET version = $2, progress = $3, completed_steps = $4::text[], checkout_started_at = $5, paid_at = $6, activated_at = $7, updated_at = $8
 		WHERE organization_id = $1`,

@@ -3,7 +3,6 @@ package onboarding
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -11,10 +10,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgconn"
-	"gorm.io/gorm"
 
 	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/database"
 )
 
 // Completion types.
@@ -137,15 +135,15 @@ func (s *Step) validate(v *apperr.Validator) {
 
 // DraftSteps lists the draft in order.
 func (s *Service) DraftSteps(ctx context.Context) ([]DraftStep, error) {
-	steps, err := draftSteps(ctx, s.db.WithContext(ctx))
+	steps, err := draftSteps(ctx, s.db.SQL())
 	if err != nil {
 		return nil, fmt.Errorf("list draft steps: %w", err)
 	}
 	return steps, nil
 }
 
-func draftSteps(ctx context.Context, db *gorm.DB) ([]DraftStep, error) {
-	rows, err := conn(db).QueryContext(ctx, `
+func draftSteps(ctx context.Context, db database.Querier) ([]DraftStep, error) {
+	rows, err := db.QueryContext(ctx, `
 		SELECT key, position, title, description, required, audience, completion, created_at, updated_at
 		FROM onboarding_steps ORDER BY position, key`)
 	if err != nil {
@@ -188,7 +186,7 @@ func (s *Service) CreateStep(ctx context.Context, actor uuid.UUID, in StepInput)
 		return DraftStep{}, err
 	}
 	var created DraftStep
-	err := s.editDraft(ctx, func(tx *gorm.DB, steps []DraftStep) error {
+	err := s.editDraft(ctx, func(tx *database.Tx, steps []DraftStep) error {
 		if findStep(steps, step.Key) >= 0 {
 			return apperr.Conflict("step_exists", fmt.Sprintf("the draft already has a step %q", step.Key))
 		}
@@ -203,15 +201,15 @@ func (s *Service) CreateStep(ctx context.Context, actor uuid.UUID, in StepInput)
 		audience, _ := json.Marshal(step.Audience)
 		completion, _ := json.Marshal(step.Completion)
 		// Shift the steps at or after the new position first.
-		if _, err := conn(tx).ExecContext(ctx, `UPDATE onboarding_steps SET position = position + 1 WHERE position >= $1`, pos); err != nil {
+		if _, err := tx.SQL().ExecContext(ctx, `UPDATE onboarding_steps SET position = position + 1 WHERE position >= $1`, pos); err != nil {
 			return err
 		}
 		now := s.now()
-		_, err := conn(tx).ExecContext(ctx, `
+		_, err := tx.SQL().ExecContext(ctx, `
 			INSERT INTO onboarding_steps (key, position, title, description, required, audience, completion, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
 			step.Key, pos, step.Title, step.Description, step.Required, audience, completion, now)
-		if isUniqueViolation(err) {
+		if database.IsUniqueViolation(err, "") {
 			return apperr.Conflict("step_exists", fmt.Sprintf("the draft already has a step %q", step.Key))
 		}
 		if err != nil {
@@ -229,7 +227,7 @@ func (s *Service) CreateStep(ctx context.Context, actor uuid.UUID, in StepInput)
 // UpdateStep edits a draft step.
 func (s *Service) UpdateStep(ctx context.Context, actor uuid.UUID, key string, p StepPatch) (DraftStep, error) {
 	var updated DraftStep
-	err := s.editDraft(ctx, func(tx *gorm.DB, steps []DraftStep) error {
+	err := s.editDraft(ctx, func(tx *database.Tx, steps []DraftStep) error {
 		i := findStep(steps, key)
 		if i < 0 {
 			return apperr.NotFound("step")
@@ -277,7 +275,7 @@ func (s *Service) UpdateStep(ctx context.Context, actor uuid.UUID, key string, p
 		audience, _ := json.Marshal(step.Audience)
 		completion, _ := json.Marshal(step.Completion)
 		now := s.now()
-		if _, err := conn(tx).ExecContext(ctx, `
+		if _, err := tx.SQL().ExecContext(ctx, `
 			UPDATE onboarding_steps SET title = $2, description = $3, required = $4, audience = $5, completion = $6, updated_at = $7
 			WHERE key = $1`, key, step.Title, step.Description, step.Required, audience, completion, now); err != nil {
 			return err
@@ -293,15 +291,15 @@ func (s *Service) UpdateStep(ctx context.Context, actor uuid.UUID, key string, p
 
 // DeleteStep removes a step from the draft; published versions keep it.
 func (s *Service) DeleteStep(ctx context.Context, actor uuid.UUID, key string) error {
-	err := s.editDraft(ctx, func(tx *gorm.DB, steps []DraftStep) error {
+	err := s.editDraft(ctx, func(tx *database.Tx, steps []DraftStep) error {
 		i := findStep(steps, key)
 		if i < 0 {
 			return apperr.NotFound("step")
 		}
-		if _, err := conn(tx).ExecContext(ctx, `DELETE FROM onboarding_steps WHERE key = $1`, key); err != nil {
+		if _, err := tx.SQL().ExecContext(ctx, `DELETE FROM onboarding_steps WHERE key = $1`, key); err != nil {
 			return err
 		}
-		if _, err := conn(tx).ExecContext(ctx, `UPDATE onboarding_steps SET position = position - 1 WHERE position > $1`, steps[i].Position); err != nil {
+		if _, err := tx.SQL().ExecContext(ctx, `UPDATE onboarding_steps SET position = position - 1 WHERE position > $1`, steps[i].Position); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, actor, "step.delete", "step:"+key, steps[i].Step, nil)
@@ -313,7 +311,7 @@ func (s *Service) DeleteStep(ctx context.Context, actor uuid.UUID, key string) e
 // exactly once.
 func (s *Service) ReorderSteps(ctx context.Context, actor uuid.UUID, keys []string) ([]DraftStep, error) {
 	var out []DraftStep
-	err := s.editDraft(ctx, func(tx *gorm.DB, steps []DraftStep) error {
+	err := s.editDraft(ctx, func(tx *database.Tx, steps []DraftStep) error {
 		var v apperr.Validator
 		seen := map[string]bool{}
 		for i, k := range keys {
@@ -338,7 +336,7 @@ func (s *Service) ReorderSteps(ctx context.Context, actor uuid.UUID, keys []stri
 			return err
 		}
 		var err error
-		out, err = draftSteps(ctx, tx)
+		out, err = draftSteps(ctx, tx.SQL())
 		return err
 	})
 	if err != nil {
@@ -349,12 +347,12 @@ func (s *Service) ReorderSteps(ctx context.Context, actor uuid.UUID, keys []stri
 
 // editDraft runs fn in a transaction that holds the admin lock, with the
 // draft as it stands.
-func (s *Service) editDraft(ctx context.Context, fn func(tx *gorm.DB, steps []DraftStep) error) error {
-	return s.inTx(ctx, func(tx *gorm.DB) error {
+func (s *Service) editDraft(ctx context.Context, fn func(tx *database.Tx, steps []DraftStep) error) error {
+	return s.db.InTx(ctx, func(tx *database.Tx) error {
 		if err := adminLock(ctx, tx); err != nil {
 			return err
 		}
-		steps, err := draftSteps(ctx, tx)
+		steps, err := draftSteps(ctx, tx.SQL())
 		if err != nil {
 			return err
 		}
@@ -363,21 +361,16 @@ func (s *Service) editDraft(ctx context.Context, fn func(tx *gorm.DB, steps []Dr
 }
 
 // setPositions numbers keys 1..n in order.
-func setPositions(ctx context.Context, tx *gorm.DB, keys []string) error {
+func setPositions(ctx context.Context, tx *database.Tx, keys []string) error {
 	positions := make([]int32, len(keys))
 	for i := range keys {
 		positions[i] = int32(i + 1)
 	}
-	_, err := conn(tx).ExecContext(ctx, `
+	_, err := tx.SQL().ExecContext(ctx, `
 		UPDATE onboarding_steps s SET position = v.position
 		FROM unnest($1::text[], $2::int[]) AS v(key, position)
 		WHERE s.key = v.key AND s.position <> v.position`, keys, positions)
 	return err
-}
-
-func isUniqueViolation(err error) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }
 
 // wrap adds context to an error (apperr errors still reach the API through

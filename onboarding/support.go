@@ -77,7 +77,7 @@ func (s *Service) Support(ctx context.Context, orgID uuid.UUID) (SupportView, er
 	o := &view.Organization
 	var utm sql.NullString
 	var checkout, paid, activated sql.NullTime
-	err := conn(s.db.WithContext(ctx)).QueryRowContext(ctx, `
+	err := s.db.SQL().QueryRowContext(ctx, `
 		SELECT g.id, g.name, g.billing_status, g.utm_source, g.created_at, m.checkout_started_at, m.paid_at, m.activated_at
 		FROM organizations g JOIN onboarding_organizations m ON m.organization_id = g.id
 		WHERE g.id = $1`, orgID).
@@ -108,7 +108,7 @@ func (s *Service) Support(ctx context.Context, orgID uuid.UUID) (SupportView, er
 		return view, fmt.Errorf("support view: %w", err)
 	}
 	if s.plans != nil {
-		if view.Plan, err = s.plans.PlanID(ctx, s.db.WithContext(ctx), orgID); err != nil {
+		if view.Plan, err = s.plans.PlanID(ctx, s.db, orgID); err != nil {
 			return view, fmt.Errorf("support view: plan: %w", err)
 		}
 	}
@@ -153,7 +153,7 @@ func explain(step Step, p *stepProgress, status string) string {
 }
 
 func (s *Service) recentEvents(ctx context.Context, orgID uuid.UUID) ([]Event, error) {
-	rows, err := conn(s.db.WithContext(ctx)).QueryContext(ctx, `
+	rows, err := s.db.SQL().QueryContext(ctx, `
 		SELECT id, name, source, user_id, sent_at, occurred_at, received_at, clamped, properties
 		FROM onboarding_events WHERE organization_id = $1
 		ORDER BY received_at DESC, id DESC LIMIT $2`, orgID, recentEvents)

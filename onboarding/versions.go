@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/database"
 )
 
 // Version is an immutable published snapshot of the draft.
@@ -42,7 +42,7 @@ var emptyVersion = &Version{Version: 0, Steps: []Step{}}
 // on their next read or event.
 func (s *Service) Publish(ctx context.Context, actor uuid.UUID) (*Version, error) {
 	var published *Version
-	err := s.editDraft(ctx, func(tx *gorm.DB, draft []DraftStep) error {
+	err := s.editDraft(ctx, func(tx *database.Tx, draft []DraftStep) error {
 		if len(draft) == 0 {
 			return apperr.Conflict("draft_empty", "the draft has no steps to publish")
 		}
@@ -51,12 +51,12 @@ func (s *Service) Publish(ctx context.Context, actor uuid.UUID) (*Version, error
 			steps[i] = d.Step
 			steps[i].Position = i + 1
 		}
-		latest, err := latestVersion(ctx, tx)
+		latest, err := latestVersion(ctx, tx.SQL())
 		if err != nil {
 			return err
 		}
 		if latest > 0 {
-			prev, err := s.loadVersion(ctx, tx, latest)
+			prev, err := s.loadVersion(ctx, tx.SQL(), latest)
 			if err != nil {
 				return err
 			}
@@ -66,7 +66,7 @@ func (s *Service) Publish(ctx context.Context, actor uuid.UUID) (*Version, error
 				return apperr.Conflict("draft_unchanged", fmt.Sprintf("the draft is the same as version %d", latest))
 			}
 		}
-		def, err := activationDefinition(ctx, tx)
+		def, err := activationDefinition(ctx, tx.SQL())
 		if err != nil {
 			return err
 		}
@@ -85,7 +85,7 @@ func (s *Service) Publish(ctx context.Context, actor uuid.UUID) (*Version, error
 		if actor != uuid.Nil {
 			v.PublishedBy = &actor
 		}
-		if _, err := conn(tx).ExecContext(ctx, `
+		if _, err := tx.SQL().ExecContext(ctx, `
 			INSERT INTO onboarding_versions (version, steps, published_at, published_by) VALUES ($1, $2, $3, $4)`,
 			v.Version, body, v.PublishedAt, nullID(actor)); err != nil {
 			return err
@@ -107,7 +107,7 @@ func (s *Service) Versions(ctx context.Context, limit int, cursor string) (out [
 			return nil, "", apperr.InvalidField("cursor", "is not a cursor this list returned")
 		}
 	}
-	rows, err := conn(s.db.WithContext(ctx)).QueryContext(ctx, `
+	rows, err := s.db.SQL().QueryContext(ctx, `
 		SELECT version FROM onboarding_versions WHERE version < $1 ORDER BY version DESC LIMIT $2`, before, limit+1)
 	if err != nil {
 		return nil, "", fmt.Errorf("list versions: %w", err)
@@ -130,7 +130,7 @@ func (s *Service) Versions(ctx context.Context, limit int, cursor string) (out [
 		next = strconv.Itoa(numbers[limit-1])
 	}
 	for _, n := range numbers {
-		v, err := s.loadVersion(ctx, s.db.WithContext(ctx), n)
+		v, err := s.loadVersion(ctx, s.db.SQL(), n)
 		if err != nil {
 			return nil, "", err
 		}
@@ -139,9 +139,9 @@ func (s *Service) Versions(ctx context.Context, limit int, cursor string) (out [
 	return out, next, nil
 }
 
-func latestVersion(ctx context.Context, db *gorm.DB) (int, error) {
+func latestVersion(ctx context.Context, db database.Querier) (int, error) {
 	var n int
-	err := conn(db).QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM onboarding_versions`).Scan(&n)
+	err := db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM onboarding_versions`).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("latest version: %w", err)
 	}
@@ -150,7 +150,7 @@ func latestVersion(ctx context.Context, db *gorm.DB) (int, error) {
 
 // loadVersion returns version n, from the cache when it has been read once:
 // versions never change.
-func (s *Service) loadVersion(ctx context.Context, db *gorm.DB, n int) (*Version, error) {
+func (s *Service) loadVersion(ctx context.Context, db database.Querier, n int) (*Version, error) {
 	if n == 0 {
 		return emptyVersion, nil
 	}
@@ -163,7 +163,7 @@ func (s *Service) loadVersion(ctx context.Context, db *gorm.DB, n int) (*Version
 	v = &Version{Version: n}
 	var body []byte
 	var by uuid.NullUUID
-	err := conn(db).QueryRowContext(ctx, `SELECT steps, published_at, published_by FROM onboarding_versions WHERE version = $1`, n).
+	err := db.QueryRowContext(ctx, `SELECT steps, published_at, published_by FROM onboarding_versions WHERE version = $1`, n).
 		Scan(&body, &v.PublishedAt, &by)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("version %d does not exist", n)

@@ -39,7 +39,7 @@ func staff(ctx context.Context, args []string, getenv config.Getenv, stdout, std
 	}
 	defer db.Close()
 
-	svc := account.NewService(account.Config{DB: db.Gorm, Log: log})
+	svc := account.NewService(account.Config{DB: db, Log: log})
 	user, err := svc.CreateStaff(ctx, *email, *password, *name)
 	if err != nil {
 		if e, ok := apperr.As(err); ok {

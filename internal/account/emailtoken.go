@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/database"
 	"github.com/onramp/onramp/internal/mail"
 	"github.com/onramp/onramp/internal/serverevent"
 )
@@ -21,7 +22,7 @@ var errBadEmailToken = apperr.InvalidField("token", "is invalid, already used or
 
 // issueEmailToken stores the hash of a new single-use token for user and
 // returns the token itself, which only ever leaves in an email.
-func (s *Service) issueEmailToken(ctx context.Context, tx *gorm.DB, userID uuid.UUID, purpose string, ttl time.Duration) (string, error) {
+func (s *Service) issueEmailToken(ctx context.Context, tx *database.Tx, userID uuid.UUID, purpose string, ttl time.Duration) (string, error) {
 	token, hash := newSecret()
 	now := s.now()
 	row := EmailToken{ID: uuid.Must(uuid.NewV7()), UserID: userID, Purpose: purpose, TokenHash: hash, ExpiresAt: now.Add(ttl), CreatedAt: now}
@@ -33,7 +34,7 @@ func (s *Service) issueEmailToken(ctx context.Context, tx *gorm.DB, userID uuid.
 
 // consumeEmailToken marks a usable token of purpose used, with its row
 // locked so that two concurrent uses cannot both succeed.
-func (s *Service) consumeEmailToken(ctx context.Context, tx *gorm.DB, token, purpose string) (EmailToken, error) {
+func (s *Service) consumeEmailToken(ctx context.Context, tx *database.Tx, token, purpose string) (EmailToken, error) {
 	var row EmailToken
 	err := tx.WithContext(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).
 		Where("token_hash = ? AND purpose = ?", hashSecret(token), purpose).Take(&row).Error
@@ -54,7 +55,7 @@ func (s *Service) consumeEmailToken(ctx context.Context, tx *gorm.DB, token, pur
 }
 
 // sendVerification queues a verification email for user in tx.
-func (s *Service) sendVerification(ctx context.Context, tx *gorm.DB, user User) error {
+func (s *Service) sendVerification(ctx context.Context, tx *database.Tx, user User) error {
 	token, err := s.issueEmailToken(ctx, tx, user.ID, PurposeVerifyEmail, VerifyEmailTTL)
 	if err != nil {
 		return err
@@ -67,7 +68,7 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) error {
 	if token == "" {
 		return apperr.InvalidField("token", "is required")
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.InTx(ctx, func(tx *database.Tx) error {
 		row, err := s.consumeEmailToken(ctx, tx, token, PurposeVerifyEmail)
 		if err != nil {
 			return err
@@ -82,7 +83,7 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) error {
 
 // markVerified records that the user proved their address, once: the
 // email_verified event goes to each of the user's organizations.
-func (s *Service) markVerified(ctx context.Context, tx *gorm.DB, userID uuid.UUID) error {
+func (s *Service) markVerified(ctx context.Context, tx *database.Tx, userID uuid.UUID) error {
 	res := tx.WithContext(ctx).Model(&User{}).Where("id = ? AND email_verified_at IS NULL", userID).
 		Updates(map[string]any{"email_verified_at": s.now(), "updated_at": s.now()})
 	if res.Error != nil {
@@ -118,7 +119,7 @@ func (s *Service) ResendVerification(ctx context.Context, userID uuid.UUID) erro
 	if _, err := s.limits.take(ctx, "verify:"+userID.String(), resendLimit, "too many verification emails; try again later"); err != nil {
 		return err
 	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return s.sendVerification(ctx, tx, user) })
+	err = s.db.InTx(ctx, func(tx *database.Tx) error { return s.sendVerification(ctx, tx, user) })
 	if err != nil {
 		return fmt.Errorf("resend verification: %w", err)
 	}
@@ -146,14 +147,14 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 		return err
 	}
 	var user User
-	err := s.db.WithContext(ctx).Where("email = ?", email).Take(&user).Error
+	err := s.db.Gorm.WithContext(ctx).Where("email = ?", email).Take(&user).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("password reset: find user: %w", err)
 	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.db.InTx(ctx, func(tx *database.Tx) error {
 		token, err := s.issueEmailToken(ctx, tx, user.ID, PurposePasswordReset, PasswordResetTTL)
 		if err != nil {
 			return err
@@ -179,7 +180,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 	if err != nil {
 		return fmt.Errorf("reset password: %w", err)
 	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.db.InTx(ctx, func(tx *database.Tx) error {
 		row, err := s.consumeEmailToken(ctx, tx, token, PurposePasswordReset)
 		if err != nil {
 			return err
@@ -215,9 +216,9 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 }
 
 // user loads a user by id.
-func (s *Service) user(ctx context.Context, db *gorm.DB, id uuid.UUID) (User, error) {
+func (s *Service) user(ctx context.Context, h database.Handle, id uuid.UUID) (User, error) {
 	var u User
-	err := db.WithContext(ctx).Where("id = ?", id).Take(&u).Error
+	err := h.Query(ctx).Where("id = ?", id).Take(&u).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return u, apperr.NotFound("user")
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/onramp/onramp/internal/apperr"
 	"github.com/onramp/onramp/internal/auth"
+	"github.com/onramp/onramp/internal/database"
 	"github.com/onramp/onramp/internal/mail"
 	"github.com/onramp/onramp/internal/serverevent"
 )
@@ -42,7 +43,7 @@ func (s *Service) Invite(ctx context.Context, actor auth.Principal, in InviteInp
 		ID: uuid.Must(uuid.NewV7()), OrganizationID: actor.OrgID, Email: in.Email, Role: in.Role,
 		InvitedBy: &actor.UserID, ExpiresAt: now.Add(InvitationTTL), CreatedAt: now,
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.InTx(ctx, func(tx *database.Tx) error {
 		org, err := s.lockOrganization(ctx, tx, actor.OrgID)
 		if err != nil {
 			return err
@@ -55,7 +56,7 @@ func (s *Service) Invite(ctx context.Context, actor auth.Principal, in InviteInp
 			return apperr.Forbidden("only an owner may invite an owner")
 		}
 		var members int64
-		if err := membersOf(tx, org.ID).Where("u.email = ?", in.Email).Count(&members).Error; err != nil {
+		if err := membersOf(tx.DB, org.ID).Where("u.email = ?", in.Email).Count(&members).Error; err != nil {
 			return fmt.Errorf("find member: %w", err)
 		}
 		if members > 0 {
@@ -102,7 +103,7 @@ func (s *Service) Invite(ctx context.Context, actor auth.Principal, in InviteInp
 // ListInvitations pages through the organization's invitations, newest
 // first, whatever their status.
 func (s *Service) ListInvitations(ctx context.Context, orgID uuid.UUID, limit int, after string) ([]Invitation, string, error) {
-	items, next, err := listPage(s.db.WithContext(ctx).Model(&Invitation{}).Where("organization_id = ?", orgID), after, limit,
+	items, next, err := listPage(s.db.Gorm.WithContext(ctx).Model(&Invitation{}).Where("organization_id = ?", orgID), after, limit,
 		"(created_at, id) < (?, ?)", "created_at DESC, id DESC",
 		func(i Invitation) (time.Time, uuid.UUID) { return i.CreatedAt, i.ID })
 	if err != nil {
@@ -114,7 +115,7 @@ func (s *Service) ListInvitations(ctx context.Context, orgID uuid.UUID, limit in
 // RevokeInvitation makes an invitation unusable. Revoking twice is fine; an
 // accepted invitation cannot be revoked (remove the member instead).
 func (s *Service) RevokeInvitation(ctx context.Context, actor auth.Principal, id uuid.UUID) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.InTx(ctx, func(tx *database.Tx) error {
 		if _, err := s.managerRole(ctx, tx, actor); err != nil {
 			return err
 		}
@@ -178,7 +179,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput) (Session
 		}
 	}
 	var session Session
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.InTx(ctx, func(tx *database.Tx) error {
 		now := s.now()
 		var inv Invitation
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("token_hash = ?", hashSecret(in.Token)).Take(&inv).Error
@@ -196,7 +197,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput) (Session
 			user = User{ID: uuid.Must(uuid.NewV7()), Email: inv.Email, FullName: in.FullName, PasswordHash: hash,
 				EmailVerifiedAt: &now, CreatedAt: now, UpdatedAt: now}
 			if err := tx.Create(&user).Error; err != nil {
-				if isUniqueViolation(err, "users_email_key") {
+				if database.IsUniqueViolation(err, "users_email_key") {
 					return apperr.Conflict("email_taken", "an account with this email already exists; sign in and accept the invitation with your access token")
 				}
 				return fmt.Errorf("create user: %w", err)
@@ -216,7 +217,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput) (Session
 		}
 		m := Membership{OrganizationID: inv.OrganizationID, UserID: user.ID, Role: inv.Role, JoinedAt: now}
 		if err := tx.Create(&m).Error; err != nil {
-			if isUniqueViolation(err, "memberships_pkey") {
+			if database.IsUniqueViolation(err, "memberships_pkey") {
 				return apperr.Conflict("already_member", "you are already a member of this organization")
 			}
 			return fmt.Errorf("create membership: %w", err)

@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/database"
 )
 
 // LoginInput is a sign-in attempt. OrganizationID picks among the user's
@@ -46,7 +47,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (Session, error) {
 		return Session{}, err
 	}
 	var user User
-	err = s.db.WithContext(ctx).Where("email = ?", email).Take(&user).Error
+	err = s.db.Gorm.WithContext(ctx).Where("email = ?", email).Take(&user).Error
 	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
 		return Session{}, fmt.Errorf("login: find user: %w", err)
 	}
@@ -63,7 +64,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (Session, error) {
 	}
 
 	var session Session
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.db.InTx(ctx, func(tx *database.Tx) error {
 		m, err := s.pickMembership(ctx, tx, user.ID, in.OrganizationID)
 		if err != nil {
 			return err
@@ -80,7 +81,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (Session, error) {
 // pickMembership is the membership a new session is bound to: the asked-for
 // organization, else the oldest membership; nil when the user has none
 // (a staff user, or someone removed from every organization).
-func (s *Service) pickMembership(ctx context.Context, tx *gorm.DB, userID uuid.UUID, orgID *uuid.UUID) (*Membership, error) {
+func (s *Service) pickMembership(ctx context.Context, tx *database.Tx, userID uuid.UUID, orgID *uuid.UUID) (*Membership, error) {
 	q := tx.WithContext(ctx).Where("user_id = ?", userID)
 	if orgID != nil {
 		q = q.Where("organization_id = ?", *orgID)
@@ -101,7 +102,7 @@ func (s *Service) pickMembership(ctx context.Context, tx *gorm.DB, userID uuid.U
 
 // openSession mints a token pair for user in m's organization (none when m
 // is nil), in refresh-token family (a new family when uuid.Nil).
-func (s *Service) openSession(ctx context.Context, tx *gorm.DB, user User, m *Membership, family uuid.UUID) (Session, error) {
+func (s *Service) openSession(ctx context.Context, tx *database.Tx, user User, m *Membership, family uuid.UUID) (Session, error) {
 	session := Session{User: user}
 	orgID := uuid.Nil
 	if m != nil {
@@ -136,7 +137,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (Session, error) {
 		session Session
 		reused  *RefreshToken
 	)
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.InTx(ctx, func(tx *database.Tx) error {
 		// The row lock makes racing refreshes of one token take turns: the
 		// second sees the token rotated and revokes the family.
 		var rt RefreshToken
@@ -186,7 +187,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (Session, error) {
 }
 
 // revokeFamily ends a session: every token of the family stops working.
-func (s *Service) revokeFamily(ctx context.Context, tx *gorm.DB, family uuid.UUID) error {
+func (s *Service) revokeFamily(ctx context.Context, tx *database.Tx, family uuid.UUID) error {
 	err := tx.WithContext(ctx).Model(&RefreshToken{}).Where("family_id = ? AND revoked_at IS NULL", family).
 		Update("revoked_at", s.now()).Error
 	if err != nil {
@@ -201,7 +202,7 @@ func (s *Service) Logout(ctx context.Context, userID uuid.UUID, token string) er
 	if token == "" {
 		return apperr.InvalidField("refresh_token", "is required")
 	}
-	err := s.db.WithContext(ctx).Exec(`
+	err := s.db.Gorm.WithContext(ctx).Exec(`
 		UPDATE refresh_tokens SET revoked_at = ?
 		 WHERE revoked_at IS NULL
 		   AND family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = ? AND user_id = ?)`,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/onramp/onramp/internal/apperr"
 	"github.com/onramp/onramp/internal/auth"
+	"github.com/onramp/onramp/internal/database"
 )
 
 // Member is a person in an organization, as its members see them.
@@ -25,7 +26,7 @@ type Member struct {
 
 // ListMembers pages through the organization's members, oldest first.
 func (s *Service) ListMembers(ctx context.Context, orgID uuid.UUID, limit int, after string) ([]Member, string, error) {
-	items, next, err := listPage(membersOf(s.db.WithContext(ctx), orgID), after, limit,
+	items, next, err := listPage(membersOf(s.db.Gorm.WithContext(ctx), orgID), after, limit,
 		"(m.joined_at, m.user_id) > (?, ?)", "m.joined_at, m.user_id",
 		func(m Member) (time.Time, uuid.UUID) { return m.JoinedAt, m.UserID })
 	if err != nil {
@@ -46,7 +47,7 @@ func (s *Service) ChangeRole(ctx context.Context, actor auth.Principal, userID u
 	if !validRole(role) {
 		return Member{}, apperr.InvalidField("role", "must be owner, admin or member")
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.InTx(ctx, func(tx *database.Tx) error {
 		actorRole, target, err := s.lockForMemberChange(ctx, tx, actor, userID)
 		if err != nil {
 			return err
@@ -74,7 +75,7 @@ func (s *Service) ChangeRole(ctx context.Context, actor auth.Principal, userID u
 // RemoveMember takes a person out of the organization and ends their
 // sessions in it. Only an owner may remove an owner; the last owner stays.
 func (s *Service) RemoveMember(ctx context.Context, actor auth.Principal, userID uuid.UUID) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.InTx(ctx, func(tx *database.Tx) error {
 		actorRole, target, err := s.lockForMemberChange(ctx, tx, actor, userID)
 		if err != nil {
 			return err
@@ -102,7 +103,7 @@ func (s *Service) RemoveMember(ctx context.Context, actor auth.Principal, userID
 // lockForMemberChange locks the organization (membership changes of one
 // organization take turns, so two owners cannot demote each other at once),
 // checks that the actor still manages it, and finds the target member.
-func (s *Service) lockForMemberChange(ctx context.Context, tx *gorm.DB, actor auth.Principal, userID uuid.UUID) (string, Membership, error) {
+func (s *Service) lockForMemberChange(ctx context.Context, tx *database.Tx, actor auth.Principal, userID uuid.UUID) (string, Membership, error) {
 	if _, err := s.lockOrganization(ctx, tx, actor.OrgID); err != nil {
 		return "", Membership{}, err
 	}
@@ -132,9 +133,9 @@ func (s *Service) RequireManager(ctx context.Context, actor auth.Principal) erro
 	return err
 }
 
-func (s *Service) managerRole(ctx context.Context, tx *gorm.DB, actor auth.Principal) (string, error) {
+func (s *Service) managerRole(ctx context.Context, h database.Handle, actor auth.Principal) (string, error) {
 	var role string
-	err := tx.WithContext(ctx).Model(&Membership{}).Select("role").
+	err := h.Query(ctx).Model(&Membership{}).Select("role").
 		Where("organization_id = ? AND user_id = ?", actor.OrgID, actor.UserID).Scan(&role).Error
 	if err != nil {
 		return "", fmt.Errorf("find caller's role: %w", err)
@@ -147,7 +148,7 @@ func (s *Service) managerRole(ctx context.Context, tx *gorm.DB, actor auth.Princ
 
 // keepAnOwner refuses when the organization has a single owner (the one
 // about to be demoted or removed). The organization row must be locked.
-func (s *Service) keepAnOwner(ctx context.Context, tx *gorm.DB, orgID uuid.UUID) error {
+func (s *Service) keepAnOwner(ctx context.Context, tx *database.Tx, orgID uuid.UUID) error {
 	var owners int64
 	if err := tx.WithContext(ctx).Model(&Membership{}).Where("organization_id = ? AND role = ?", orgID, RoleOwner).
 		Count(&owners).Error; err != nil {
@@ -160,9 +161,9 @@ func (s *Service) keepAnOwner(ctx context.Context, tx *gorm.DB, orgID uuid.UUID)
 }
 
 // member loads one member of the organization.
-func (s *Service) member(ctx context.Context, db *gorm.DB, orgID, userID uuid.UUID) (Member, error) {
+func (s *Service) member(ctx context.Context, h database.Handle, orgID, userID uuid.UUID) (Member, error) {
 	var rows []Member
-	err := membersOf(db.WithContext(ctx), orgID).Where("m.user_id = ?", userID).Scan(&rows).Error
+	err := membersOf(h.Query(ctx), orgID).Where("m.user_id = ?", userID).Scan(&rows).Error
 	if err != nil {
 		return Member{}, fmt.Errorf("find member: %w", err)
 	}

@@ -8,16 +8,16 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/onramp/onramp/internal/apperr"
 	"github.com/onramp/onramp/internal/auth"
+	"github.com/onramp/onramp/internal/database"
 )
 
 // organization loads an organization by id.
-func (s *Service) organization(ctx context.Context, db *gorm.DB, id uuid.UUID) (Organization, error) {
+func (s *Service) organization(ctx context.Context, h database.Handle, id uuid.UUID) (Organization, error) {
 	var org Organization
-	err := db.WithContext(ctx).Where("id = ?", id).Take(&org).Error
+	err := h.Query(ctx).Where("id = ?", id).Take(&org).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return org, apperr.NotFound("organization")
 	}
@@ -29,8 +29,13 @@ func (s *Service) organization(ctx context.Context, db *gorm.DB, id uuid.UUID) (
 
 // lockOrganization loads the organization with its row locked until tx
 // ends: membership and seat changes of one organization take turns.
-func (s *Service) lockOrganization(ctx context.Context, tx *gorm.DB, id uuid.UUID) (Organization, error) {
-	return s.organization(ctx, tx.Clauses(clause.Locking{Strength: "UPDATE"}), id)
+func (s *Service) lockOrganization(ctx context.Context, tx *database.Tx, id uuid.UUID) (Organization, error) {
+	if err := tx.LockOrganization(ctx, id); errors.Is(err, database.ErrNoOrganization) {
+		return Organization{}, apperr.NotFound("organization")
+	} else if err != nil {
+		return Organization{}, err
+	}
+	return s.organization(ctx, tx, id)
 }
 
 // Organization is the caller's organization.
@@ -46,7 +51,7 @@ func (s *Service) RenameOrganization(ctx context.Context, orgID uuid.UUID, name 
 	if err := v.Err(); err != nil {
 		return Organization{}, err
 	}
-	res := s.db.WithContext(ctx).Model(&Organization{}).Where("id = ?", orgID).
+	res := s.db.Gorm.WithContext(ctx).Model(&Organization{}).Where("id = ?", orgID).
 		Updates(map[string]any{"name": name, "updated_at": s.now()})
 	if res.Error != nil {
 		return Organization{}, fmt.Errorf("rename organization: %w", res.Error)
@@ -80,7 +85,7 @@ func (s *Service) Me(ctx context.Context, p auth.Principal) (Me, error) {
 		return Me{}, err
 	}
 	me := Me{User: user, Memberships: []MembershipSummary{}}
-	err = s.db.WithContext(ctx).Raw(`
+	err = s.db.Gorm.WithContext(ctx).Raw(`
 		SELECT m.organization_id, o.name AS organization_name, m.role
 		  FROM memberships m JOIN organizations o ON o.id = m.organization_id
 		 WHERE m.user_id = ? ORDER BY m.joined_at, m.organization_id`, user.ID).Scan(&me.Memberships).Error

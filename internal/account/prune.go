@@ -33,7 +33,7 @@ func (s *Service) Prune(ctx context.Context) (Pruned, error) {
 		{&p.EmailTokens, `DELETE FROM email_tokens WHERE expires_at < ?`, now.Add(-pruneGrace)},
 		{&p.RefreshTokens, `DELETE FROM refresh_tokens WHERE expires_at < ?`, now.Add(-pruneGrace)},
 	} {
-		res := s.db.WithContext(ctx).Exec(step.query, step.arg)
+		res := s.db.Gorm.WithContext(ctx).Exec(step.query, step.arg)
 		if res.Error != nil {
 			return p, fmt.Errorf("prune: %w", res.Error)
 		}

@@ -5,9 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/database"
 )
 
 // Limit is at most Max hits per sliding Window.
@@ -26,7 +25,7 @@ var (
 // limiter counts hits per bucket (e.g. "login:ada@acme.test") in the
 // rate_limit_hits table, so every instance of the service shares the count.
 type limiter struct {
-	db  *gorm.DB
+	db  *database.DB
 	now func() time.Time
 }
 
@@ -42,7 +41,7 @@ type hit struct {
 // advisory lock, so racing requests cannot overshoot the limit.
 func (l *limiter) take(ctx context.Context, bucket string, lim Limit, refusal string) (hit, error) {
 	var h hit
-	err := l.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := l.db.InTx(ctx, func(tx *database.Tx) error {
 		if err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`, bucket).Error; err != nil {
 			return err
 		}
@@ -82,7 +81,7 @@ func (l *limiter) take(ctx context.Context, bucket string, lim Limit, refusal st
 
 // release removes a hit that turned out not to count (a successful login).
 func (l *limiter) release(ctx context.Context, h hit) error {
-	err := l.db.WithContext(ctx).Exec(`
+	err := l.db.Gorm.WithContext(ctx).Exec(`
 		DELETE FROM rate_limit_hits WHERE ctid = (
 			SELECT ctid FROM rate_limit_hits WHERE bucket = ? AND occurred_at = ? LIMIT 1)`, h.bucket, h.at).Error
 	if err != nil {
@@ -92,7 +91,7 @@ func (l *limiter) release(ctx context.Context, h hit) error {
 }
 
 // reset forgets every hit of a bucket (a password reset ends a lockout).
-func (l *limiter) reset(ctx context.Context, tx *gorm.DB, bucket string) error {
+func (l *limiter) reset(ctx context.Context, tx *database.Tx, bucket string) error {
 	if err := tx.WithContext(ctx).Exec(`DELETE FROM rate_limit_hits WHERE bucket = ?`, bucket).Error; err != nil {
 		return fmt.Errorf("reset rate limit: %w", err)
 	}

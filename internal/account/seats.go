@@ -5,7 +5,8 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
+
+	"github.com/onramp/onramp/internal/database"
 )
 
 // SeatPolicy decides whether an organization may take one more person
@@ -15,20 +16,20 @@ type SeatPolicy interface {
 	// CheckSeat returns nil when one more seat may be taken, or an
 	// apperr conflict "seats_exhausted". tx is the caller's transaction,
 	// in which the organization row is already locked.
-	CheckSeat(ctx context.Context, tx *gorm.DB, orgID uuid.UUID) error
+	CheckSeat(ctx context.Context, tx *database.Tx, orgID uuid.UUID) error
 }
 
 // FreeSeats lets every invitation through: seats are free until the
 // organization has a subscription.
 type FreeSeats struct{}
 
-func (FreeSeats) CheckSeat(context.Context, *gorm.DB, uuid.UUID) error { return nil }
+func (FreeSeats) CheckSeat(context.Context, *database.Tx, uuid.UUID) error { return nil }
 
 // SeatsUsed is the organization's members plus its open, unexpired
 // invitations: each holds a seat.
-func SeatsUsed(ctx context.Context, db *gorm.DB, orgID uuid.UUID) (int, error) {
+func SeatsUsed(ctx context.Context, h database.Handle, orgID uuid.UUID) (int, error) {
 	var n int64
-	err := db.WithContext(ctx).Raw(`
+	err := h.Query(ctx).Raw(`
 		SELECT (SELECT count(*) FROM memberships WHERE organization_id = ?)
 		     + (SELECT count(*) FROM invitations
 		         WHERE organization_id = ? AND accepted_at IS NULL

@@ -11,22 +11,22 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/onramp/onramp/internal/auth"
+	"github.com/onramp/onramp/internal/database"
 	"github.com/onramp/onramp/internal/mail"
 	"github.com/onramp/onramp/internal/serverevent"
 )
 
-// Mailer queues an email in the caller's transaction; mail.Outbox
+// Mailer queues an email in the caller's transaction; jobs.Mailer
 // implements it.
 type Mailer interface {
-	Enqueue(ctx context.Context, tx *gorm.DB, m mail.Message) error
+	Enqueue(ctx context.Context, tx *database.Tx, m mail.Message) error
 }
 
 // Config holds the service's dependencies.
 type Config struct {
-	DB        *gorm.DB
+	DB        *database.DB
 	Signer    *auth.Signer
 	Mailer    Mailer
 	Seats     SeatPolicy           // nil: FreeSeats
@@ -40,7 +40,7 @@ type Config struct {
 
 // Service runs account use cases.
 type Service struct {
-	db              *gorm.DB
+	db              *database.DB
 	signer          *auth.Signer
 	mailer          Mailer
 	seats           SeatPolicy
@@ -86,7 +86,7 @@ func NewService(c Config) *Service {
 
 // recordEvent records a server-side product event in tx when a recorder is
 // configured.
-func (s *Service) recordEvent(ctx context.Context, tx *gorm.DB, orgID uuid.UUID, name string, userID uuid.UUID, props map[string]any) error {
+func (s *Service) recordEvent(ctx context.Context, tx *database.Tx, orgID uuid.UUID, name string, userID uuid.UUID, props map[string]any) error {
 	if s.events == nil {
 		return nil
 	}
@@ -104,7 +104,7 @@ func (s *Service) link(path, token string) string {
 }
 
 // sendMail queues m in tx: it is sent if and only if tx commits.
-func (s *Service) sendMail(ctx context.Context, tx *gorm.DB, m mail.Message) error {
+func (s *Service) sendMail(ctx context.Context, tx *database.Tx, m mail.Message) error {
 	if s.mailer == nil {
 		return fmt.Errorf("send %q: no mailer configured", m.Subject)
 	}

@@ -2,7 +2,6 @@ package account
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"net/url"
@@ -10,32 +9,29 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgconn"
-	"gorm.io/gorm"
 
 	"github.com/onramp/onramp/internal/apperr"
 	"github.com/onramp/onramp/internal/auth"
 	"github.com/onramp/onramp/internal/database"
-	"github.com/onramp/onramp/internal/mail"
+	"github.com/onramp/onramp/internal/jobs"
 	"github.com/onramp/onramp/internal/serverevent"
 	"github.com/onramp/onramp/internal/testing/dbtest"
 )
 
-// tableRecorder records events in a table through the caller's transaction,
-// so a test sees exactly the events whose change committed.
+// tableRecorder records events in a table through the caller's transaction
+// (the type says it is one), so a test sees exactly the events whose change
+// committed.
 type tableRecorder struct{ t *testing.T }
 
-func (r tableRecorder) Record(ctx context.Context, tx *gorm.DB, e serverevent.Event) error {
-	if _, ok := tx.Statement.ConnPool.(*sql.Tx); !ok {
-		r.t.Errorf("event %s recorded outside a transaction", e.Name)
-	}
+func (r tableRecorder) Record(ctx context.Context, tx *database.Tx, e serverevent.Event) error {
 	return tx.WithContext(ctx).Exec(`INSERT INTO test_events (organization_id, name, user_id, properties) VALUES (?, ?, ?, ?)`,
 		e.OrganizationID, e.Name, e.UserID, toJSON(e.Properties)).Error
 }
 
 // seatPolicyFunc adapts a function to SeatPolicy.
-type seatPolicyFunc func(ctx context.Context, tx *gorm.DB, orgID uuid.UUID) error
+type seatPolicyFunc func(ctx context.Context, tx *database.Tx, orgID uuid.UUID) error
 
-func (f seatPolicyFunc) CheckSeat(ctx context.Context, tx *gorm.DB, orgID uuid.UUID) error {
+func (f seatPolicyFunc) CheckSeat(ctx context.Context, tx *database.Tx, orgID uuid.UUID) error {
 	return f(ctx, tx, orgID)
 }
 
@@ -45,14 +41,15 @@ func newTestService(t *testing.T, seats SeatPolicy) (*Service, *database.DB) {
 	if err := db.Gorm.Exec(`CREATE TABLE test_events (organization_id uuid, name text, user_id uuid, properties jsonb)`).Error; err != nil {
 		t.Fatal(err)
 	}
-	outbox, err := mail.NewOutbox(db.SQL())
+	queue, err := jobs.NewQueue(db)
 	if err != nil {
 		t.Fatal(err)
 	}
+	outbox := jobs.NewMailer(queue)
 	key, _ := auth.GenerateKey()
 	public, _ := url.Parse("https://onramp.test")
 	return NewService(Config{
-		DB: db.Gorm, Signer: auth.NewSigner("https://onramp.test", key), Mailer: outbox, Seats: seats,
+		DB: db, Signer: auth.NewSigner("https://onramp.test", key), Mailer: outbox, Seats: seats,
 		Events: tableRecorder{t}, PublicURL: public,
 	}), db
 }
@@ -139,7 +136,7 @@ func TestInvitationAsksTheSeatPolicyWithTheOrganizationLocked(t *testing.T) {
 	var svc *Service
 	var db *database.DB
 	calls := 0
-	svc, db = newTestService(t, seatPolicyFunc(func(ctx context.Context, tx *gorm.DB, orgID uuid.UUID) error {
+	svc, db = newTestService(t, seatPolicyFunc(func(ctx context.Context, tx *database.Tx, orgID uuid.UUID) error {
 		calls++
 		// From another connection, the organization row cannot be locked.
 		_, err := db.Pool.Exec(ctx, `SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE NOWAIT`, orgID)
@@ -172,7 +169,7 @@ func TestInvitationAsksTheSeatPolicyWithTheOrganizationLocked(t *testing.T) {
 	if invitations != 0 || jobs != 0 || events(t, db, s.Organization.ID)[serverevent.MemberInvited] != 1 {
 		t.Fatalf("a refused invitation left %d invitations, %d emails, or an event", invitations, jobs)
 	}
-	used, err := SeatsUsed(ctx, db.Gorm, s.Organization.ID)
+	used, err := SeatsUsed(ctx, db, s.Organization.ID)
 	if err != nil || used != 2 {
 		t.Fatalf("seats used %d, %v; want the owner and bob's invitation", used, err)
 	}

@@ -5,9 +5,9 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/onramp/onramp/internal/auth"
+	"github.com/onramp/onramp/internal/database"
 )
 
 // Tokens is what signup, login, refresh and invitation acceptance return.
@@ -20,12 +20,12 @@ type Tokens struct {
 
 // startSession opens a new refresh-token family for the user in the given
 // organization (uuid.Nil for a staff user without one) and mints the pair.
-func (s *Service) startSession(ctx context.Context, tx *gorm.DB, user User, orgID uuid.UUID, role string) (Tokens, error) {
+func (s *Service) startSession(ctx context.Context, tx *database.Tx, user User, orgID uuid.UUID, role string) (Tokens, error) {
 	return s.issuePair(ctx, tx, user, orgID, role, uuid.Must(uuid.NewV7()))
 }
 
 // issuePair stores a new refresh token in family and mints an access token.
-func (s *Service) issuePair(ctx context.Context, tx *gorm.DB, user User, orgID uuid.UUID, role string, family uuid.UUID) (Tokens, error) {
+func (s *Service) issuePair(ctx context.Context, tx *database.Tx, user User, orgID uuid.UUID, role string, family uuid.UUID) (Tokens, error) {
 	refresh, hash := newSecret()
 	row := RefreshToken{
 		ID:        uuid.Must(uuid.NewV7()),

@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/database"
 	"github.com/onramp/onramp/internal/serverevent"
 )
 
@@ -86,12 +86,12 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (Session, error) {
 	}
 	user := User{ID: uuid.Must(uuid.NewV7()), Email: in.Email, FullName: in.FullName, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
 	var session Session
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.db.InTx(ctx, func(tx *database.Tx) error {
 		if err := tx.Create(&org).Error; err != nil {
 			return fmt.Errorf("create organization: %w", err)
 		}
 		if err := tx.Create(&user).Error; err != nil {
-			if isUniqueViolation(err, "users_email_key") {
+			if database.IsUniqueViolation(err, "users_email_key") {
 				return errEmailTaken
 			}
 			return fmt.Errorf("create user: %w", err)
@@ -125,9 +125,9 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (Session, error) {
 }
 
 // emailTaken reports whether a user already has this (normalized) email.
-func (s *Service) emailTaken(ctx context.Context, db *gorm.DB, email string) (bool, error) {
+func (s *Service) emailTaken(ctx context.Context, h database.Handle, email string) (bool, error) {
 	var n int64
-	if err := db.WithContext(ctx).Model(&User{}).Where("email = ?", email).Count(&n).Error; err != nil {
+	if err := h.Query(ctx).Model(&User{}).Where("email = ?", email).Count(&n).Error; err != nil {
 		return false, fmt.Errorf("look up email: %w", err)
 	}
 	return n > 0, nil

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/database"
 )
 
 // CreateStaff creates a staff user (a product manager): no organization,
@@ -34,8 +35,8 @@ func (s *Service) CreateStaff(ctx context.Context, email, password, fullName str
 	// The operator who runs the command vouches for the address.
 	user := User{ID: uuid.Must(uuid.NewV7()), Email: email, FullName: fullName, PasswordHash: hash, IsStaff: true,
 		EmailVerifiedAt: &now, CreatedAt: now, UpdatedAt: now}
-	if err := s.db.WithContext(ctx).Create(&user).Error; err != nil {
-		if isUniqueViolation(err, "users_email_key") {
+	if err := s.db.Gorm.WithContext(ctx).Create(&user).Error; err != nil {
+		if database.IsUniqueViolation(err, "users_email_key") {
 			return User{}, apperr.Conflict("email_taken", fmt.Sprintf("a user with email %s already exists", email))
 		}
 		return User{}, fmt.Errorf("create staff user: %w", err)

@@ -1,13 +1,10 @@
 package account
 
 import (
-	"errors"
 	"net/mail"
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/onramp/onramp/internal/apperr"
 )
@@ -60,11 +57,6 @@ func validRole(r string) bool { return r == RoleOwner || r == RoleAdmin || r == 
 
 // isUniqueViolation reports a unique-constraint violation on the named
 // constraint (any, when constraint is empty).
-func isUniqueViolation(err error, constraint string) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "23505" && (constraint == "" || pgErr.ConstraintName == constraint)
-}
-
 // optional is nil for an empty string, so absent values are stored as NULL.
 func optional(s string) *string {
 	s = strings.TrimSpace(s)

@@ -23,6 +23,7 @@ import (
 	"github.com/onramp/onramp/internal/config"
 	"github.com/onramp/onramp/internal/database"
 	"github.com/onramp/onramp/internal/idempotency"
+	"github.com/onramp/onramp/internal/jobs"
 	"github.com/onramp/onramp/internal/mail"
 	"github.com/onramp/onramp/onboarding"
 )
@@ -31,14 +32,14 @@ import (
 type App struct {
 	Router http.Handler
 	Signer *auth.Signer
-	Mailer *mail.Outbox
+	Mailer *jobs.Mailer
 	// Billing is exposed for wiring (seat policy, plan lookups) and tests.
 	Billing *billing.Service
 	// Onboarding records server-side events (serverevent.Recorder) and
 	// serves the checklist, events, admin and metrics routes.
 	Onboarding *onboarding.Service
 
-	jobs *mail.Workers
+	jobs *jobs.Runner
 	log  *slog.Logger
 }
 
@@ -49,11 +50,12 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	outbox, err := mail.NewOutbox(db.SQL())
+	queue, err := jobs.NewQueue(db)
 	if err != nil {
 		return nil, err
 	}
-	idem := idempotency.NewStore(db.Gorm)
+	outbox := jobs.NewMailer(queue)
+	idem := idempotency.NewStore(db)
 
 	// ---- billing ----
 	// A bad catalog stops the server here, with every problem listed.
@@ -71,7 +73,7 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 		log.Warn("STRIPE_WEBHOOK_SECRET is not set: the Stripe webhook refuses every delivery (503)")
 	}
 	billingSvc := billing.NewService(billing.Config{
-		DB:            db.Gorm,
+		DB:            db,
 		Catalog:       catalog,
 		Stripe:        billing.NewStripeClient(cfg.StripeSecretKey, cfg.StripeAPIBase, log),
 		Configured:    cfg.StripeSecretKey != "",
@@ -87,7 +89,7 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 	// transactions, reads plans (audience rules) and subscriptions (support
 	// view) from billing.
 	onboardingSvc := onboarding.NewService(onboarding.Config{
-		DB: db.Gorm, Pool: db.Pool, Log: log.With("component", "onboarding"),
+		DB: db, Pool: db.Pool, Log: log.With("component", "onboarding"),
 		Plans: billingSvc,
 		Subscriptions: func(ctx context.Context, orgID uuid.UUID) (any, error) {
 			return billingSvc.Subscription(ctx, orgID) // NotFound: the view shows null
@@ -97,19 +99,19 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 
 	// accounts (billing plugs in Seats, onboarding plugs in Events)
 	accounts := account.NewService(account.Config{
-		DB: db.Gorm, Signer: signer, Mailer: outbox, PublicURL: cfg.PublicURL,
+		DB: db, Signer: signer, Mailer: outbox, PublicURL: cfg.PublicURL,
 		SignupRateLimit: cfg.SignupRateLimit, Log: log.With("component", "account"),
 		Seats: billingSvc.SeatPolicy(), Events: onboardingSvc,
 	})
 
-	jobs, err := mail.NewWorkers(db.Pool, mail.WorkerConfig{
-		Sender:       newSender(cfg, log),
+	workers := river.NewWorkers()
+	jobs.AddEmailWorker(workers, newSender(cfg, log), log)
+	jobs.AddPruneWorker(workers, pruneExpired(idem, accounts, log))
+	runner, err := jobs.NewRunner(db.Pool, jobs.RunnerConfig{
 		Log:          log,
+		Workers:      workers,
 		PollInterval: cfg.JobPollInterval,
-		Periodic:     []*river.PeriodicJob{pruneJob()},
-		Register: func(w *river.Workers) {
-			river.AddWorker(w, &pruneWorker{idempotency: idem, accounts: accounts, log: log})
-		},
+		Periodic:     []*river.PeriodicJob{jobs.PruneJob()},
 	})
 	if err != nil {
 		return nil, err
@@ -127,7 +129,24 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 		Billing:        api.BillingDeps{Service: billingSvc},
 		Onboarding:     api.OnboardingDeps{Service: onboardingSvc},
 	})
-	return &App{Router: router, Signer: signer, Mailer: outbox, Billing: billingSvc, Onboarding: onboardingSvc, jobs: jobs, log: log}, nil
+	return &App{Router: router, Signer: signer, Mailer: outbox, Billing: billingSvc, Onboarding: onboardingSvc, jobs: runner, log: log}, nil
+}
+
+// pruneExpired deletes expired idempotency keys, rate-limit hits and tokens.
+func pruneExpired(idem *idempotency.Store, accounts *account.Service, log *slog.Logger) func(context.Context) error {
+	return func(ctx context.Context) error {
+		n, err := idem.Prune(ctx)
+		if err != nil {
+			return err
+		}
+		acc, err := accounts.Prune(ctx)
+		if err != nil {
+			return err
+		}
+		log.InfoContext(ctx, "pruned expired rows", "idempotency_keys", n,
+			"rate_limit_hits", acc.RateLimitHits, "email_tokens", acc.EmailTokens, "refresh_tokens", acc.RefreshTokens)
+		return nil
+	}
 }
 
 // newSender delivers over SMTP_URL, or logs messages when it is unset (with

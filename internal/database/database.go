@@ -1,6 +1,15 @@
-// Package database opens the PostgreSQL connection used by every domain
-// package and applies the schema: goose migrations from migrations/, then
-// River's own tables.
+// Package database is the service's one way to PostgreSQL: it opens the
+// pool, applies the schema (goose migrations from migrations/, then River's
+// own tables), and owns the transaction type every package takes.
+//
+// How a transaction is passed: DB.InTx opens one and hands fn a *Tx; a
+// function that must run inside its caller's transaction takes that *Tx
+// (never a bare *gorm.DB), and a read that may run either on the pool or
+// inside a transaction takes a Handle, which both *DB and *Tx are. A *Tx
+// embeds GORM bound to the transaction; Tx.SQL gives the same transaction
+// to database/sql code (River's InsertTx, $n SQL with arrays). Only the
+// checklist's batched reads use the pgx pool directly (DB.Pool), because a
+// benchmark showed it pays; they never run inside a transaction.
 package database
 
 import (

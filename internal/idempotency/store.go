@@ -10,9 +10,8 @@ import (
 	"fmt"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/database"
 )
 
 // TTL is how long a key's response is replayed.
@@ -25,12 +24,12 @@ const abandonAfter = 2 * time.Minute
 // Store records keys and their responses in PostgreSQL, shared by every
 // instance of the service.
 type Store struct {
-	db  *gorm.DB
+	db  *database.DB
 	now func() time.Time
 }
 
 // NewStore builds a store over db.
-func NewStore(db *gorm.DB) *Store { return &Store{db: db, now: time.Now} }
+func NewStore(db *database.DB) *Store { return &Store{db: db, now: time.Now} }
 
 // Response is a stored first response.
 type Response struct {
@@ -54,7 +53,7 @@ func RequestHash(method, path string, body []byte) []byte {
 // (idempotency_request_in_progress).
 func (s *Store) Begin(ctx context.Context, scope, key string, hash []byte) (*Response, error) {
 	now := s.now()
-	db := s.db.WithContext(ctx)
+	db := s.db.Gorm.WithContext(ctx)
 	// A key expires 24 h after first use; an unfinished claim older than
 	// abandonAfter belongs to a request that never finished.
 	if err := db.Exec(`DELETE FROM idempotency_keys WHERE scope = ? AND key = ?
@@ -94,7 +93,7 @@ func (s *Store) Begin(ctx context.Context, scope, key string, hash []byte) (*Res
 
 // Complete stores the response that later requests with the key replay.
 func (s *Store) Complete(ctx context.Context, scope, key string, r Response) error {
-	err := s.db.WithContext(ctx).Exec(`UPDATE idempotency_keys SET status_code = ?, response_body = ?, completed_at = ?
+	err := s.db.Gorm.WithContext(ctx).Exec(`UPDATE idempotency_keys SET status_code = ?, response_body = ?, completed_at = ?
 		WHERE scope = ? AND key = ?`, r.Status, r.Body, s.now(), scope, key).Error
 	if err != nil {
 		return fmt.Errorf("store idempotent response: %w", err)
@@ -105,7 +104,7 @@ func (s *Store) Complete(ctx context.Context, scope, key string, r Response) err
 // Release forgets an unfinished claim, so a retry runs the request again
 // (used when the request failed and changed nothing).
 func (s *Store) Release(ctx context.Context, scope, key string) error {
-	err := s.db.WithContext(ctx).Exec(`DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND completed_at IS NULL`, scope, key).Error
+	err := s.db.Gorm.WithContext(ctx).Exec(`DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND completed_at IS NULL`, scope, key).Error
 	if err != nil {
 		return fmt.Errorf("release idempotency key: %w", err)
 	}
@@ -114,7 +113,7 @@ func (s *Store) Release(ctx context.Context, scope, key string) error {
 
 // Prune deletes keys older than TTL; the job runner calls it hourly.
 func (s *Store) Prune(ctx context.Context) (int64, error) {
-	res := s.db.WithContext(ctx).Exec(`DELETE FROM idempotency_keys WHERE created_at < ?`, s.now().Add(-TTL))
+	res := s.db.Gorm.WithContext(ctx).Exec(`DELETE FROM idempotency_keys WHERE created_at < ?`, s.now().Add(-TTL))
 	if res.Error != nil {
 		return 0, fmt.Errorf("prune idempotency keys: %w", res.Error)
 	}

@@ -9,7 +9,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
+
+	"github.com/onramp/onramp/internal/database"
 )
 
 // Names a checklist step can count.
@@ -41,5 +42,5 @@ type Event struct {
 // Recorder records events in the caller's transaction tx, so an event exists
 // if and only if the change that caused it committed.
 type Recorder interface {
-	Record(ctx context.Context, tx *gorm.DB, e Event) error
+	Record(ctx context.Context, tx *database.Tx, e Event) error
 }

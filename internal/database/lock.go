@@ -1,0 +1,34 @@
+package database
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+)
+
+// ErrNoOrganization is returned by LockOrganization when no organization
+// has the id.
+var ErrNoOrganization = errors.New("no such organization")
+
+// LockOrganization locks the organization's row until tx ends. It is the
+// one lock that serializes changes to one organization across packages:
+// memberships and invitations (seats), subscription sync, event ingestion
+// and checklist writes of one organization take turns on it, and nothing
+// else of the organization is blocked. FOR NO KEY UPDATE, not FOR UPDATE:
+// rows that merely reference the organization (events, tokens) can still be
+// inserted while it is held. Callers that need several organizations lock
+// them in id order, so two of them cannot deadlock.
+func (tx *Tx) LockOrganization(ctx context.Context, id uuid.UUID) error {
+	var one int
+	err := tx.sql.QueryRowContext(ctx, `SELECT 1 FROM organizations WHERE id = $1 FOR NO KEY UPDATE`, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNoOrganization
+	}
+	if err != nil {
+		return fmt.Errorf("lock organization: %w", err)
+	}
+	return nil
+}
