@@ -53,6 +53,28 @@ func load(ctx context.Context, url string, orgs, events int) error {
 			       (ARRAY['google', 'linkedin', 'newsletter', NULL])[1 + i %% 4],
 			       now() - random() * interval '365 days', now()
 			FROM generate_series(1, %d) AS i`, orgs)},
+		// Three people per organization (owner, admin, member), each with
+		// a live session (a refresh-token family): access checks on every
+		// request look them up, as they would for real callers.
+		{"members and sessions", `
+			WITH u AS (
+			    INSERT INTO users (id, email, full_name, password_hash, email_verified_at)
+			    SELECT gen_random_uuid(), 'bench+' || o.id || '.' || r.role || '@bench.test', 'Bench ' || r.role, '!', now()
+			    FROM organizations o CROSS JOIN (VALUES ('owner'), ('admin'), ('member')) AS r(role)
+			    RETURNING id, split_part(email, '+', 2) AS rest),
+			m AS (
+			    INSERT INTO memberships (organization_id, user_id, role, joined_at)
+			    SELECT split_part(rest, '.', 1)::uuid, id, split_part(split_part(rest, '.', 2), '@', 1), now()
+			    FROM u RETURNING organization_id, user_id)
+			INSERT INTO refresh_tokens (id, family_id, user_id, organization_id, token_hash, expires_at)
+			SELECT gen_random_uuid(), gen_random_uuid(), user_id, organization_id, sha256(user_id::text::bytea), now() + interval '30 days'
+			FROM m;
+			-- The PM who reads the metrics: a staff user without a membership.
+			WITH s AS (
+			    INSERT INTO users (id, email, full_name, password_hash, email_verified_at, is_staff)
+			    VALUES (gen_random_uuid(), 'bench-staff@bench.test', 'Bench staff', '!', now(), true) RETURNING id)
+			INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, expires_at)
+			SELECT gen_random_uuid(), gen_random_uuid(), id, sha256(id::text::bytea), now() + interval '30 days' FROM s`},
 		// Events skip the foreign-key triggers (replica role): the
 		// organizations exist, we just made them.
 		{"events", fmt.Sprintf(`

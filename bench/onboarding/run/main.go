@@ -57,6 +57,40 @@ type bench struct {
 	client *http.Client
 	signer *auth.Signer
 	orgs   []uuid.UUID
+	pool   *pgxpool.Pool
+}
+
+// memberTokens mints n access tokens for random members, each in the
+// session (refresh-token family) the loader gave them.
+func (b *bench) memberTokens(ctx context.Context, n int) ([]string, error) {
+	rows, err := b.pool.Query(ctx, `
+		SELECT m.organization_id, m.user_id, m.role, r.family_id
+		FROM memberships m JOIN refresh_tokens r ON r.user_id = m.user_id AND r.organization_id = m.organization_id
+		ORDER BY random() LIMIT $1`, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var tokens []string
+	for rows.Next() {
+		var p auth.Principal
+		var session uuid.UUID
+		if err := rows.Scan(&p.OrgID, &p.UserID, &p.Role, &session); err != nil {
+			return nil, err
+		}
+		token, _, err := b.signer.Issue(p)
+		if err != nil {
+			return nil, err
+		}
+		tokens = append(tokens, token)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(tokens) == 0 {
+		return nil, fmt.Errorf("no members with sessions: reload the data set (RELOAD=1 bench/onboarding/bench.sh)")
+	}
+	return tokens, nil
 }
 
 func run(base string, conns, clients int, d time.Duration, repeat, rounds int, phases string) error {
@@ -96,17 +130,17 @@ func run(base string, conns, clients int, d time.Duration, repeat, rounds int, p
 	rows.Close()
 	var events int64
 	_ = pool.QueryRow(ctx, `SELECT count(*) FROM onboarding_events`).Scan(&events)
-	pool.Close()
+	b.pool = pool
+	defer pool.Close()
 	fmt.Printf("data set: %d organizations, %d events\n\n", len(b.orgs), events)
 
-	// Tokens are minted up front so the client spends its CPU on requests.
-	tokens := make([]string, 4096)
-	for i := range tokens {
-		org := b.orgs[rand.IntN(len(b.orgs))]
-		role := []string{"owner", "admin", "member"}[i%3]
-		if tokens[i], _, err = b.signer.Issue(auth.Principal{UserID: uuid.Must(uuid.NewV7()), OrgID: org, Role: role}); err != nil {
-			return err
-		}
+	// Tokens are minted up front, for real members with live sessions (the
+	// loader makes an owner, an admin and a member per organization), so
+	// the client spends its CPU on requests and the server checks each
+	// caller's current membership as it would in production.
+	tokens, err := b.memberTokens(ctx, 4096)
+	if err != nil {
+		return err
 	}
 
 	if strings.Contains(phases, "read") {
@@ -160,7 +194,15 @@ func (b *bench) events(tokens []string, clients int, d time.Duration) {
 }
 
 func (b *bench) metrics(repeat int) error {
-	staffTok, _, err := b.signer.Issue(auth.Principal{UserID: uuid.Must(uuid.NewV7()), Staff: true})
+	staff := auth.Principal{Staff: true}
+	var session uuid.UUID
+	err := b.pool.QueryRow(context.Background(), `
+		SELECT u.id, r.family_id FROM users u JOIN refresh_tokens r ON r.user_id = u.id
+		WHERE u.email = 'bench-staff@bench.test'`).Scan(&staff.UserID, &session)
+	if err != nil {
+		return fmt.Errorf("find the staff user (reload the data set: RELOAD=1 bench/onboarding/bench.sh): %w", err)
+	}
+	staffTok, _, err := b.signer.Issue(staff)
 	if err != nil {
 		return err
 	}
