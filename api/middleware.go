@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"time"
 
@@ -66,7 +67,7 @@ func withAccessLog(log *slog.Logger) gin.HandlerFunc {
 
 		status := c.Writer.Status()
 		attrs := []any{
-			"method", c.Request.Method,
+			"method", methodOf(c),
 			"route", routeOf(c),
 			"path", c.Request.URL.Path, // never the query: it may carry secrets
 			"status", status,
@@ -148,14 +149,31 @@ func (m *httpMetrics) middleware() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
-		labels := prometheus.Labels{"method": c.Request.Method, "route": routeOf(c), "status": strconv.Itoa(c.Writer.Status())}
+		labels := prometheus.Labels{"method": methodOf(c), "route": routeOf(c), "status": strconv.Itoa(c.Writer.Status())}
 		m.requests.With(labels).Inc()
 		m.duration.With(labels).Observe(time.Since(start).Seconds())
 	}
 }
 
+// knownMethods are the methods metrics and logs name; clients may send any
+// token as a method, and each new label value is a new series kept forever.
+var knownMethods = []string{
+	http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
+	http.MethodPatch, http.MethodDelete, http.MethodOptions,
+}
+
+// methodOf is the request's method for metrics and logs: one of
+// knownMethods, or "other".
+func methodOf(c *gin.Context) string {
+	if slices.Contains(knownMethods, c.Request.Method) {
+		return c.Request.Method
+	}
+	return "other"
+}
+
 // routeOf is the route template (e.g. /v1/organization/members/:user_id), so
-// metrics and logs group by route, not by id.
+// metrics and logs group by route, not by id; every path the router does not
+// serve is one value, whatever the client made up.
 func routeOf(c *gin.Context) string {
 	if r := c.FullPath(); r != "" {
 		return r

@@ -1,9 +1,12 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/google/uuid"
 
 	"github.com/onramp/onramp/internal/testing/testenv"
 )
@@ -73,6 +76,41 @@ func TestMetricsCountRequestsByRouteAndStatus(t *testing.T) {
 	}
 	if !strings.Contains(string(res.Body), `http_request_duration_seconds_bucket{method="GET",route="/healthz",status="200"`) {
 		t.Fatal("metrics lack the latency histogram")
+	}
+}
+
+// TestMetricsLabelsStayBounded: methods and paths a client makes up are
+// counted under one label value each, so no client can grow /metrics (or
+// the access log) by sending them.
+func TestMetricsLabelsStayBounded(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	before := len(env.Do(t, "GET", "/metrics", nil).Expect(t, http.StatusOK).Body)
+	for i := range 5 {
+		method := fmt.Sprintf("MADEUP%d%s", i, strings.Repeat("X", 10_000))
+		if res := sendRaw(t, method, env.URL+"/healthz"); res.Status != http.StatusMethodNotAllowed {
+			t.Fatalf("made-up method: %d %s", res.Status, res.Body)
+		}
+		if res := sendRaw(t, "GET", env.URL+"/v1/made-up/"+uuid.NewString()); res.Status != http.StatusNotFound {
+			t.Fatalf("made-up path: %d %s", res.Status, res.Body)
+		}
+	}
+	metrics := string(env.Do(t, "GET", "/metrics", nil).Expect(t, http.StatusOK).Body)
+	if strings.Contains(metrics, "MADEUP") || strings.Contains(metrics, "/v1/made-up/") {
+		t.Fatalf("a made-up method or path became a label; /metrics grew from %d to %d bytes", before, len(metrics))
+	}
+	for _, want := range []string{
+		`http_requests_total{method="other",route="unmatched",status="405"} 5`,
+		`http_requests_total{method="GET",route="unmatched",status="404"} 5`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	for _, l := range env.Log.Lines() {
+		if l["msg"] == "request" && l["status"] == float64(405) && (l["method"] != "other" || l["route"] != "unmatched") {
+			t.Fatalf("access log line keeps the made-up method or route: %.200v", l)
+		}
 	}
 }
 
