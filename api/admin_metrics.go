@@ -23,6 +23,8 @@ func metricsQuery(c *gin.Context) (onboarding.MetricsQuery, error) {
 	v.Check(ok, "from", "must be an RFC 3339 time or a YYYY-MM-DD date")
 	q.To, ok = parseTimeParam(c.Query("to"))
 	v.Check(ok, "to", "must be an RFC 3339 time or a YYYY-MM-DD date")
+	why := textProblem(q.UTMSource)
+	v.Check(why == "", "utm_source", why)
 	return q, v.Err()
 }
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,25 +17,23 @@ import (
 
 // decodeJSON reads the request body into v. Malformed JSON is a 400; a field
 // of the wrong type or an unknown field is a 422 naming the field, so typos in
-// field names surface instead of being silently ignored; an oversized body is
-// a 413.
+// field names surface instead of being silently ignored; so is text that
+// PostgreSQL cannot store (invalid UTF-8, NUL); an oversized body is a 413.
 func decodeJSON(c *gin.Context, v any) error {
-	dec := json.NewDecoder(c.Request.Body)
+	// withBodyLimit caps what ReadAll can read.
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		return decodeError(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return decodeError(err)
 	}
-	if dec.More() {
-		return apperr.Malformed("request body must hold a single JSON object")
-	}
 	if _, err := dec.Token(); err != io.EOF {
-		var maxErr *http.MaxBytesError
-		if errors.As(err, &maxErr) {
-			return tooLarge()
-		}
 		return apperr.Malformed("request body must hold a single JSON object")
 	}
-	return nil
+	return checkBodyText(body)
 }
 
 func decodeError(err error) error {

@@ -94,11 +94,27 @@ func TestDecodeErrorsAreProblems(t *testing.T) {
 		``:                {400, ""},
 		`[1,2]`:           {400, ""},
 		`{"a":1} {"b":2}`: {400, ""},
+		// Text PostgreSQL cannot store, wherever it is.
+		`{"a":"x\u0000"}`:                 {422, "a"},
+		`{"a":["ok",{"b":"\ud800"}]}`:     {422, "a[1].b"},
+		`{"a":[[1],["\udc00"]]}`:          {422, "a[1][0]"},
+		"{\"a\":{\"b\":\"\xff\"}}":        {422, "a.b"},
+		`{"a":{"b\u0000":1}}`:             {422, "a"},
+		`{"a\u0000":1}`:                   {422, ""},
+		`{"a":"\ud83d\ude00 \\u0000 \""}`: {200, ""}, // a surrogate pair, an escaped backslash
 	} {
 		w := httptest.NewRecorder()
 		e.ServeHTTP(w, httptest.NewRequest("POST", "/echo", strings.NewReader(body)))
-		if w.Code != want.status || w.Header().Get("Content-Type") != problemContentType {
+		if w.Code == 200 && want.status == 200 {
+			continue
+		}
+		var p Problem
+		if w.Code != want.status || w.Header().Get("Content-Type") != problemContentType || json.Unmarshal(w.Body.Bytes(), &p) != nil {
 			t.Errorf("%q: got %d %s", body, w.Code, w.Body)
+			continue
+		}
+		if want.field != "" && (len(p.Errors) != 1 || p.Errors[0].Field != want.field) {
+			t.Errorf("%q: errors %+v, want one on %q", body, p.Errors, want.field)
 		}
 	}
 }
