@@ -13,16 +13,17 @@ import (
 // adminMetricsHandlers serve the funnel and activation cohorts.
 type adminMetricsHandlers struct{ svc *onboarding.Service }
 
-// metricsQuery reads ?from&to (RFC 3339 times or YYYY-MM-DD dates, UTC),
-// ?utm_source and ?interval.
+// metricsQuery reads ?from&to (RFC 3339 times or YYYY-MM-DD dates, UTC, in
+// years 0001-9999 once in UTC, so the answer can repeat them), ?utm_source
+// and ?interval.
 func metricsQuery(c *gin.Context) (onboarding.MetricsQuery, error) {
 	var v apperr.Validator
 	q := onboarding.MetricsQuery{UTMSource: c.Query("utm_source"), Interval: c.Query("interval")}
 	var ok bool
 	q.From, ok = parseTimeParam(c.Query("from"))
-	v.Check(ok, "from", "must be an RFC 3339 time or a YYYY-MM-DD date")
+	v.Check(ok, "from", "must be an RFC 3339 time or a YYYY-MM-DD date, in years 0001-9999 in UTC")
 	q.To, ok = parseTimeParam(c.Query("to"))
-	v.Check(ok, "to", "must be an RFC 3339 time or a YYYY-MM-DD date")
+	v.Check(ok, "to", "must be an RFC 3339 time or a YYYY-MM-DD date, in years 0001-9999 in UTC")
 	why := textProblem(q.UTMSource)
 	v.Check(why == "", "utm_source", why)
 	return q, v.Err()
@@ -32,13 +33,12 @@ func parseTimeParam(s string) (time.Time, bool) {
 	if s == "" {
 		return time.Time{}, true // required-ness is checked by the service
 	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, true
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t, err = time.Parse(time.DateOnly, s)
 	}
-	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		return t, true
-	}
-	return time.Time{}, false
+	year := t.UTC().Year()
+	return t, err == nil && year >= 1 && year <= 9999
 }
 
 func (h adminMetricsHandlers) funnel(c *gin.Context) {
@@ -52,7 +52,7 @@ func (h adminMetricsHandlers) funnel(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, f)
+	respond(c, http.StatusOK, f)
 }
 
 func (h adminMetricsHandlers) cohorts(c *gin.Context) {
@@ -66,5 +66,5 @@ func (h adminMetricsHandlers) cohorts(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"from": q.From.UTC(), "to": q.To.UTC(), "interval": q.Interval, "cohorts": cohorts})
+	respond(c, http.StatusOK, gin.H{"from": q.From.UTC(), "to": q.To.UTC(), "interval": q.Interval, "cohorts": cohorts})
 }

@@ -36,7 +36,7 @@ func (h adminStepHandlers) list(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, newList(steps, ""))
+	respond(c, http.StatusOK, newList(steps, ""))
 }
 
 func (h adminStepHandlers) create(c *gin.Context) {
@@ -50,7 +50,7 @@ func (h adminStepHandlers) create(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, step)
+	respond(c, http.StatusCreated, step)
 }
 
 func (h adminStepHandlers) update(c *gin.Context) {
@@ -64,7 +64,7 @@ func (h adminStepHandlers) update(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, step)
+	respond(c, http.StatusOK, step)
 }
 
 func (h adminStepHandlers) delete(c *gin.Context) {
@@ -88,7 +88,7 @@ func (h adminStepHandlers) reorder(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, newList(steps, ""))
+	respond(c, http.StatusOK, newList(steps, ""))
 }
 
 // adminVersionHandlers publish and list checklist versions.
@@ -100,7 +100,7 @@ func (h adminVersionHandlers) publish(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, v)
+	respond(c, http.StatusCreated, v)
 }
 
 func (h adminVersionHandlers) list(c *gin.Context) {
@@ -114,7 +114,7 @@ func (h adminVersionHandlers) list(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, newList(versions, next))
+	respond(c, http.StatusOK, newList(versions, next))
 }
 
 // adminActivationHandlers read and change what "activated" means.
@@ -126,7 +126,7 @@ func (h adminActivationHandlers) get(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, d)
+	respond(c, http.StatusOK, d)
 }
 
 func (h adminActivationHandlers) put(c *gin.Context) {
@@ -143,5 +143,5 @@ func (h adminActivationHandlers) put(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, d)
+	respond(c, http.StatusOK, d)
 }

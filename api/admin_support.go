@@ -24,7 +24,7 @@ func (h adminSupportHandlers) organization(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, view)
+	respond(c, http.StatusOK, view)
 }
 
 func (h adminSupportHandlers) auditLog(c *gin.Context) {
@@ -38,5 +38,5 @@ func (h adminSupportHandlers) auditLog(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, newList(entries, next))
+	respond(c, http.StatusOK, newList(entries, next))
 }

@@ -32,7 +32,7 @@ func mountBilling(v1 *gin.RouterGroup, d Deps) {
 type billingHandlers struct{ svc *billing.Service }
 
 func (h billingHandlers) listPlans(c *gin.Context) {
-	c.JSON(http.StatusOK, newList(h.svc.Plans(), ""))
+	respond(c, http.StatusOK, newList(h.svc.Plans(), ""))
 }
 
 type checkoutRequest struct {
@@ -57,7 +57,7 @@ func (h billingHandlers) createCheckout(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, cs)
+	respond(c, http.StatusCreated, cs)
 }
 
 type portalRequest struct {
@@ -78,7 +78,7 @@ func (h billingHandlers) createPortal(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, gin.H{"url": url})
+	respond(c, http.StatusCreated, gin.H{"url": url})
 }
 
 func (h billingHandlers) getSubscription(c *gin.Context) {
@@ -87,7 +87,7 @@ func (h billingHandlers) getSubscription(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, sub)
+	respond(c, http.StatusOK, sub)
 }
 
 type seatsRequest struct {
@@ -109,7 +109,7 @@ func (h billingHandlers) updateSubscription(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, sub)
+	respond(c, http.StatusOK, sub)
 }
 
 func (h billingHandlers) entitlements(c *gin.Context) {
@@ -118,5 +118,5 @@ func (h billingHandlers) entitlements(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, e)
+	respond(c, http.StatusOK, e)
 }

@@ -64,7 +64,7 @@ func idempotent(store *idempotency.Store, scope string, codec ...replayCodec) gi
 				}
 			}
 			c.Header(replayedHeader, "true")
-			c.Data(status, "application/json; charset=utf-8", body)
+			c.Data(status, jsonContentType, body)
 			c.Abort()
 			return
 		}

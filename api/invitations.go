@@ -24,7 +24,7 @@ func (h accountHandlers) invite(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, newInvitationBody(inv))
+	respond(c, http.StatusCreated, newInvitationBody(inv))
 }
 
 func (h accountHandlers) listInvitations(c *gin.Context) {
@@ -42,7 +42,7 @@ func (h accountHandlers) listInvitations(c *gin.Context) {
 	for _, i := range invs {
 		items = append(items, newInvitationBody(i))
 	}
-	c.JSON(http.StatusOK, newList(items, next))
+	respond(c, http.StatusOK, newList(items, next))
 }
 
 func (h accountHandlers) revokeInvitation(c *gin.Context) {
@@ -79,5 +79,5 @@ func (h accountHandlers) acceptInvitation(c *gin.Context) {
 		return
 	}
 	noStore(c)
-	c.JSON(http.StatusCreated, newSessionBody(s))
+	respond(c, http.StatusCreated, newSessionBody(s))
 }

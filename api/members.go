@@ -24,7 +24,7 @@ func (h accountHandlers) listMembers(c *gin.Context) {
 	for _, m := range members {
 		items = append(items, newMemberBody(m))
 	}
-	c.JSON(http.StatusOK, newList(items, next))
+	respond(c, http.StatusOK, newList(items, next))
 }
 
 type changeRoleRequest struct {
@@ -46,7 +46,7 @@ func (h accountHandlers) changeRole(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, newMemberBody(m))
+	respond(c, http.StatusOK, newMemberBody(m))
 }
 
 func (h accountHandlers) removeMember(c *gin.Context) {

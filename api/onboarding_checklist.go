@@ -42,5 +42,5 @@ func replyChecklist(c *gin.Context, list onboarding.Checklist, err error) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, list)
+	respond(c, http.StatusOK, list)
 }

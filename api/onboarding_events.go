@@ -37,5 +37,5 @@ func (h eventHandlers) post(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusAccepted, res)
+	respond(c, http.StatusAccepted, res)
 }

@@ -13,7 +13,7 @@ import (
 
 // mountOps serves health, metrics, the spec, its rendered docs and the JWKS.
 func mountOps(r *gin.Engine, d Deps) {
-	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/healthz", func(c *gin.Context) { respond(c, http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", func(c *gin.Context) {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 		defer cancel()
@@ -22,7 +22,7 @@ func mountOps(r *gin.Engine, d Deps) {
 			failStatus(c, http.StatusServiceUnavailable, "unavailable", "database unreachable")
 			return
 		}
-		c.JSON(http.StatusOK, gin.H{"status": "ok"})
+		respond(c, http.StatusOK, gin.H{"status": "ok"})
 	})
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
 	r.GET("/openapi.yaml", func(c *gin.Context) {
@@ -38,6 +38,6 @@ func mountOps(r *gin.Engine, d Deps) {
 	r.GET("/docs/*asset", gin.WrapH(docs))
 	r.GET("/.well-known/jwks.json", func(c *gin.Context) {
 		c.Header("Cache-Control", "public, max-age=300")
-		c.JSON(http.StatusOK, d.Signer.JWKS())
+		respond(c, http.StatusOK, d.Signer.JWKS())
 	})
 }

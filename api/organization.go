@@ -31,7 +31,7 @@ func (h accountHandlers) me(c *gin.Context) {
 	for _, m := range me.Memberships {
 		body.Memberships = append(body.Memberships, membershipBody(m))
 	}
-	c.JSON(http.StatusOK, body)
+	respond(c, http.StatusOK, body)
 }
 
 func (h accountHandlers) getOrganization(c *gin.Context) {
@@ -40,7 +40,7 @@ func (h accountHandlers) getOrganization(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, newOrganizationBody(&org))
+	respond(c, http.StatusOK, newOrganizationBody(&org))
 }
 
 type renameOrganizationRequest struct {
@@ -58,5 +58,5 @@ func (h accountHandlers) renameOrganization(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, newOrganizationBody(&org))
+	respond(c, http.StatusOK, newOrganizationBody(&org))
 }

@@ -39,7 +39,7 @@ func (h accountHandlers) signup(c *gin.Context) {
 		return
 	}
 	noStore(c)
-	c.JSON(http.StatusCreated, newSessionBody(s))
+	respond(c, http.StatusCreated, newSessionBody(s))
 }
 
 // signupReplay keeps the tokens of a signup out of the idempotency store
@@ -109,7 +109,7 @@ func (h accountHandlers) login(c *gin.Context) {
 		return
 	}
 	noStore(c)
-	c.JSON(http.StatusOK, newSessionBody(s))
+	respond(c, http.StatusOK, newSessionBody(s))
 }
 
 type refreshTokenRequest struct {
@@ -128,7 +128,7 @@ func (h accountHandlers) refresh(c *gin.Context) {
 		return
 	}
 	noStore(c)
-	c.JSON(http.StatusOK, newSessionBody(s))
+	respond(c, http.StatusOK, newSessionBody(s))
 }
 
 func (h accountHandlers) logout(c *gin.Context) {

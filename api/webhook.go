@@ -29,5 +29,5 @@ func (h billingHandlers) stripeWebhook(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"received": true, "outcome": outcome})
+	respond(c, http.StatusOK, gin.H{"received": true, "outcome": outcome})
 }

@@ -27,6 +27,11 @@ const (
 // oldestTimestamp refuses timestamps that can only be a client bug.
 var oldestTimestamp = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
+// lastTimestampYear is the last year an RFC 3339 time can name. PostgreSQL
+// would store a later instant (9999-12-31T23:00:00-05:00 is in year 10000
+// in UTC), but it could never be shown again.
+const lastTimestampYear = 9999
+
 // serverNames can only be recorded by the backend: a client claiming
 // "subscription_activated" must not mark an organization paid.
 var serverNames = []string{
@@ -101,6 +106,7 @@ func validateBatch(events []ClientEvent, userID uuid.UUID, received time.Time) (
 		ts, err := time.Parse(time.RFC3339Nano, e.Timestamp)
 		v.Check(err == nil, at+"timestamp", "must be an RFC 3339 time")
 		v.Check(err != nil || !ts.Before(oldestTimestamp), at+"timestamp", "must be after 2000-01-01")
+		v.Check(err != nil || ts.UTC().Year() <= lastTimestampYear, at+"timestamp", "must be before the year 10000 in UTC")
 		props := bytes.TrimSpace(e.Properties)
 		if len(props) == 0 || bytes.Equal(props, []byte("null")) {
 			props = []byte("{}")
