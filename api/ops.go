@@ -11,6 +11,9 @@ import (
 	"github.com/swaggest/swgui/v5emb"
 )
 
+// docsPath is the API reference page; its assets are served below it.
+const docsPath = "/docs"
+
 // mountOps serves health, metrics, the spec, its rendered docs and the JWKS.
 func mountOps(r *gin.Engine, d Deps) {
 	r.GET("/healthz", func(c *gin.Context) { respond(c, http.StatusOK, gin.H{"status": "ok"}) })
@@ -32,10 +35,21 @@ func mountOps(r *gin.Engine, d Deps) {
 	docs := v5emb.NewHandlerWithConfig(swgui.Config{
 		Title:       "Onramp API",
 		SwaggerJSON: "/openapi.yaml",
-		BasePath:    "/docs/",
+		BasePath:    docsPath,
 	})
-	r.GET("/docs", func(c *gin.Context) { c.Redirect(http.StatusMovedPermanently, "/docs/") })
-	r.GET("/docs/*asset", gin.WrapH(docs))
+	docsPolicy := docsContentSecurityPolicy(docs)
+	r.GET(docsPath, func(c *gin.Context) {
+		c.Header("Content-Security-Policy", docsPolicy)
+		docs.ServeHTTP(c.Writer, c.Request)
+	})
+	// The page's assets live below it; /docs/ itself is the page's old address.
+	r.GET(docsPath+"/*asset", func(c *gin.Context) {
+		if c.Param("asset") == "/" {
+			c.Redirect(http.StatusMovedPermanently, docsPath)
+			return
+		}
+		docs.ServeHTTP(c.Writer, c.Request)
+	})
 	r.GET("/.well-known/jwks.json", func(c *gin.Context) {
 		c.Header("Cache-Control", "public, max-age=300")
 		respond(c, http.StatusOK, d.Signer.JWKS())

@@ -121,9 +121,13 @@ func TestSpecAndDocsAreServed(t *testing.T) {
 	if !strings.HasPrefix(string(spec.Body), "openapi: 3.1") {
 		t.Fatalf("unexpected spec: %.40s", spec.Body)
 	}
-	docs := env.Do(t, "GET", "/docs/", nil).Expect(t, http.StatusOK)
+	docs := env.Do(t, "GET", "/docs", nil).Expect(t, http.StatusOK)
 	if !strings.Contains(string(docs.Body), "swagger") || strings.Contains(string(docs.Body), "cdn") {
 		t.Fatalf("docs page does not look like the embedded Swagger UI: %.300s", docs.Body)
+	}
+	// The page lives at /docs, as the contract says; its assets below it.
+	if res := sendRaw(t, "GET", env.URL+"/docs/"); res.Status != http.StatusMovedPermanently || res.Header.Get("Location") != "/docs" {
+		t.Fatalf("/docs/: %d to %q, want a redirect to /docs", res.Status, res.Header.Get("Location"))
 	}
 }
 

@@ -43,6 +43,10 @@ func New(d Deps) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	// gin's own trailing-slash redirects skip the middleware (no security
+	// headers, an HTML body); a path the router does not serve is a 404
+	// problem like any other.
+	r.RedirectTrailingSlash = false
 	r.ContextWithFallback = true // c.Request.Context() deadlines reach the domain
 	// Client IPs come from the connection unless proxies are configured, so
 	// X-Forwarded-For cannot be forged to dodge per-IP limits. Behind a load
@@ -52,7 +56,7 @@ func New(d Deps) *gin.Engine {
 	}
 
 	metrics := newHTTPMetrics(d.Registry)
-	r.Use(withRequestID(), withAccessLog(d.Log), metrics.middleware(), withRecovery(), withBodyLimit())
+	r.Use(withSecurityHeaders(), withRequestID(), withAccessLog(d.Log), metrics.middleware(), withRecovery(), withBodyLimit())
 	r.NoRoute(func(c *gin.Context) { failStatus(c, http.StatusNotFound, "not_found", "no such route") })
 	r.NoMethod(func(c *gin.Context) {
 		failStatus(c, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this route")
