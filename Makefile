@@ -1,7 +1,8 @@
 # The two commands a newcomer needs:
 #   make run    local PostgreSQL (under .data/) + migrations + demo data + stripe-mock, serve on :8080
-#   make test   go vet, the OpenAPI linter, and go test -race against a throwaway PostgreSQL
-# Tools are installed by pinned version into .tools/bin.
+#   make test   go vet, staticcheck, the OpenAPI checks (kin-openapi, Redocly), and
+#               go test -race against a throwaway PostgreSQL
+# Tools are installed by pinned version into .tools/ (Go tools in .tools/bin).
 
 SHELL := /bin/bash
 GO    ?= go
@@ -9,13 +10,18 @@ TOOLS := $(CURDIR)/.tools/bin
 
 STRIPE_MOCK_VERSION := v0.183.0
 KIN_OPENAPI_VERSION := v0.153.0
+STATICCHECK_VERSION := v0.8.2
+REDOCLY_VERSION     := 2.77.0
 
 STRIPE_MOCK  := $(TOOLS)/stripe-mock
 SPEC_LINTER  := $(TOOLS)/validate
+STATICCHECK  := $(TOOLS)/staticcheck
+REDOCLY_DIR  := $(CURDIR)/.tools/redocly
+REDOCLY      := $(REDOCLY_DIR)/node_modules/.bin/redocly
 
 export STRIPE_MOCK_BIN := $(STRIPE_MOCK)
 
-.PHONY: run test build vet lint-openapi tools clean db-stop
+.PHONY: run test build vet staticcheck lint-openapi tools clean db-stop
 
 build:
 	$(GO) build -trimpath -o bin/onramp ./cmd/onramp
@@ -23,25 +29,36 @@ build:
 run: build tools
 	@scripts/dev-run
 
-test: tools vet lint-openapi
+test: tools vet staticcheck lint-openapi
 	@scripts/dev-test
 
 vet:
 	$(GO) vet ./...
 
+staticcheck: $(STATICCHECK)
+	$(STATICCHECK) ./...
+
 # kin-openapi's validator checks the document against OpenAPI 3.1 and every
 # example against its schema; spec_test.go adds the house rules and checks
-# that the router and the spec describe the same routes.
-lint-openapi: $(SPEC_LINTER)
+# that the router and the spec describe the same routes. Redocly then applies
+# its recommended rules (redocly.yaml): errors fail, warnings are shown.
+lint-openapi: $(SPEC_LINTER) $(REDOCLY)
 	$(SPEC_LINTER) -examples -defaults -patterns -- openapi.yaml
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(REDOCLY) lint openapi.yaml
 
-tools: $(STRIPE_MOCK) $(SPEC_LINTER)
+tools: $(STRIPE_MOCK) $(SPEC_LINTER) $(STATICCHECK) $(REDOCLY)
 
 $(STRIPE_MOCK):
 	GOBIN=$(TOOLS) $(GO) install github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION)
 
 $(SPEC_LINTER):
 	GOBIN=$(TOOLS) $(GO) install github.com/getkin/kin-openapi/cmd/validate@$(KIN_OPENAPI_VERSION)
+
+$(STATICCHECK):
+	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+$(REDOCLY):
+	npm install --prefix $(REDOCLY_DIR) --no-audit --no-fund --save-exact @redocly/cli@$(REDOCLY_VERSION)
 
 # Stop the `make run` PostgreSQL cluster (its data stays in .data/).
 db-stop:

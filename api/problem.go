@@ -65,11 +65,11 @@ func fail(c *gin.Context, err error) {
 	}
 	if isUnavailable(err) {
 		logFor(c).Error("dependency unavailable", "err", err)
-		writeProblem(c, Problem{Type: problemType("unavailable"), Title: http.StatusText(503), Status: 503, Detail: "A service this request depends on is unavailable; try again shortly.", Code: "unavailable"})
+		writeProblem(c, Problem{Type: problemType("unavailable"), Title: http.StatusText(http.StatusServiceUnavailable), Status: http.StatusServiceUnavailable, Detail: "A service this request depends on is unavailable; try again shortly.", Code: "unavailable"})
 		return
 	}
 	logFor(c).Error("internal error", "err", err)
-	writeProblem(c, Problem{Type: problemType("internal"), Title: http.StatusText(500), Status: 500, Detail: "Internal error", Code: "internal"})
+	writeProblem(c, Problem{Type: problemType("internal"), Title: http.StatusText(http.StatusInternalServerError), Status: http.StatusInternalServerError, Detail: "Internal error", Code: "internal"})
 }
 
 // failStatus answers a problem for a bare HTTP status (404 route, 405...).

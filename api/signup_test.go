@@ -43,7 +43,7 @@ func TestSignupCreatesOrganizationOwnerAndVerificationEmail(t *testing.T) {
 	token := testenv.LinkToken(t, msg.Text)
 	env.Do(t, http.MethodPost, "/v1/auth/verify-email", map[string]any{"token": token}).Expect(t, http.StatusNoContent)
 	// Single use.
-	res = env.Do(t, http.MethodPost, "/v1/auth/verify-email", map[string]any{"token": token}).Expect(t, http.StatusUnprocessableEntity)
+	env.Do(t, http.MethodPost, "/v1/auth/verify-email", map[string]any{"token": token}).Expect(t, http.StatusUnprocessableEntity)
 
 	me := env.Do(t, http.MethodGet, "/v1/me", nil, testenv.WithBearer(s.AccessToken)).Expect(t, http.StatusOK).Map(t)
 	if me["user"].(map[string]any)["email_verified"] != true {
