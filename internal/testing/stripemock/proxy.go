@@ -35,6 +35,15 @@ type Proxy struct {
 	mu       sync.Mutex
 	requests []Request
 	failures []failure
+	holds    []*hold
+}
+
+// hold keeps one request waiting before it reaches stripe-mock.
+type hold struct {
+	method, pathPrefix string
+	taken              bool
+	arrived, released  chan struct{}
+	release            sync.Once
 }
 
 type failure struct {
@@ -50,8 +59,42 @@ func NewProxy(t testing.TB) *Proxy {
 	p := &Proxy{}
 	srv := httptest.NewServer(http.HandlerFunc(p.serve))
 	t.Cleanup(srv.Close)
+	// Runs before srv.Close: a held request must not keep Close waiting.
+	t.Cleanup(p.releaseAll)
 	p.URL = srv.URL
 	return p
+}
+
+// Hold makes the next request of method to a path starting with
+// pathPrefix wait before it reaches stripe-mock: arrived is closed once it
+// is waiting, and it goes on when release is called (or the test ends).
+// Tests use it to act while the service is in the middle of a Stripe call.
+func (p *Proxy) Hold(method, pathPrefix string) (arrived <-chan struct{}, release func()) {
+	h := &hold{method: method, pathPrefix: pathPrefix, arrived: make(chan struct{}), released: make(chan struct{})}
+	p.mu.Lock()
+	p.holds = append(p.holds, h)
+	p.mu.Unlock()
+	return h.arrived, func() { h.release.Do(func() { close(h.released) }) }
+}
+
+func (p *Proxy) takeHold(method, path string) *hold {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, h := range p.holds {
+		if !h.taken && h.method == method && strings.HasPrefix(path, h.pathPrefix) {
+			h.taken = true
+			return h
+		}
+	}
+	return nil
+}
+
+func (p *Proxy) releaseAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, h := range p.holds {
+		h.release.Do(func() { close(h.released) })
+	}
 }
 
 func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
@@ -62,6 +105,13 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
 		rec.Form, _ = url.ParseQuery(string(body))
+	}
+	if h := p.takeHold(r.Method, r.URL.Path); h != nil {
+		close(h.arrived)
+		select {
+		case <-h.released:
+		case <-r.Context().Done():
+		}
 	}
 	if status, ok := p.takeFailure(r.Method, r.URL.Path); ok {
 		rec.Status = status

@@ -57,3 +57,31 @@ func TestProxyInjectsFailures(t *testing.T) {
 		}
 	}
 }
+
+// A held request waits before stripe-mock, and goes on once released.
+func TestProxyHold(t *testing.T) {
+	p := NewProxy(t)
+	arrived, release := p.Hold("GET", "/v1/customers/")
+	done := make(chan int, 1)
+	go func() {
+		req, _ := http.NewRequest("GET", p.URL+"/v1/customers/cus_1", nil)
+		req.Header.Set("Stripe-Version", "2023-10-16")
+		req.SetBasicAuth("sk_test_stripemock", "")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			done <- 0
+			return
+		}
+		res.Body.Close()
+		done <- res.StatusCode
+	}()
+	<-arrived
+	if n := len(p.Find("GET", "/v1/customers/")); n != 0 {
+		t.Fatalf("a held request was answered (%d recorded)", n)
+	}
+	release()
+	if status := <-done; status != 200 {
+		t.Fatalf("released request answered %d", status)
+	}
+	release() // releasing twice is harmless
+}
