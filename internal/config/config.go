@@ -23,6 +23,10 @@ type Config struct {
 	DatabaseURL string
 	HTTPAddr    string
 	PublicURL   *url.URL
+	// AppURL is the customer's own application, where the account pages
+	// send people once done (APP_URL, optional). Checkout and portal
+	// redirects may point at its origin as well as PUBLIC_URL's.
+	AppURL *url.URL
 
 	// JWTKey signs access tokens. JWTKeyGenerated is true when no key was
 	// configured and a random one was made (development only).
@@ -87,12 +91,14 @@ func Load(getenv Getenv, need Need) (*Config, error) {
 	if need == NeedServe {
 		c.HTTPAddr = orDefault(getenv("HTTP_ADDR"), ":8080")
 
-		public := orDefault(getenv("PUBLIC_URL"), "http://localhost:8080")
-		if u, err := url.Parse(public); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			problems = append(problems, fmt.Sprintf("PUBLIC_URL must be an absolute http(s) URL, got %q", public))
-		} else {
-			u.Path = strings.TrimSuffix(u.Path, "/")
-			c.PublicURL = u
+		var err error
+		if c.PublicURL, err = baseURL("PUBLIC_URL", orDefault(getenv("PUBLIC_URL"), "http://localhost:8080")); err != nil {
+			problems = append(problems, err.Error())
+		}
+		if raw := getenv("APP_URL"); raw != "" {
+			if c.AppURL, err = baseURL("APP_URL", raw); err != nil {
+				problems = append(problems, err.Error())
+			}
 		}
 
 		if raw := getenv("JWT_PRIVATE_KEY"); raw != "" {
@@ -213,6 +219,26 @@ func mailDomain(host string) string {
 		return host + ".localdomain"
 	}
 	return host
+}
+
+// baseURL parses a URL the service builds links and redirects on: absolute
+// http(s), with a host, no credentials, query or fragment, and no trailing
+// slash on its path.
+func baseURL(name, raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("%s must be an absolute http(s) URL without credentials, query or fragment, got %q", name, redactURL(raw))
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	return u, nil
+}
+
+// redactURL hides a password in a URL quoted back in a problem.
+func redactURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return raw
 }
 
 func orDefault(v, def string) string {

@@ -96,3 +96,36 @@ func TestTrustedProxies(t *testing.T) {
 		t.Fatalf("bad proxy accepted: %v", err)
 	}
 }
+
+// APP_URL is optional; when set it is an absolute http(s) base URL, like
+// PUBLIC_URL, and a bad one is reported with the rest.
+func TestAppURL(t *testing.T) {
+	base := func(app string) map[string]string {
+		m := map[string]string{"DATABASE_URL": "postgres://u@localhost:5432/onramp", "PLANS_FILE": "plans.yaml"}
+		if app != "" {
+			m["APP_URL"] = app
+		}
+		return m
+	}
+	c, err := Load(env(base("")), NeedServe)
+	if err != nil || c.AppURL != nil {
+		t.Fatalf("without APP_URL: %v, %v", c.AppURL, err)
+	}
+	c, err = Load(env(base("https://app.example.com:8443/home/")), NeedServe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AppURL.String() != "https://app.example.com:8443/home" {
+		t.Fatalf("APP_URL %s", c.AppURL)
+	}
+	for _, bad := range []string{"app.example.com", "/home", "ftp://app.example.com", "https://", "https://user:s3cret@app.example.com", "https://app.example.com/?next=x", "https://app.example.com/#top"} {
+		_, err := Load(env(base(bad)), NeedServe)
+		if err == nil || !strings.Contains(err.Error(), "APP_URL must be an absolute http(s) URL") {
+			t.Errorf("%q: %v", bad, err)
+			continue
+		}
+		if strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("%q: the problem repeats the password: %v", bad, err)
+		}
+	}
+}
