@@ -29,6 +29,9 @@ func BenchmarkWebhookApply(b *testing.B) {
 	for i := range subs {
 		org := env.NewOrg(b, testenv.OrgOptions{})
 		subs[i] = sub{ID: fmt.Sprintf("sub_bench_%d", i), Customer: fmt.Sprintf("cus_bench_%d", i), Status: "active", Org: org.ID, Seats: 5}
+		if _, err := env.DB.Pool.Exec(context.Background(), `INSERT INTO billing_customers (organization_id, stripe_customer_id) VALUES ($1, $2)`, org.ID, subs[i].Customer); err != nil {
+			b.Fatal(err)
+		}
 	}
 	base := time.Now().Add(-24 * time.Hour)
 	// Payloads are built and signed up front: the clock measures the server.

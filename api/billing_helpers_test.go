@@ -75,10 +75,13 @@ func (s sub) object() map[string]any {
 	}
 }
 
-// subscribe delivers customer.subscription.created for org and expects it applied.
+// subscribe delivers customer.subscription.created for org and expects it
+// applied. The organization holds the subscription's customer first, as
+// after its first checkout: the stored customer is what links the two.
 func subscribe(t *testing.T, env *testenv.Env, org uuid.UUID, status string, seats int) sub {
 	t.Helper()
 	s := sub{ID: "sub_" + org.String()[:8] + fmt.Sprint(eventSeq.Add(1)), Customer: "cus_" + org.String()[:8], Status: status, Org: org, Seats: seats}
+	holdCustomer(t, env, org, s.Customer)
 	res := env.SendWebhook(t, stripeEvent(t, newEventID(), "customer.subscription.created", time.Now().Add(-time.Minute), s.object()))
 	res.Expect(t, 200)
 	if got := res.Map(t)["outcome"]; got != "applied" {

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"net/url"
 	"time"
 
 	"github.com/google/uuid"
@@ -22,8 +21,8 @@ import (
 type CheckoutInput struct {
 	PlanID     string
 	Seats      int
-	SuccessURL string // empty: PUBLIC_URL/billing/success
-	CancelURL  string // empty: PUBLIC_URL/billing/cancel
+	SuccessURL string // empty: PUBLIC_URL/billing/success; else on PUBLIC_URL's or APP_URL's origin
+	CancelURL  string // empty: PUBLIC_URL/billing/cancel; same rule
 	// RequestKey is the caller's Idempotency-Key, if any: the Stripe
 	// idempotency key is derived from it so a retried request cannot open
 	// a second session even if our own reply was lost.
@@ -51,9 +50,6 @@ type checkoutRow struct {
 
 func (checkoutRow) TableName() string { return "checkout_sessions" }
 
-// maxURLLength bounds caller-supplied redirect URLs (Stripe allows 5000).
-const maxURLLength = 2048
-
 // CreateCheckout opens a Stripe Checkout session in subscription mode for
 // the organization, creating its Stripe customer the first time.
 func (s *Service) CreateCheckout(ctx context.Context, orgID, userID uuid.UUID, in CheckoutInput) (CheckoutSession, error) {
@@ -67,8 +63,8 @@ func (s *Service) CreateCheckout(ctx context.Context, orgID, userID uuid.UUID, i
 	} else {
 		v.Check(in.Seats >= 1, "seats", "must be at least 1")
 	}
-	v.Check(in.SuccessURL == "" || validRedirect(in.SuccessURL), "success_url", "must be an absolute http(s) URL")
-	v.Check(in.CancelURL == "" || validRedirect(in.CancelURL), "cancel_url", "must be an absolute http(s) URL")
+	s.checkRedirect(&v, "success_url", in.SuccessURL)
+	s.checkRedirect(&v, "cancel_url", in.CancelURL)
 	if err := v.Err(); err != nil {
 		return CheckoutSession{}, err
 	}
@@ -182,47 +178,13 @@ func (s *Service) checkoutKey(orgID uuid.UUID, requestKey string) string {
 	return "onramp-checkout-" + hex.EncodeToString(sum[:16])
 }
 
-// ensureCustomer returns the organization's Stripe customer, creating it
-// the first time. The organization row stays locked across the Stripe
-// call, so a racing checkout waits and then finds the stored customer; the
-// idempotency key derived from the organization id makes Stripe answer a
-// repeated creation (say, after our commit failed) with the same customer.
-func (s *Service) ensureCustomer(ctx context.Context, orgID uuid.UUID) (string, error) {
-	if id, err := s.customerOf(ctx, s.db, orgID); err != nil || id != "" {
-		return id, err
-	}
-	var customerID string
-	err := s.db.InTx(ctx, func(tx *database.Tx) error {
-		org, err := lockOrg(ctx, tx, orgID)
-		if err != nil {
-			return err
-		}
-		if customerID, err = s.customerOf(ctx, tx, orgID); err != nil || customerID != "" {
-			return err
-		}
-		c, err := s.stripe.Customers.New(&stripe.CustomerParams{
-			Params:   stripe.Params{Context: ctx, IdempotencyKey: stripe.String("onramp-customer-" + orgID.String())},
-			Name:     stripe.String(org.Name),
-			Metadata: map[string]string{"organization_id": orgID.String()},
-		})
-		if err != nil {
-			s.log.WarnContext(ctx, "stripe customer creation failed", "organization_id", orgID, "err", redactedErr{err})
-			return stripeErr("create stripe customer", err)
-		}
-		customerID = c.ID
-		if err := tx.Create(&customerRow{OrganizationID: orgID, StripeCustomerID: c.ID, CreatedAt: s.now()}).Error; err != nil {
-			return fmt.Errorf("store stripe customer: %w", err)
-		}
-		return nil
-	})
-	return customerID, err
-}
-
 // CreatePortal opens a Stripe billing portal session for the organization's
 // customer (409 no_customer before the first checkout).
 func (s *Service) CreatePortal(ctx context.Context, orgID uuid.UUID, returnURL string) (string, error) {
-	if returnURL != "" && !validRedirect(returnURL) {
-		return "", apperr.InvalidField("return_url", "must be an absolute http(s) URL")
+	v := apperr.Validator{}
+	s.checkRedirect(&v, "return_url", returnURL)
+	if err := v.Err(); err != nil {
+		return "", err
 	}
 	if err := s.requireStripe(); err != nil {
 		return "", err
@@ -247,12 +209,4 @@ func (s *Service) CreatePortal(ctx context.Context, orgID uuid.UUID, returnURL s
 		return "", stripeErr("create portal session", err)
 	}
 	return ps.URL, nil
-}
-
-func validRedirect(raw string) bool {
-	if len(raw) > maxURLLength {
-		return false
-	}
-	u, err := url.Parse(raw)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil
 }

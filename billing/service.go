@@ -2,15 +2,12 @@ package billing
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/stripe/stripe-go/v76/client"
-	"gorm.io/gorm"
 
 	"github.com/onramp/onramp/internal/apperr"
 	"github.com/onramp/onramp/internal/database"
@@ -28,6 +25,7 @@ type Config struct {
 	WebhookSecret string // empty: the webhook refuses every delivery (503)
 	AutomaticTax  bool
 	PublicURL     *url.URL // default success/cancel/return URLs live under it
+	AppURL        *url.URL // nil: none; redirects may also go to its origin
 	PastDueGrace  time.Duration
 	Events        serverevent.Recorder // nil: no product events recorded
 	Log           *slog.Logger
@@ -43,6 +41,8 @@ type Service struct {
 	webhookSecret string
 	automaticTax  bool
 	publicURL     *url.URL
+	origins       []string // where success, cancel and return URLs may point (see origin)
+	originNames   []string // the same, as configured, for error messages
 	grace         time.Duration
 	events        serverevent.Recorder
 	log           *slog.Logger
@@ -55,6 +55,12 @@ func NewService(c Config) *Service {
 		db: c.DB, catalog: c.Catalog, stripe: c.Stripe, configured: c.Configured,
 		webhookSecret: c.WebhookSecret, automaticTax: c.AutomaticTax, publicURL: c.PublicURL,
 		grace: c.PastDueGrace, events: c.Events, log: c.Log, now: c.Now,
+	}
+	for _, u := range []*url.URL{c.PublicURL, c.AppURL} {
+		if u != nil {
+			s.origins = append(s.origins, origin(u))
+			s.originNames = append(s.originNames, u.Scheme+"://"+u.Host)
+		}
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -87,49 +93,4 @@ func (s *Service) requireStripe() error {
 		return apperr.Unavailable("payments are not configured on this server (STRIPE_SECRET_KEY is unset)")
 	}
 	return nil
-}
-
-// lockOrg locks the organization row for the rest of tx. Every change to an
-// organization's billing state (customer creation, event application, seat
-// changes, invitations checking seats) happens under this lock, so they
-// serialize per organization and never per table.
-func lockOrg(ctx context.Context, tx *database.Tx, orgID uuid.UUID) (orgRow, error) {
-	var o orgRow
-	if err := tx.LockOrganization(ctx, orgID); errors.Is(err, database.ErrNoOrganization) {
-		return o, apperr.NotFound("organization")
-	} else if err != nil {
-		return o, err
-	}
-	err := tx.WithContext(ctx).Table("organizations").Select("id, name, billing_status").Where("id = ?", orgID).Take(&o).Error
-	if err != nil {
-		return o, fmt.Errorf("load organization: %w", err)
-	}
-	return o, nil
-}
-
-type orgRow struct {
-	ID            uuid.UUID
-	Name          string
-	BillingStatus string
-}
-
-// customerRow links an organization to its one Stripe customer.
-type customerRow struct {
-	OrganizationID   uuid.UUID `gorm:"primaryKey"`
-	StripeCustomerID string
-	CreatedAt        time.Time
-}
-
-func (customerRow) TableName() string { return "billing_customers" }
-
-func (s *Service) customerOf(ctx context.Context, h database.Handle, orgID uuid.UUID) (string, error) {
-	var c customerRow
-	err := h.Query(ctx).Where("organization_id = ?", orgID).Take(&c).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("load stripe customer: %w", err)
-	}
-	return c.StripeCustomerID, nil
 }

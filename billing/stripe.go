@@ -66,7 +66,10 @@ func stripeErr(op string, err error) error {
 			// Our key is wrong or revoked: the operator must act, the caller can only wait.
 			return fmt.Errorf("%s: stripe refused the API key: %w", op, &unavailableErr{apperr.Unavailable("payments are unavailable; try again later"), err})
 		}
-		if se.HTTPStatusCode >= 500 || se.HTTPStatusCode == http.StatusTooManyRequests || se.HTTPStatusCode == 0 {
+		// 409: a request with the same idempotency key is still running
+		// (checkouts racing to create the customer), even after stripe-go's
+		// retries; the caller's own retry will get its answer.
+		if se.HTTPStatusCode >= 500 || se.HTTPStatusCode == http.StatusTooManyRequests || se.HTTPStatusCode == http.StatusConflict || se.HTTPStatusCode == 0 {
 			return fmt.Errorf("%s: %w", op, &unavailableErr{apperr.Unavailable("the payment provider is unavailable; try again shortly"), err})
 		}
 		return fmt.Errorf("%s: stripe refused (%d %s %s): %w", op, se.HTTPStatusCode, se.Type, se.Code, err)

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/stripe/stripe-go/v76"
 
 	"github.com/onramp/onramp/internal/account"
 	"github.com/onramp/onramp/internal/apperr"
@@ -179,104 +178,6 @@ func (s *Service) hasAccess(row *subscriptionRow) bool {
 		return row.PastDueSince != nil && s.now().Before(row.PastDueSince.Add(s.grace))
 	}
 	return false
-}
-
-// SeatPolicy bounds invitations by the subscription's seats once the
-// organization has one; before that seats are free. It implements
-// account.SeatPolicy.
-type SeatPolicy struct{ s *Service }
-
-// SeatPolicy is the service's account.SeatPolicy.
-func (s *Service) SeatPolicy() SeatPolicy { return SeatPolicy{s} }
-
-var _ account.SeatPolicy = SeatPolicy{}
-
-// CheckSeat runs in the caller's transaction, with the organization row
-// already locked, so two invitations cannot both take the last seat.
-func (p SeatPolicy) CheckSeat(ctx context.Context, tx *database.Tx, orgID uuid.UUID) error {
-	row, err := currentSubscription(ctx, tx, orgID)
-	if err != nil || row == nil {
-		return err
-	}
-	used, err := account.SeatsUsed(ctx, tx, orgID)
-	if err != nil {
-		return err
-	}
-	if used >= row.Seats {
-		return apperr.Conflict("seats_exhausted",
-			fmt.Sprintf("all %d seats are taken (members and pending invitations); add seats to the subscription first", row.Seats))
-	}
-	return nil
-}
-
-// UpdateSeats changes the subscription's seat count in Stripe, prorated,
-// and answers with the requested seats once Stripe accepted the change.
-func (s *Service) UpdateSeats(ctx context.Context, orgID uuid.UUID, seats int) (Subscription, error) {
-	if err := s.requireStripe(); err != nil {
-		return Subscription{}, err
-	}
-	var out Subscription
-	// The organization stays locked across the Stripe call so that no
-	// invitation can take a seat between the check and the change.
-	err := s.db.InTx(ctx, func(tx *database.Tx) error {
-		if _, err := lockOrg(ctx, tx, orgID); err != nil {
-			return err
-		}
-		row, err := currentSubscription(ctx, tx, orgID)
-		if err != nil {
-			return err
-		}
-		if row == nil {
-			return apperr.NotFound("subscription")
-		}
-		if terminal(row.Status) || row.Status == StatusIncomplete {
-			return apperr.Conflict("subscription_not_modifiable", fmt.Sprintf("a %s subscription's seats cannot change; start a new checkout", row.Status))
-		}
-		if row.StripeItemID == nil {
-			return apperr.Conflict("subscription_not_modifiable", "the subscription has no seat item")
-		}
-		v := apperr.Validator{}
-		v.Check(seats >= 1, "seats", "must be at least 1")
-		if row.PlanID != nil {
-			if p, ok := s.catalog.Plan(*row.PlanID); ok {
-				v.Check(seats >= p.MinSeats && seats <= p.MaxSeats, "seats", fmt.Sprintf("must be from %d to %d on plan %s", p.MinSeats, p.MaxSeats, p.ID))
-			}
-		}
-		if err := v.Err(); err != nil {
-			return err
-		}
-		used, err := account.SeatsUsed(ctx, tx, orgID)
-		if err != nil {
-			return err
-		}
-		if seats < used {
-			return apperr.Conflict("seats_below_members",
-				fmt.Sprintf("%d seats are in use (members and pending invitations); remove members or revoke invitations first", used))
-		}
-		if seats != row.Seats {
-			// The key names this change from this state: a retry of the same
-			// request reuses it, a later change to the same count does not.
-			key := fmt.Sprintf("onramp-seats-%s-%d-%d", row.StripeSubscriptionID, seats, row.UpdatedAt.UnixMicro())
-			_, err = s.stripe.SubscriptionItems.Update(*row.StripeItemID, &stripe.SubscriptionItemParams{
-				Params:            stripe.Params{Context: ctx, IdempotencyKey: stripe.String(key)},
-				Quantity:          stripe.Int64(int64(seats)),
-				ProrationBehavior: stripe.String("create_prorations"),
-			})
-			if err != nil {
-				s.log.WarnContext(ctx, "stripe seat change failed", "organization_id", orgID, "err", redactedErr{err})
-				return stripeErr("update seats", err)
-			}
-			row.Seats = seats
-			row.UpdatedAt = s.now()
-			if err := tx.Model(&subscriptionRow{}).Where("id = ?", row.ID).
-				Updates(map[string]any{"seats": seats, "updated_at": row.UpdatedAt}).Error; err != nil {
-				return fmt.Errorf("store seats: %w", err)
-			}
-		}
-		out = toSubscription(row, used)
-		return nil
-	})
-	return out, err
 }
 
 func utc(t *time.Time) *time.Time {

@@ -20,15 +20,24 @@ import (
 var fuzzOrg = uuid.MustParse("0192f000-0000-7000-8000-000000000001")
 
 // FuzzHandleWebhook: whatever arrives at the webhook, signed or not, the
-// answer is a recorded outcome or an expected problem (400, or 503 when it
-// would need Stripe), never a panic or an internal error. Seeds live in
+// answer is a recorded outcome or an expected problem (400, 422 for an id
+// that is not text, or 503 when it would need Stripe), never a panic or an
+// internal error. Seeds live in
 // testdata/fuzz/FuzzHandleWebhook.
 //
 //	go test -run '^$' -fuzz FuzzHandleWebhook -fuzztime 30s ./billing/
 func FuzzHandleWebhook(f *testing.F) {
 	db := dbtest.New(f)
-	if err := db.Gorm.Exec(`INSERT INTO organizations (id, name) VALUES (?, 'Fuzz')`, fuzzOrg).Error; err != nil {
-		f.Fatal(err)
+	// The seeds' customer and checkout session are the organization's, so
+	// that they get applied rather than recorded as unmatched.
+	for _, q := range []string{
+		`INSERT INTO organizations (id, name) VALUES (?, 'Fuzz')`,
+		`INSERT INTO billing_customers (organization_id, stripe_customer_id) VALUES (?, 'cus_seed')`,
+		`INSERT INTO checkout_sessions (id, organization_id, plan_id, seats) VALUES ('cs_seed', ?, 'standalone-monthly', 3)`,
+	} {
+		if err := db.Gorm.Exec(q, fuzzOrg).Error; err != nil {
+			f.Fatal(err)
+		}
 	}
 	catalog, err := ParseCatalog([]byte(`plans:
   - {id: standalone-monthly, name: S, stripe_price_id: price_test_monthly, interval: month, unit_amount: 1500, currency: eur, min_seats: 3, max_seats: 500, features: [sessions]}
@@ -65,7 +74,7 @@ func FuzzHandleWebhook(f *testing.F) {
 		if !ok {
 			t.Fatalf("internal error for %q: %v", payload, err)
 		}
-		if e.Code != apperr.CodeMalformed && e.Code != apperr.CodeUnavailable {
+		if e.Code != apperr.CodeMalformed && e.Code != apperr.CodeInvalid && e.Code != apperr.CodeUnavailable {
 			t.Fatalf("unexpected %s for %q: %v", e.Code, payload, err)
 		}
 	})

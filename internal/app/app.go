@@ -80,6 +80,7 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 		WebhookSecret: cfg.StripeWebhookSecret,
 		AutomaticTax:  cfg.StripeAutomaticTax,
 		PublicURL:     cfg.PublicURL,
+		AppURL:        cfg.AppURL,
 		PastDueGrace:  cfg.PastDueGrace,
 		Log:           log,
 	})
