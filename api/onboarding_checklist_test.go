@@ -176,3 +176,58 @@ func TestVersionUpgradeKeepsProgressOnSurvivingKeys(t *testing.T) {
 		t.Fatalf("five_sessions after two more: %s %d %v", status, count, at)
 	}
 }
+
+// A step whose completion event changes in a new version starts over under
+// its new event: neither the old event's count nor a completion it gave
+// carries over, and the new event's earlier occurrences count (an event step
+// counts all of the organization's events of its name, those recorded
+// before the step existed included).
+func TestVersionUpgradeRestartsAStepWhoseEventChanged(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	_, staff := env.StaffToken(t)
+	as := testenv.WithBearer(staff)
+	publishSteps(t, env, staff, eventStep("step_x", "a", 3, false), eventStep("step_y", "a", 1, false))
+	org := env.NewOrg(t, testenv.OrgOptions{})
+	early := env.NewOrg(t, testenv.OrgOptions{}) // sends b before v2 exists
+	now := time.Now().UTC()
+
+	postEvents(t, env, org.OwnerToken, ev("a", now.Add(-3*time.Hour)), ev("a", now.Add(-2*time.Hour))).Expect(t, http.StatusAccepted)
+	postEvents(t, env, early.OwnerToken, ev("b", now.Add(-3*time.Hour)), ev("b", now.Add(-2*time.Hour))).Expect(t, http.StatusAccepted)
+	c := checklist(t, env, org.OwnerToken)
+	if status, count, _, _ := c.step(t, "step_x"); status != "pending" || count != 2 {
+		t.Fatalf("v1 step_x: %s %d", status, count)
+	}
+	if status, _, _, _ := c.step(t, "step_y"); status != "completed" {
+		t.Fatalf("v1 step_y: %s", status)
+	}
+
+	// v2: step_x counts b, step_y an event nobody sent.
+	env.Do(t, "PATCH", "/v1/admin/onboarding/steps/step_x", map[string]any{"completion": map[string]any{"type": "event", "event": "b", "count": 3}}, as).Expect(t, http.StatusOK)
+	env.Do(t, "PATCH", "/v1/admin/onboarding/steps/step_y", map[string]any{"completion": map[string]any{"type": "event", "event": "never_sent", "count": 1}}, as).Expect(t, http.StatusOK)
+	env.Do(t, "POST", "/v1/admin/onboarding/versions", nil, as).Expect(t, http.StatusCreated)
+
+	c = checklist(t, env, org.OwnerToken)
+	if status, count, target, at := c.step(t, "step_x"); status != "pending" || count != 0 || target != 3 || at != nil {
+		t.Fatalf("v2 step_x with no b sent: %s %d/%d %v", status, count, target, at)
+	}
+	if status, count, _, at := c.step(t, "step_y"); status != "pending" || count != 0 || at != nil {
+		t.Fatalf("v2 step_y kept a completion by the old event: %s %d %v", status, count, at)
+	}
+	if c.Completed != 0 {
+		t.Fatalf("v2 completed %d", c.Completed)
+	}
+	if status, count, _, _ := checklist(t, env, early.OwnerToken).step(t, "step_x"); status != "pending" || count != 2 {
+		t.Fatalf("v2 step_x of the organization that sent b before: %s %d", status, count)
+	}
+
+	// b counts from 0, and the third completes the step at its time.
+	postEvents(t, env, org.OwnerToken, ev("b", now.Add(-time.Hour))).Expect(t, http.StatusAccepted)
+	if status, count, _, _ := checklist(t, env, org.OwnerToken).step(t, "step_x"); status != "pending" || count != 1 {
+		t.Fatalf("after one b: %s %d", status, count)
+	}
+	postEvents(t, env, org.OwnerToken, ev("b", now.Add(-time.Minute)), ev("b", now)).Expect(t, http.StatusAccepted)
+	if status, count, _, at := checklist(t, env, org.OwnerToken).step(t, "step_x"); status != "completed" || count != 3 || !at.Equal(now.Truncate(time.Microsecond)) {
+		t.Fatalf("after three b: %s %d %v", status, count, at)
+	}
+}

@@ -119,10 +119,10 @@ func (s *Service) lockState(ctx context.Context, tx *database.Tx, orgID uuid.UUI
 		return nil, err
 	}
 	if version < latest {
-		version = latest
-		if err := s.seedProgress(ctx, tx, st, latest); err != nil {
+		if err := s.seedProgress(ctx, tx, st, version, latest); err != nil {
 			return nil, err
 		}
+		version = latest
 	}
 	if st.version, err = s.loadVersion(ctx, tx.SQL(), version); err != nil {
 		return nil, err
@@ -130,11 +130,18 @@ func (s *Service) lockState(ctx context.Context, tx *database.Tx, orgID uuid.UUI
 	return st, nil
 }
 
-// seedProgress moves the organization to version n: every event step counts
-// the events of its name recorded so far (before the step existed
-// included), from the per-(organization, name) counters. Progress on keys
-// that survive is kept; a completion is never undone.
-func (s *Service) seedProgress(ctx context.Context, tx *database.Tx, st *orgState, n int) error {
+// seedProgress moves the organization from version from to version n. A
+// step whose completion rule is the same in both keeps its progress: a
+// completion is never undone while the rule that gave it stands. Any other
+// step of n (a new key, or a rule that changed) starts over under its rule,
+// its old count and completion dropped: an event step counts the events of
+// its name recorded so far (before the step existed included), from the
+// per-(organization, name) counters.
+func (s *Service) seedProgress(ctx context.Context, tx *database.Tx, st *orgState, from, n int) error {
+	old, err := s.loadVersion(ctx, tx.SQL(), from)
+	if err != nil {
+		return err
+	}
 	v, err := s.loadVersion(ctx, tx.SQL(), n)
 	if err != nil {
 		return err
@@ -145,14 +152,19 @@ func (s *Service) seedProgress(ctx context.Context, tx *database.Tx, st *orgStat
 			names = append(names, step.Completion.Event)
 		}
 	}
-	if len(names) == 0 {
-		return nil
-	}
-	counts, err := eventCounts(ctx, tx, st.orgID, names)
-	if err != nil {
-		return err
+	counts := map[string]eventCount{}
+	if len(names) > 0 {
+		if counts, err = eventCounts(ctx, tx, st.orgID, names); err != nil {
+			return err
+		}
 	}
 	for _, step := range v.Steps {
+		if prev, ok := old.step(step.Key); ok && sameRule(prev.Completion, step.Completion) {
+			continue
+		}
+		if p, ok := st.progress[step.Key]; ok {
+			p.Count, p.CompletedAt, p.CompletedBy, p.How = 0, nil, nil, ""
+		}
 		c, ok := counts[step.Completion.Event]
 		if step.Completion.Type != CompletionEvent || !ok {
 			continue
@@ -171,11 +183,15 @@ func (s *Service) seedProgress(ctx context.Context, tx *database.Tx, st *orgStat
 		if target == 1 {
 			at = c.firstAt
 		}
-		if p.CompletedAt == nil || (target == 1 && at.Before(*p.CompletedAt)) {
-			p.CompletedAt, p.How, p.CompletedBy = &at, doneByEvents, nil
-		}
+		p.CompletedAt, p.How, p.SkippedAt, p.SkippedBy = &at, doneByEvents, nil, nil
 	}
 	return nil
+}
+
+// sameRule reports whether two completion rules complete a step the same
+// way (a manual step's count is not part of its rule).
+func sameRule(a, b Completion) bool {
+	return a.Type == b.Type && a.Event == b.Event && a.Target() == b.Target()
 }
 
 type eventCount struct {
