@@ -11,28 +11,29 @@ import (
 // checklistHandlers serve the caller's onboarding checklist.
 type checklistHandlers struct{ svc *onboarding.Service }
 
-func viewer(c *gin.Context) onboarding.Viewer {
+// onboardingCaller is the authenticated member as the onboarding domain takes them.
+func onboardingCaller(c *gin.Context) onboarding.Caller {
 	p := principal(c)
-	return onboarding.Viewer{OrgID: p.OrgID, UserID: p.UserID, Role: p.Role}
+	return onboarding.Caller{OrgID: p.OrgID, UserID: p.UserID, Role: p.Role}
 }
 
 func (h checklistHandlers) get(c *gin.Context) {
-	list, err := h.svc.Checklist(c.Request.Context(), viewer(c))
+	list, err := h.svc.Checklist(c.Request.Context(), onboardingCaller(c))
 	replyChecklist(c, list, err)
 }
 
 func (h checklistHandlers) complete(c *gin.Context) {
-	list, err := h.svc.Complete(c.Request.Context(), viewer(c), c.Param("key"))
+	list, err := h.svc.Complete(c.Request.Context(), onboardingCaller(c), c.Param("key"))
 	replyChecklist(c, list, err)
 }
 
 func (h checklistHandlers) skip(c *gin.Context) {
-	list, err := h.svc.Skip(c.Request.Context(), viewer(c), c.Param("key"))
+	list, err := h.svc.Skip(c.Request.Context(), onboardingCaller(c), c.Param("key"))
 	replyChecklist(c, list, err)
 }
 
 func (h checklistHandlers) dismiss(c *gin.Context) {
-	list, err := h.svc.Dismiss(c.Request.Context(), viewer(c))
+	list, err := h.svc.Dismiss(c.Request.Context(), onboardingCaller(c))
 	replyChecklist(c, list, err)
 }
 

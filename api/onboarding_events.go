@@ -31,8 +31,7 @@ func (h eventHandlers) post(c *gin.Context) {
 	for i, e := range req.Events {
 		events[i] = onboarding.ClientEvent{ID: e.ID, Name: e.Name, Timestamp: e.Timestamp, Properties: e.Properties}
 	}
-	p := principal(c)
-	res, err := h.svc.Ingest(c.Request.Context(), p.OrgID, p.UserID, events)
+	res, err := h.svc.Ingest(c.Request.Context(), onboardingCaller(c), events)
 	if err != nil {
 		fail(c, err)
 		return

@@ -2,9 +2,6 @@ package onboarding
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -36,34 +33,34 @@ type DefinitionInput struct {
 	WindowDays    int
 }
 
-// Activation returns the current definition.
-func (s *Service) Activation(ctx context.Context) (Definition, error) {
-	d, err := activationDefinition(ctx, s.db.SQL())
-	return d, wrap("read activation definition", err)
+// activated reports whether st meets def, and since when: every required
+// step completed before the window (WindowDays after signup) closed. It is
+// the time the last of them was completed, never before signup. A
+// definition without required steps activates no one. Whether st was
+// activated already is the caller's business: activation is never undone
+// nor moved.
+func activated(def Definition, st *orgState) (time.Time, bool) {
+	if len(def.RequiredSteps) == 0 {
+		return time.Time{}, false
+	}
+	deadline := st.signedUpAt.AddDate(0, 0, def.WindowDays)
+	last := st.signedUpAt
+	for _, key := range def.RequiredSteps {
+		p, ok := st.progress[key]
+		if !ok || p.CompletedAt == nil || !p.CompletedAt.Before(deadline) {
+			return time.Time{}, false
+		}
+		if p.CompletedAt.After(last) {
+			last = *p.CompletedAt
+		}
+	}
+	return last, true
 }
 
-func activationDefinition(ctx context.Context, db database.Querier) (Definition, error) {
-	d := Definition{RequiredSteps: []string{}, WindowDays: DefaultWindowDays}
-	var steps []byte
-	var at sql.NullTime
-	var by uuid.NullUUID
-	err := db.QueryRowContext(ctx, `
-		SELECT array_to_json(required_steps), window_days, updated_at, updated_by FROM onboarding_activation`).
-		Scan(&steps, &d.WindowDays, &at, &by)
-	if errors.Is(err, sql.ErrNoRows) {
-		return d, nil
-	}
-	if err != nil {
-		return d, fmt.Errorf("read activation definition: %w", err)
-	}
-	if err := json.Unmarshal(steps, &d.RequiredSteps); err != nil {
-		return d, fmt.Errorf("decode activation definition: %w", err)
-	}
-	d.UpdatedAt = timePtr(at)
-	if by.Valid {
-		d.UpdatedBy = &by.UUID
-	}
-	return d, nil
+// Activation returns the current definition.
+func (s *Service) Activation(ctx context.Context) (Definition, error) {
+	d, err := s.store.activationDefinition(ctx, s.db.SQL())
+	return d, wrap("read activation definition", err)
 }
 
 // SetActivation replaces the definition. Every required step must be a step
@@ -79,14 +76,14 @@ func (s *Service) SetActivation(ctx context.Context, actor uuid.UUID, in Definit
 	}
 	var out Definition
 	err := s.db.InTx(ctx, func(tx *database.Tx) error {
-		if err := adminLock(ctx, tx); err != nil {
+		if err := s.store.adminLock(ctx, tx); err != nil {
 			return err
 		}
-		latest, err := latestVersion(ctx, tx.SQL())
+		latest, err := s.store.latestVersion(ctx, tx.SQL())
 		if err != nil {
 			return err
 		}
-		ver, err := s.loadVersion(ctx, tx.SQL(), latest)
+		ver, err := s.store.version(ctx, tx.SQL(), latest)
 		if err != nil {
 			return err
 		}
@@ -101,18 +98,12 @@ func (s *Service) SetActivation(ctx context.Context, actor uuid.UUID, in Definit
 		if err := v.Err(); err != nil {
 			return err
 		}
-		before, err := activationDefinition(ctx, tx.SQL())
+		before, err := s.store.activationDefinition(ctx, tx.SQL())
 		if err != nil {
 			return err
 		}
 		now := s.now().UTC().Truncate(time.Microsecond)
-		if _, err := tx.SQL().ExecContext(ctx, `
-			INSERT INTO onboarding_activation (singleton, required_steps, window_days, updated_at, updated_by)
-			VALUES (true, $1::text[], $2, $3, $4)
-			ON CONFLICT (singleton) DO UPDATE
-			SET required_steps = excluded.required_steps, window_days = excluded.window_days,
-			    updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
-			in.RequiredSteps, in.WindowDays, now, nullID(actor)); err != nil {
+		if err := s.store.saveActivation(ctx, tx, in, now, actor); err != nil {
 			return err
 		}
 		out = Definition{RequiredSteps: in.RequiredSteps, WindowDays: in.WindowDays, UpdatedAt: &now}
@@ -136,56 +127,27 @@ func (s *Service) SetActivation(ctx context.Context, actor uuid.UUID, in Definit
 	return out, nil
 }
 
-// activatePending evaluates every organization not yet activated that may
-// now qualify: for each required step, either its key is among the
-// organization's completed steps, or (for an organization that has not moved
-// to the latest version yet) the organization's event counter already holds
-// enough events of the step's name. Each candidate is then evaluated exactly
-// (window included) under its lock, like on an event.
+// activatePending evaluates, each under its lock like on an event, every
+// organization not yet activated that may now qualify, and returns how
+// many it activated.
 func (s *Service) activatePending(ctx context.Context, tx *database.Tx, ver *Version, required []string) (int, error) {
-	keys, events, targets := make([]string, len(required)), make([]string, len(required)), make([]int32, len(required))
-	for i, k := range required {
-		step, _ := ver.step(k)
-		keys[i], targets[i] = k, int32(step.Completion.Target())
-		if step.Completion.Type == CompletionEvent {
-			events[i] = step.Completion.Event
-		}
-	}
-	rows, err := tx.SQL().QueryContext(ctx, `
-		SELECT o.organization_id FROM onboarding_organizations o
-		WHERE o.activated_at IS NULL
-		  AND NOT EXISTS (
-		        SELECT 1 FROM unnest($1::text[], $2::text[], $3::int[]) AS r(key, event, target)
-		        WHERE NOT o.completed_steps @> ARRAY[r.key]
-		          AND NOT (o.version < $4 AND r.event <> '' AND EXISTS (
-		                SELECT 1 FROM onboarding_event_counts c
-		                WHERE c.organization_id = o.organization_id AND c.name = r.event AND c.count >= r.target)))
-		ORDER BY o.organization_id`, keys, events, targets, ver.Version)
+	candidates, err := s.store.activationCandidates(ctx, tx, ver, required)
 	if err != nil {
-		return 0, fmt.Errorf("find organizations to activate: %w", err)
-	}
-	var candidates []uuid.UUID
-	for rows.Next() {
-		var id uuid.UUID
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		candidates = append(candidates, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return 0, err
 	}
-	activated := 0
+	activatedNow := 0
 	for _, id := range candidates {
-		st, err := s.withState(ctx, tx, id, func(*orgState) error { return nil })
+		var pending bool
+		st, _, err := s.withState(ctx, tx, id, func(st *orgState, _ *Version) error {
+			pending = st.activatedAt == nil
+			return nil
+		})
 		if err != nil {
 			return 0, err
 		}
-		if st.newlyActivated {
-			activated++
+		if pending && st.activatedAt != nil {
+			activatedNow++
 		}
 	}
-	return activated, nil
+	return activatedNow, nil
 }

@@ -32,28 +32,22 @@ func (s *Service) Audit(ctx context.Context, tx *database.Tx, actor uuid.UUID, a
 }
 
 func (s *Service) audit(ctx context.Context, tx *database.Tx, actor uuid.UUID, action, target string, before, after any) error {
-	b, err := jsonOrNull(before)
-	if err != nil {
+	e := AuditEntry{ID: newID(), Action: action, Target: target, CreatedAt: s.now()}
+	if actor != uuid.Nil {
+		e.ActorID = &actor
+	}
+	var err error
+	if e.Before, err = jsonOrNil(before); err != nil {
 		return err
 	}
-	a, err := jsonOrNull(after)
-	if err != nil {
+	if e.After, err = jsonOrNil(after); err != nil {
 		return err
 	}
-	actorID := nullID(actor)
-	_, err = tx.SQL().ExecContext(ctx, `
-		INSERT INTO onboarding_audit_log (id, actor_id, action, target, before, after, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, newID(), actorID, action, target, b, a, s.now())
-	if err != nil {
-		return fmt.Errorf("record audit entry: %w", err)
-	}
-	return nil
+	return s.store.insertAudit(ctx, tx, e)
 }
 
-// nullID is NULL for uuid.Nil.
-func nullID(id uuid.UUID) uuid.NullUUID { return uuid.NullUUID{UUID: id, Valid: id != uuid.Nil} }
-
-func jsonOrNull(v any) ([]byte, error) {
+// jsonOrNil encodes v, nil (stored as NULL) for nil.
+func jsonOrNil(v any) (json.RawMessage, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -67,34 +61,14 @@ func jsonOrNull(v any) ([]byte, error) {
 // AuditLog lists admin changes, newest first. cursor is the previous page's
 // next cursor ("" for the first page); next is "" on the last page.
 func (s *Service) AuditLog(ctx context.Context, limit int, cursor string) (entries []AuditEntry, next string, err error) {
-	after := uuid.Max
+	before := uuid.Max
 	if cursor != "" {
-		if after, err = uuid.Parse(cursor); err != nil {
+		if before, err = uuid.Parse(cursor); err != nil {
 			return nil, "", apperr.InvalidField("cursor", "is not a cursor this list returned")
 		}
 	}
-	rows, err := s.db.SQL().QueryContext(ctx, `
-		SELECT id, actor_id, action, target, before, after, created_at
-		FROM onboarding_audit_log WHERE id < $1 ORDER BY id DESC LIMIT $2`, after, limit+1)
-	if err != nil {
-		return nil, "", fmt.Errorf("list audit log: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var e AuditEntry
-		var actor uuid.NullUUID
-		var before, afterJSON []byte
-		if err := rows.Scan(&e.ID, &actor, &e.Action, &e.Target, &before, &afterJSON, &e.CreatedAt); err != nil {
-			return nil, "", fmt.Errorf("list audit log: %w", err)
-		}
-		if actor.Valid {
-			e.ActorID = &actor.UUID
-		}
-		e.Before, e.After = rawOrNull(before), rawOrNull(afterJSON)
-		entries = append(entries, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("list audit log: %w", err)
+	if entries, err = s.store.auditEntries(ctx, before, limit+1); err != nil {
+		return nil, "", err
 	}
 	if len(entries) > limit {
 		entries = entries[:limit]

@@ -2,11 +2,7 @@ package onboarding
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
 	"math"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/onramp/onramp/internal/apperr"
@@ -65,40 +61,21 @@ func (s *Service) Funnel(ctx context.Context, q MetricsQuery) (Funnel, error) {
 	if err := q.validate(false); err != nil {
 		return Funnel{}, err
 	}
-	db := s.db.SQL()
-	def, err := activationDefinition(ctx, db)
+	def, err := s.store.activationDefinition(ctx, s.db.SQL())
+	if err != nil {
+		return Funnel{}, err
+	}
+	counts, err := s.store.funnelCounts(ctx, q, def.RequiredSteps)
 	if err != nil {
 		return Funnel{}, err
 	}
 	stages := []Stage{{Name: "signed_up"}, {Name: "checkout_started"}, {Name: "paid"}}
-	conds := []string{"true", "checkout_started_at IS NOT NULL", "paid_at IS NOT NULL"}
-	args := []any{q.From, q.To}
 	for _, key := range def.RequiredSteps {
-		args = append(args, key)
 		stages = append(stages, Stage{Name: "step:" + key, StepKey: key})
-		conds = append(conds, fmt.Sprintf("completed_steps @> ARRAY[$%d::text]", len(args)))
 	}
 	stages = append(stages, Stage{Name: "activated"})
-	conds = append(conds, "activated_at IS NOT NULL")
-
-	cols := make([]string, len(conds))
-	for i := range conds {
-		cols[i] = "count(*) FILTER (WHERE " + strings.Join(conds[:i+1], " AND ") + ")"
-	}
-	where := "signed_up_at >= $1 AND signed_up_at < $2"
-	if q.UTMSource != "" {
-		args = append(args, q.UTMSource)
-		where += " AND utm_source = $" + strconv.Itoa(len(args))
-	}
-	dest := make([]any, len(stages))
 	for i := range stages {
-		dest[i] = &stages[i].Count
-	}
-	query := "SELECT " + strings.Join(cols, ", ") + " FROM onboarding_organizations WHERE " + where
-	if err := db.QueryRowContext(ctx, query, args...).Scan(dest...); err != nil {
-		return Funnel{}, fmt.Errorf("compute funnel: %w", err)
-	}
-	for i := range stages {
+		stages[i].Count = counts[i]
 		stages[i].ConversionFromStart = ratio(stages[i].Count, stages[0].Count)
 		if i == 0 {
 			stages[i].ConversionFromPrevious = ratio(stages[0].Count, stages[0].Count)
@@ -140,48 +117,19 @@ func (s *Service) Cohorts(ctx context.Context, q MetricsQuery) ([]Cohort, error)
 	if err := q.validate(true); err != nil {
 		return nil, err
 	}
-	args := []any{q.From, q.To, q.Interval}
-	where := ""
-	if q.UTMSource != "" {
-		args = append(args, q.UTMSource)
-		where = "AND utm_source = $4"
-	}
-	// One index range scan per period (no sort of every organization).
-	rows, err := s.db.SQL().QueryContext(ctx, `
-		WITH buckets AS (
-		    SELECT start, start + ('1 ' || $3::text)::interval AS stop
-		    FROM generate_series(
-		        date_trunc($3::text, $1::timestamptz AT TIME ZONE 'UTC'),
-		        $2::timestamptz AT TIME ZONE 'UTC' - interval '1 microsecond',
-		        ('1 ' || $3::text)::interval) AS start
-		)
-		SELECT b.start AT TIME ZONE 'UTC', c.signed_up, c.paid, c.activated, c.median
-		FROM buckets b CROSS JOIN LATERAL (
-		    SELECT count(*) AS signed_up, count(paid_at) AS paid, count(activated_at) AS activated,
-		           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM activated_at - signed_up_at) / 3600) AS median
-		    FROM onboarding_organizations
-		    WHERE signed_up_at >= greatest($1::timestamptz, b.start AT TIME ZONE 'UTC')
-		      AND signed_up_at < least($2::timestamptz, b.stop AT TIME ZONE 'UTC') `+where+`
-		) AS c
-		ORDER BY b.start`, args...)
+	rows, err := s.store.cohortRows(ctx, q)
 	if err != nil {
-		return nil, fmt.Errorf("compute cohorts: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	out := []Cohort{}
-	for rows.Next() {
-		var c Cohort
-		var median sql.NullFloat64
-		if err := rows.Scan(&c.Start, &c.SignedUp, &c.Paid, &c.Activated, &median); err != nil {
-			return nil, fmt.Errorf("compute cohorts: %w", err)
-		}
-		c.Start = c.Start.UTC()
+	out := make([]Cohort, len(rows))
+	for i, r := range rows {
+		c := r.Cohort
 		c.ActivationRate = ratio(c.Activated, c.SignedUp)
-		if median.Valid {
-			m := math.Round(median.Float64*100) / 100
+		if r.median.Valid {
+			m := math.Round(r.median.Float64*100) / 100
 			c.MedianHoursToActivate = &m
 		}
-		out = append(out, c)
+		out[i] = c
 	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -3,17 +3,26 @@
 // funnel and cohort metrics, the support view and the audit log of admin
 // changes.
 //
-// Every change to one organization's onboarding runs with its
-// onboarding_organizations row locked, so concurrent event batches, manual
-// completions and version upgrades of one organization apply one after the
-// other and count exactly. Checklist reads and metrics read that row (and
-// never the events table).
+// Three layers, each in files named after what they hold:
+//   - the store (store*.go) owns every SQL statement of the package and the
+//     batched checklist read on the pgx pool;
+//   - pure functions compute progress (progress.go), activation
+//     (activated in activation.go) and the checklist (checklist_build.go)
+//     over what the store loads: no context, no transaction, no I/O;
+//   - the Service orchestrates each use case: load, compute, save.
+//
+// Every change to one organization's onboarding runs with the organization
+// locked (database.Tx.LockOrganization) and its onboarding_organizations row
+// loaded FOR UPDATE, so concurrent event batches, manual completions and
+// version upgrades of one organization apply one after the other and count
+// exactly. Checklist reads and metrics read that row (and never the events
+// table).
 package onboarding
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -21,6 +30,16 @@ import (
 
 	"github.com/onramp/onramp/internal/database"
 )
+
+// Caller is who calls a customer-side use case (the checklist, its writes,
+// event ingestion): a member of an organization with their current role, as
+// the API authenticated them. Everything the call reads or writes belongs to
+// OrgID.
+type Caller struct {
+	OrgID  uuid.UUID
+	UserID uuid.UUID
+	Role   string // owner, admin or member
+}
 
 // PlanLookup tells which plan an organization is on ("" when it has no
 // subscription); billing implements it. Audience rules by plan use it.
@@ -45,28 +64,19 @@ type Config struct {
 	Now           func() time.Time // nil: time.Now
 }
 
-// snapshotQueriesInFlight is how many batched checklist reads run at once;
-// the rest of the connection pool stays free for writes.
-const snapshotQueriesInFlight = 4
-
 // Service runs onboarding use cases. It implements serverevent.Recorder.
 type Service struct {
 	db            *database.DB
-	reads         *snapshotReads
+	store         *store
 	plans         PlanLookup
 	subscriptions SubscriptionLookup
 	log           *slog.Logger
 	now           func() time.Time
-
-	// versions caches published versions by number: they never change.
-	versionsMu sync.RWMutex
-	versions   map[int]*Version
 }
 
 // NewService builds the onboarding service.
 func NewService(c Config) *Service {
-	s := &Service{db: c.DB, plans: c.Plans, subscriptions: c.Subscriptions, log: c.Log, now: c.Now, versions: map[int]*Version{},
-		reads: &snapshotReads{pool: c.Pool, maxInFlight: snapshotQueriesInFlight}}
+	s := &Service{db: c.DB, store: newStore(c.DB, c.Pool), plans: c.Plans, subscriptions: c.Subscriptions, log: c.Log, now: c.Now}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -76,11 +86,13 @@ func NewService(c Config) *Service {
 	return s
 }
 
-// adminLock serializes admin changes (draft, publish, activation) so that
-// positions, version numbers and the checks between them stay consistent.
-func adminLock(ctx context.Context, tx *database.Tx) error {
-	_, err := tx.SQL().ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('onramp.onboarding.admin'))`)
-	return err
-}
-
 func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
+
+// wrap adds context to an error (apperr errors still reach the API through
+// errors.As) and leaves nil alone.
+func wrap(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}

@@ -142,7 +142,7 @@ func TestAudienceByPlan(t *testing.T) {
 	publish(t, svc, everyone)
 	enterprise, none := newOrg(t, db), newOrg(t, db)
 	plans.plans[enterprise] = "enterprise"
-	if _, err := svc.Checklist(ctx, onboarding.Viewer{OrgID: enterprise, Role: "owner"}); err != nil {
+	if _, err := svc.Checklist(ctx, onboarding.Caller{OrgID: enterprise, Role: "owner"}); err != nil {
 		t.Fatal(err)
 	}
 	if n := plans.lookups.Load(); n != 0 {
@@ -154,7 +154,7 @@ func TestAudienceByPlan(t *testing.T) {
 	publish(t, svc, sso)
 
 	keys := func(org uuid.UUID, role string) []string {
-		c, err := svc.Checklist(ctx, onboarding.Viewer{OrgID: org, Role: role})
+		c, err := svc.Checklist(ctx, onboarding.Caller{OrgID: org, Role: role})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -173,10 +173,10 @@ func TestAudienceByPlan(t *testing.T) {
 	if got := keys(none, "owner"); len(got) != 1 {
 		t.Fatalf("owner without a plan sees %v", got)
 	}
-	if _, err := svc.Complete(ctx, onboarding.Viewer{OrgID: none, Role: "owner"}, "enterprise_sso"); !apperr.Is(err, apperr.CodeNotFound) {
+	if _, err := svc.Complete(ctx, onboarding.Caller{OrgID: none, Role: "owner"}, "enterprise_sso"); !apperr.Is(err, apperr.CodeNotFound) {
 		t.Fatalf("completing a step hidden by plan: %v", err)
 	}
-	c, err := svc.Complete(ctx, onboarding.Viewer{OrgID: enterprise, Role: "owner"}, "enterprise_sso")
+	c, err := svc.Complete(ctx, onboarding.Caller{OrgID: enterprise, Role: "owner"}, "enterprise_sso")
 	if err != nil || c.Completed != 1 {
 		t.Fatalf("complete: %+v %v", c, err)
 	}
@@ -208,14 +208,14 @@ func TestSeedPublishesOnceAndSetsActivation(t *testing.T) {
 		t.Fatalf("definition %+v %v", def, err)
 	}
 	org := newOrg(t, db)
-	c, err := svc.Checklist(ctx, onboarding.Viewer{OrgID: org, Role: "owner"})
+	c, err := svc.Checklist(ctx, onboarding.Caller{OrgID: org, Role: "owner"})
 	if err != nil || c.Version != 1 || len(c.Steps) < 4 {
 		t.Fatalf("seeded checklist %+v %v", c, err)
 	}
-	if _, err := svc.Ingest(ctx, org, uuid.Nil, []onboarding.ClientEvent{{ID: uuid.NewString(), Name: "session_booked", Timestamp: time.Now().Format(time.RFC3339)}}); err != nil {
+	if _, err := svc.Ingest(ctx, onboarding.Caller{OrgID: org, Role: "member"}, []onboarding.ClientEvent{{ID: uuid.NewString(), Name: "session_booked", Timestamp: time.Now().Format(time.RFC3339)}}); err != nil {
 		t.Fatal(err)
 	}
-	c, err = svc.Checklist(ctx, onboarding.Viewer{OrgID: org, Role: "member"})
+	c, err = svc.Checklist(ctx, onboarding.Caller{OrgID: org, Role: "member"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +256,7 @@ func TestConcurrentCompletionsWithPlanRulesDoNotExhaustThePool(t *testing.T) {
 	errs := make(chan error, n)
 	for _, org := range orgs {
 		go func() {
-			_, err := svc.Complete(ctx, onboarding.Viewer{OrgID: org, UserID: uuid.New(), Role: "owner"}, "enterprise_sso")
+			_, err := svc.Complete(ctx, onboarding.Caller{OrgID: org, UserID: uuid.New(), Role: "owner"}, "enterprise_sso")
 			errs <- err
 		}()
 	}

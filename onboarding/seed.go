@@ -31,7 +31,7 @@ var demoSteps = []StepInput{
 // activation definition. It reports false (and changes nothing) when a
 // version already exists, so it is safe to run on every start.
 func (s *Service) Seed(ctx context.Context) (bool, error) {
-	latest, err := latestVersion(ctx, s.db.SQL())
+	latest, err := s.store.latestVersion(ctx, s.db.SQL())
 	if err != nil {
 		return false, err
 	}

@@ -2,7 +2,6 @@ package onboarding
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -135,38 +134,11 @@ func (s *Step) validate(v *apperr.Validator) {
 
 // DraftSteps lists the draft in order.
 func (s *Service) DraftSteps(ctx context.Context) ([]DraftStep, error) {
-	steps, err := draftSteps(ctx, s.db.SQL())
+	steps, err := s.store.draftSteps(ctx, s.db.SQL())
 	if err != nil {
 		return nil, fmt.Errorf("list draft steps: %w", err)
 	}
 	return steps, nil
-}
-
-func draftSteps(ctx context.Context, db database.Querier) ([]DraftStep, error) {
-	rows, err := db.QueryContext(ctx, `
-		SELECT key, position, title, description, required, audience, completion, created_at, updated_at
-		FROM onboarding_steps ORDER BY position, key`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []DraftStep
-	for rows.Next() {
-		var d DraftStep
-		var audience, completion []byte
-		if err := rows.Scan(&d.Key, &d.Position, &d.Title, &d.Description, &d.Required, &audience, &completion, &d.CreatedAt, &d.UpdatedAt); err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal(audience, &d.Audience); err != nil {
-			return nil, fmt.Errorf("step %s audience: %w", d.Key, err)
-		}
-		if err := json.Unmarshal(completion, &d.Completion); err != nil {
-			return nil, fmt.Errorf("step %s completion: %w", d.Key, err)
-		}
-		d.normalize()
-		out = append(out, d)
-	}
-	return out, rows.Err()
 }
 
 func findStep(steps []DraftStep, key string) int {
@@ -198,21 +170,8 @@ func (s *Service) CreateStep(ctx context.Context, actor uuid.UUID, in StepInput)
 			pos = len(steps) + 1
 		}
 		step.Position = pos
-		audience, _ := json.Marshal(step.Audience)
-		completion, _ := json.Marshal(step.Completion)
-		// Shift the steps at or after the new position first.
-		if _, err := tx.SQL().ExecContext(ctx, `UPDATE onboarding_steps SET position = position + 1 WHERE position >= $1`, pos); err != nil {
-			return err
-		}
 		now := s.now()
-		_, err := tx.SQL().ExecContext(ctx, `
-			INSERT INTO onboarding_steps (key, position, title, description, required, audience, completion, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
-			step.Key, pos, step.Title, step.Description, step.Required, audience, completion, now)
-		if database.IsUniqueViolation(err, "") {
-			return apperr.Conflict("step_exists", fmt.Sprintf("the draft already has a step %q", step.Key))
-		}
-		if err != nil {
+		if err := s.store.insertStep(ctx, tx, step, now); err != nil {
 			return err
 		}
 		created = DraftStep{Step: step, CreatedAt: now, UpdatedAt: now}
@@ -267,17 +226,13 @@ func (s *Service) UpdateStep(ctx context.Context, actor uuid.UUID, key string, p
 			}
 			at := min(*p.Position, len(steps)) - 1
 			keys = slices.Insert(keys, at, key)
-			if err := setPositions(ctx, tx, keys); err != nil {
+			if err := s.store.setPositions(ctx, tx, keys); err != nil {
 				return err
 			}
 			step.Position = at + 1
 		}
-		audience, _ := json.Marshal(step.Audience)
-		completion, _ := json.Marshal(step.Completion)
 		now := s.now()
-		if _, err := tx.SQL().ExecContext(ctx, `
-			UPDATE onboarding_steps SET title = $2, description = $3, required = $4, audience = $5, completion = $6, updated_at = $7
-			WHERE key = $1`, key, step.Title, step.Description, step.Required, audience, completion, now); err != nil {
+		if err := s.store.updateStep(ctx, tx, step, now); err != nil {
 			return err
 		}
 		updated = DraftStep{Step: step, CreatedAt: steps[i].CreatedAt, UpdatedAt: now}
@@ -296,10 +251,7 @@ func (s *Service) DeleteStep(ctx context.Context, actor uuid.UUID, key string) e
 		if i < 0 {
 			return apperr.NotFound("step")
 		}
-		if _, err := tx.SQL().ExecContext(ctx, `DELETE FROM onboarding_steps WHERE key = $1`, key); err != nil {
-			return err
-		}
-		if _, err := tx.SQL().ExecContext(ctx, `UPDATE onboarding_steps SET position = position - 1 WHERE position > $1`, steps[i].Position); err != nil {
+		if err := s.store.deleteStep(ctx, tx, key, steps[i].Position); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, actor, "step.delete", "step:"+key, steps[i].Step, nil)
@@ -329,14 +281,14 @@ func (s *Service) ReorderSteps(ctx context.Context, actor uuid.UUID, keys []stri
 		for i, d := range steps {
 			before[i] = d.Key
 		}
-		if err := setPositions(ctx, tx, keys); err != nil {
+		if err := s.store.setPositions(ctx, tx, keys); err != nil {
 			return err
 		}
 		if err := s.audit(ctx, tx, actor, "steps.reorder", "steps", before, keys); err != nil {
 			return err
 		}
 		var err error
-		out, err = draftSteps(ctx, tx.SQL())
+		out, err = s.store.draftSteps(ctx, tx.SQL())
 		return err
 	})
 	if err != nil {
@@ -349,35 +301,13 @@ func (s *Service) ReorderSteps(ctx context.Context, actor uuid.UUID, keys []stri
 // draft as it stands.
 func (s *Service) editDraft(ctx context.Context, fn func(tx *database.Tx, steps []DraftStep) error) error {
 	return s.db.InTx(ctx, func(tx *database.Tx) error {
-		if err := adminLock(ctx, tx); err != nil {
+		if err := s.store.adminLock(ctx, tx); err != nil {
 			return err
 		}
-		steps, err := draftSteps(ctx, tx.SQL())
+		steps, err := s.store.draftSteps(ctx, tx.SQL())
 		if err != nil {
 			return err
 		}
 		return fn(tx, steps)
 	})
-}
-
-// setPositions numbers keys 1..n in order.
-func setPositions(ctx context.Context, tx *database.Tx, keys []string) error {
-	positions := make([]int32, len(keys))
-	for i := range keys {
-		positions[i] = int32(i + 1)
-	}
-	_, err := tx.SQL().ExecContext(ctx, `
-		UPDATE onboarding_steps s SET position = v.position
-		FROM unnest($1::text[], $2::int[]) AS v(key, position)
-		WHERE s.key = v.key AND s.position <> v.position`, keys, positions)
-	return err
-}
-
-// wrap adds context to an error (apperr errors still reach the API through
-// errors.As) and leaves nil alone.
-func wrap(what string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf("%s: %w", what, err)
 }

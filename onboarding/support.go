@@ -2,9 +2,7 @@ package onboarding
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -74,26 +72,10 @@ type Event struct {
 // Support returns the support view of an organization (404 when unknown).
 func (s *Service) Support(ctx context.Context, orgID uuid.UUID) (SupportView, error) {
 	var view SupportView
-	o := &view.Organization
-	var utm sql.NullString
-	var checkout, paid, activated sql.NullTime
-	err := s.db.SQL().QueryRowContext(ctx, `
-		SELECT g.id, g.name, g.billing_status, g.utm_source, g.created_at, m.checkout_started_at, m.paid_at, m.activated_at
-		FROM organizations g JOIN onboarding_organizations m ON m.organization_id = g.id
-		WHERE g.id = $1`, orgID).
-		Scan(&o.ID, &o.Name, &o.BillingStatus, &utm, &o.CreatedAt, &checkout, &paid, &activated)
-	if errors.Is(err, sql.ErrNoRows) {
-		return view, apperr.NotFound("organization")
+	var err error
+	if view.Organization, err = s.store.supportOrganization(ctx, orgID); err != nil {
+		return view, wrap("support view", err)
 	}
-	if err != nil {
-		return view, fmt.Errorf("support view: %w", err)
-	}
-	if utm.Valid {
-		o.UTMSource = &utm.String
-	}
-	o.CreatedAt = o.CreatedAt.UTC()
-	o.CheckoutStartedAt, o.PaidAt, o.ActivatedAt = timePtr(checkout), timePtr(paid), timePtr(activated)
-
 	if s.subscriptions != nil {
 		sub, err := s.subscriptions(ctx, orgID)
 		if err != nil && !apperr.Is(err, apperr.CodeNotFound) {
@@ -103,7 +85,7 @@ func (s *Service) Support(ctx context.Context, orgID uuid.UUID) (SupportView, er
 			view.Subscription = sub
 		}
 	}
-	snap, err := s.snapshot(ctx, orgID, uuid.Nil)
+	st, v, _, err := s.current(ctx, orgID, uuid.Nil)
 	if err != nil {
 		return view, fmt.Errorf("support view: %w", err)
 	}
@@ -112,9 +94,9 @@ func (s *Service) Support(ctx context.Context, orgID uuid.UUID) (SupportView, er
 			return view, fmt.Errorf("support view: plan: %w", err)
 		}
 	}
-	view.Checklist = SupportChecklist{Version: snap.version.Version, Steps: []SupportStep{}}
-	for _, step := range snap.version.Steps {
-		p := snap.progress[step.Key]
+	view.Checklist = SupportChecklist{Version: v.Version, Steps: []SupportStep{}}
+	for _, step := range v.Steps {
+		p := st.progress[step.Key]
 		ss := SupportStep{ChecklistStep: stepView(step, p), Audience: step.Audience, Completion: step.Completion}
 		if reason := hiddenBy(step, "", view.Plan); reason != "" {
 			ss.HiddenReason = &reason
@@ -125,7 +107,7 @@ func (s *Service) Support(ctx context.Context, orgID uuid.UUID) (SupportView, er
 		ss.Explanation = explain(step, p, ss.Status)
 		view.Checklist.Steps = append(view.Checklist.Steps, ss)
 	}
-	if view.RecentEvents, err = s.recentEvents(ctx, orgID); err != nil {
+	if view.RecentEvents, err = s.store.recentEvents(ctx, orgID, recentEvents); err != nil {
 		return view, err
 	}
 	return view, nil
@@ -150,31 +132,4 @@ func explain(step Step, p *stepProgress, status string) string {
 		return fmt.Sprintf("pending: %d of %d %q events so far", count, c.Target(), c.Event)
 	}
 	return "pending: waiting for a member to mark it done"
-}
-
-func (s *Service) recentEvents(ctx context.Context, orgID uuid.UUID) ([]Event, error) {
-	rows, err := s.db.SQL().QueryContext(ctx, `
-		SELECT id, name, source, user_id, sent_at, occurred_at, received_at, clamped, properties
-		FROM onboarding_events WHERE organization_id = $1
-		ORDER BY received_at DESC, id DESC LIMIT $2`, orgID, recentEvents)
-	if err != nil {
-		return nil, fmt.Errorf("recent events: %w", err)
-	}
-	defer rows.Close()
-	out := []Event{}
-	for rows.Next() {
-		var e Event
-		var user uuid.NullUUID
-		var props []byte
-		if err := rows.Scan(&e.ID, &e.Name, &e.Source, &user, &e.Timestamp, &e.OccurredAt, &e.ReceivedAt, &e.Clamped, &props); err != nil {
-			return nil, fmt.Errorf("recent events: %w", err)
-		}
-		if user.Valid {
-			e.UserID = &user.UUID
-		}
-		e.Timestamp, e.OccurredAt, e.ReceivedAt = e.Timestamp.UTC(), e.OccurredAt.UTC(), e.ReceivedAt.UTC()
-		e.Properties = props
-		out = append(out, e)
-	}
-	return out, rows.Err()
 }

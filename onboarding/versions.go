@@ -3,9 +3,7 @@ package onboarding
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -51,22 +49,24 @@ func (s *Service) Publish(ctx context.Context, actor uuid.UUID) (*Version, error
 			steps[i] = d.Step
 			steps[i].Position = i + 1
 		}
-		latest, err := latestVersion(ctx, tx.SQL())
+		latest, err := s.store.latestVersion(ctx, tx.SQL())
 		if err != nil {
 			return err
 		}
 		if latest > 0 {
-			prev, err := s.loadVersion(ctx, tx.SQL(), latest)
+			prev, err := s.store.version(ctx, tx.SQL(), latest)
 			if err != nil {
 				return err
 			}
-			a, _ := json.Marshal(prev.Steps)
-			b, _ := json.Marshal(steps)
-			if bytes.Equal(a, b) {
+			same, err := sameSteps(prev.Steps, steps)
+			if err != nil {
+				return err
+			}
+			if same {
 				return apperr.Conflict("draft_unchanged", fmt.Sprintf("the draft is the same as version %d", latest))
 			}
 		}
-		def, err := activationDefinition(ctx, tx.SQL())
+		def, err := s.store.activationDefinition(ctx, tx.SQL())
 		if err != nil {
 			return err
 		}
@@ -80,14 +80,11 @@ func (s *Service) Publish(ctx context.Context, actor uuid.UUID) (*Version, error
 			return apperr.Conflict("activation_step_removed", fmt.Sprintf(
 				"the activation definition requires %s, which the draft no longer has: change the definition first", strings.Join(missing, ", ")))
 		}
-		body, _ := json.Marshal(steps)
 		v := &Version{Version: latest + 1, PublishedAt: s.now().UTC().Truncate(time.Microsecond), Steps: steps}
 		if actor != uuid.Nil {
 			v.PublishedBy = &actor
 		}
-		if _, err := tx.SQL().ExecContext(ctx, `
-			INSERT INTO onboarding_versions (version, steps, published_at, published_by) VALUES ($1, $2, $3, $4)`,
-			v.Version, body, v.PublishedAt, nullID(actor)); err != nil {
+		if err := s.store.insertVersion(ctx, tx, v); err != nil {
 			return err
 		}
 		published = v
@@ -99,6 +96,20 @@ func (s *Service) Publish(ctx context.Context, actor uuid.UUID) (*Version, error
 	return published, nil
 }
 
+// sameSteps reports whether two lists of normalized steps publish the same
+// thing, by their JSON: what a version stores, every field included.
+func sameSteps(a, b []Step) (bool, error) {
+	ja, err := json.Marshal(a)
+	if err != nil {
+		return false, fmt.Errorf("encode steps: %w", err)
+	}
+	jb, err := json.Marshal(b)
+	if err != nil {
+		return false, fmt.Errorf("encode steps: %w", err)
+	}
+	return bytes.Equal(ja, jb), nil
+}
+
 // Versions lists published versions, newest first.
 func (s *Service) Versions(ctx context.Context, limit int, cursor string) (out []*Version, next string, err error) {
 	before := int(^uint32(0) >> 1)
@@ -107,82 +118,20 @@ func (s *Service) Versions(ctx context.Context, limit int, cursor string) (out [
 			return nil, "", apperr.InvalidField("cursor", "is not a cursor this list returned")
 		}
 	}
-	rows, err := s.db.SQL().QueryContext(ctx, `
-		SELECT version FROM onboarding_versions WHERE version < $1 ORDER BY version DESC LIMIT $2`, before, limit+1)
+	numbers, err := s.store.versionNumbers(ctx, before, limit+1)
 	if err != nil {
-		return nil, "", fmt.Errorf("list versions: %w", err)
-	}
-	var numbers []int
-	for rows.Next() {
-		var n int
-		if err := rows.Scan(&n); err != nil {
-			rows.Close()
-			return nil, "", fmt.Errorf("list versions: %w", err)
-		}
-		numbers = append(numbers, n)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("list versions: %w", err)
+		return nil, "", err
 	}
 	if len(numbers) > limit {
 		numbers = numbers[:limit]
 		next = strconv.Itoa(numbers[limit-1])
 	}
 	for _, n := range numbers {
-		v, err := s.loadVersion(ctx, s.db.SQL(), n)
+		v, err := s.store.version(ctx, s.db.SQL(), n)
 		if err != nil {
 			return nil, "", err
 		}
 		out = append(out, v)
 	}
 	return out, next, nil
-}
-
-func latestVersion(ctx context.Context, db database.Querier) (int, error) {
-	var n int
-	err := db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM onboarding_versions`).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("latest version: %w", err)
-	}
-	return n, nil
-}
-
-// loadVersion returns version n, from the cache when it has been read once:
-// versions never change.
-func (s *Service) loadVersion(ctx context.Context, db database.Querier, n int) (*Version, error) {
-	if n == 0 {
-		return emptyVersion, nil
-	}
-	s.versionsMu.RLock()
-	v, ok := s.versions[n]
-	s.versionsMu.RUnlock()
-	if ok {
-		return v, nil
-	}
-	v = &Version{Version: n}
-	var body []byte
-	var by uuid.NullUUID
-	err := db.QueryRowContext(ctx, `SELECT steps, published_at, published_by FROM onboarding_versions WHERE version = $1`, n).
-		Scan(&body, &v.PublishedAt, &by)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("version %d does not exist", n)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load version %d: %w", n, err)
-	}
-	if err := json.Unmarshal(body, &v.Steps); err != nil {
-		return nil, fmt.Errorf("decode version %d: %w", n, err)
-	}
-	for i := range v.Steps {
-		v.Steps[i].normalize()
-	}
-	if by.Valid {
-		v.PublishedBy = &by.UUID
-	}
-	v.PublishedAt = v.PublishedAt.UTC()
-	s.versionsMu.Lock()
-	s.versions[n] = v
-	s.versionsMu.Unlock()
-	return v, nil
 }

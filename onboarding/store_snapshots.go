@@ -10,7 +10,43 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/onramp/onramp/internal/apperr"
 )
+
+// snapshot is an organization's onboarding row as a checklist read sees it,
+// without a lock: the state holds the version, progress and activated_at
+// (what a checklist shows), not the milestones or signup time.
+type snapshot struct {
+	state     *orgState
+	latest    int  // the latest published version
+	dismissed bool // by the user the read was for
+}
+
+// snapshot reads the organization's row, the latest version number and
+// whether user dismissed the checklist, in one batched query (404 when the
+// organization has no row).
+func (s *store) snapshot(ctx context.Context, orgID, userID uuid.UUID) (snapshot, error) {
+	row, found, err := s.reads.read(ctx, orgID, userID)
+	if err != nil {
+		return snapshot{}, err
+	}
+	if !found {
+		return snapshot{}, apperr.NotFound("organization")
+	}
+	// Decoded here, in the caller's goroutine, not in the batch's: a batch
+	// serves up to maxBatch callers and must not decode for all of them.
+	progress, err := decodeProgress(row.progress)
+	if err != nil {
+		return snapshot{}, err
+	}
+	st := &orgState{orgID: orgID, version: row.version, progress: progress}
+	if row.activated.Valid {
+		at := row.activated.Time.UTC()
+		st.activatedAt = &at
+	}
+	return snapshot{state: st, latest: row.latest, dismissed: row.dismissed}, nil
+}
 
 // snapshotReads coalesces concurrent checklist reads into one query per
 // round trip, the way group commit coalesces writes: while maxInFlight

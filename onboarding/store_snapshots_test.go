@@ -32,7 +32,7 @@ func TestConcurrentChecklistReadsAreBatchedAndEachGetsItsOwnAnswer(t *testing.T)
 	}
 
 	type member struct {
-		v         Viewer
+		v         Caller
 		completed int
 		dismissed bool
 	}
@@ -48,7 +48,7 @@ func TestConcurrentChecklistReadsAreBatchedAndEachGetsItsOwnAnswer(t *testing.T)
 			done bool
 		}{{"step_a", i%2 == 0}, {"step_b", i%3 == 0}} {
 			if step.done {
-				if _, err := svc.Complete(ctx, Viewer{OrgID: org, UserID: uuid.New(), Role: "owner"}, step.key); err != nil {
+				if _, err := svc.Complete(ctx, Caller{OrgID: org, UserID: uuid.New(), Role: "owner"}, step.key); err != nil {
 					t.Fatal(err)
 				}
 				completed++
@@ -59,7 +59,7 @@ func TestConcurrentChecklistReadsAreBatchedAndEachGetsItsOwnAnswer(t *testing.T)
 			if _, err := db.Pool.Exec(ctx, `INSERT INTO users (id, email, full_name, password_hash) VALUES ($1, $2, 'M', 'x')`, user, user.String()+"@example.test"); err != nil {
 				t.Fatal(err)
 			}
-			m := member{v: Viewer{OrgID: org, UserID: user, Role: "member"}, completed: completed, dismissed: (i+j)%2 == 0}
+			m := member{v: Caller{OrgID: org, UserID: user, Role: "member"}, completed: completed, dismissed: (i+j)%2 == 0}
 			if m.dismissed {
 				if _, err := svc.Dismiss(ctx, m.v); err != nil {
 					t.Fatal(err)
@@ -69,7 +69,7 @@ func TestConcurrentChecklistReadsAreBatchedAndEachGetsItsOwnAnswer(t *testing.T)
 		}
 	}
 
-	before := svc.reads.queries.Load()
+	before := svc.store.reads.queries.Load()
 	const reads = 400
 	var wg sync.WaitGroup
 	errs := make(chan error, reads+1)
@@ -91,7 +91,7 @@ func TestConcurrentChecklistReadsAreBatchedAndEachGetsItsOwnAnswer(t *testing.T)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		if _, err := svc.Checklist(ctx, Viewer{OrgID: uuid.New(), UserID: uuid.New(), Role: "owner"}); !apperr.Is(err, apperr.CodeNotFound) {
+		if _, err := svc.Checklist(ctx, Caller{OrgID: uuid.New(), UserID: uuid.New(), Role: "owner"}); !apperr.Is(err, apperr.CodeNotFound) {
 			errs <- fmt.Errorf("unknown organization: %v", err)
 		}
 	}()
@@ -100,7 +100,7 @@ func TestConcurrentChecklistReadsAreBatchedAndEachGetsItsOwnAnswer(t *testing.T)
 	for err := range errs {
 		t.Error(err)
 	}
-	if q := svc.reads.queries.Load() - before; q >= reads {
+	if q := svc.store.reads.queries.Load() - before; q >= reads {
 		t.Errorf("%d reads took %d queries: not batched", reads+1, q)
 	}
 
@@ -110,7 +110,7 @@ func TestConcurrentChecklistReadsAreBatchedAndEachGetsItsOwnAnswer(t *testing.T)
 	if m.completed != 0 {
 		t.Fatalf("fixture: organization 1 has %d steps completed", m.completed)
 	}
-	if _, err := svc.Complete(ctx, Viewer{OrgID: m.v.OrgID, UserID: m.v.UserID, Role: "owner"}, "step_b"); err != nil {
+	if _, err := svc.Complete(ctx, Caller{OrgID: m.v.OrgID, UserID: m.v.UserID, Role: "owner"}, "step_b"); err != nil {
 		t.Fatal(err)
 	}
 	c, err := svc.Checklist(ctx, m.v)
@@ -134,10 +134,10 @@ func TestCanceledChecklistReadLeavesTheBatchAlone(t *testing.T) {
 	}
 	canceled, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := svc.Checklist(canceled, Viewer{OrgID: org, UserID: uuid.New(), Role: "owner"}); err == nil {
+	if _, err := svc.Checklist(canceled, Caller{OrgID: org, UserID: uuid.New(), Role: "owner"}); err == nil {
 		t.Fatal("a canceled read answered")
 	}
-	if _, err := svc.Checklist(context.Background(), Viewer{OrgID: org, UserID: uuid.New(), Role: "owner"}); err != nil {
+	if _, err := svc.Checklist(context.Background(), Caller{OrgID: org, UserID: uuid.New(), Role: "owner"}); err != nil {
 		t.Fatalf("the next read: %v", err)
 	}
 }

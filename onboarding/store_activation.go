@@ -1,0 +1,98 @@
+package onboarding
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/onramp/onramp/internal/database"
+)
+
+// activationDefinition reads the definition; before a PM sets one it is no
+// required steps and the default window.
+func (s *store) activationDefinition(ctx context.Context, q database.Querier) (Definition, error) {
+	d := Definition{RequiredSteps: []string{}, WindowDays: DefaultWindowDays}
+	var steps []byte
+	var at sql.NullTime
+	var by uuid.NullUUID
+	err := q.QueryRowContext(ctx, `
+		SELECT array_to_json(required_steps), window_days, updated_at, updated_by FROM onboarding_activation`).
+		Scan(&steps, &d.WindowDays, &at, &by)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, nil
+	}
+	if err != nil {
+		return d, fmt.Errorf("read activation definition: %w", err)
+	}
+	if err := json.Unmarshal(steps, &d.RequiredSteps); err != nil {
+		return d, fmt.Errorf("decode activation definition: %w", err)
+	}
+	d.UpdatedAt = timePtr(at)
+	if by.Valid {
+		d.UpdatedBy = &by.UUID
+	}
+	return d, nil
+}
+
+// saveActivation replaces the definition.
+func (s *store) saveActivation(ctx context.Context, tx *database.Tx, in DefinitionInput, at time.Time, by uuid.UUID) error {
+	if _, err := tx.SQL().ExecContext(ctx, `
+		INSERT INTO onboarding_activation (singleton, required_steps, window_days, updated_at, updated_by)
+		VALUES (true, $1::text[], $2, $3, $4)
+		ON CONFLICT (singleton) DO UPDATE
+		SET required_steps = excluded.required_steps, window_days = excluded.window_days,
+		    updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+		in.RequiredSteps, in.WindowDays, at, nullID(by)); err != nil {
+		return fmt.Errorf("save activation definition: %w", err)
+	}
+	return nil
+}
+
+// activationCandidates lists, in id order (the order several organizations
+// are locked in), the organizations not yet activated that may now qualify
+// for the required steps of ver: for each, either its key is among the
+// organization's completed steps, or (for an organization that has not
+// moved to ver yet) the organization's counter already holds enough events
+// of the step's name. The list is a superset: each candidate is evaluated
+// exactly under its lock.
+func (s *store) activationCandidates(ctx context.Context, tx *database.Tx, ver *Version, required []string) ([]uuid.UUID, error) {
+	keys, events, targets := make([]string, len(required)), make([]string, len(required)), make([]int32, len(required))
+	for i, k := range required {
+		step, _ := ver.step(k)
+		keys[i], targets[i] = k, int32(step.Completion.Target())
+		if step.Completion.Type == CompletionEvent {
+			events[i] = step.Completion.Event
+		}
+	}
+	rows, err := tx.SQL().QueryContext(ctx, `
+		SELECT o.organization_id FROM onboarding_organizations o
+		WHERE o.activated_at IS NULL
+		  AND NOT EXISTS (
+		        SELECT 1 FROM unnest($1::text[], $2::text[], $3::int[]) AS r(key, event, target)
+		        WHERE NOT o.completed_steps @> ARRAY[r.key]
+		          AND NOT (o.version < $4 AND r.event <> '' AND EXISTS (
+		                SELECT 1 FROM onboarding_event_counts c
+		                WHERE c.organization_id = o.organization_id AND c.name = r.event AND c.count >= r.target)))
+		ORDER BY o.organization_id`, keys, events, targets, ver.Version)
+	if err != nil {
+		return nil, fmt.Errorf("find organizations to activate: %w", err)
+	}
+	defer rows.Close()
+	var candidates []uuid.UUID
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("find organizations to activate: %w", err)
+		}
+		candidates = append(candidates, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find organizations to activate: %w", err)
+	}
+	return candidates, nil
+}

@@ -1,0 +1,134 @@
+package onboarding
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/database"
+)
+
+// lockState locks the organization and loads its onboarding row FOR UPDATE
+// (404 when there is none).
+func (s *store) lockState(ctx context.Context, tx *database.Tx, orgID uuid.UUID) (*orgState, error) {
+	// The organization row first, as accounts and billing lock it before
+	// they record events: the same order everywhere, so an event batch and
+	// an invitation or a webhook of the same organization queue up instead
+	// of deadlocking (inserting events needs a key-share lock on it anyway).
+	if err := tx.LockOrganization(ctx, orgID); errors.Is(err, database.ErrNoOrganization) {
+		return nil, apperr.NotFound("organization")
+	} else if err != nil {
+		return nil, err
+	}
+	st := &orgState{orgID: orgID}
+	var progress []byte
+	var checkout, paid, activated sql.NullTime
+	err := tx.SQL().QueryRowContext(ctx, `
+		SELECT signed_up_at, version, progress, checkout_started_at, paid_at, activated_at
+		FROM onboarding_organizations WHERE organization_id = $1 FOR UPDATE`, orgID).
+		Scan(&st.signedUpAt, &st.version, &progress, &checkout, &paid, &activated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.NotFound("organization")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lock onboarding state: %w", err)
+	}
+	if st.progress, err = decodeProgress(progress); err != nil {
+		return nil, err
+	}
+	st.checkoutStartedAt, st.paidAt, st.activatedAt = timePtr(checkout), timePtr(paid), timePtr(activated)
+	return st, nil
+}
+
+func decodeProgress(b []byte) (map[string]*stepProgress, error) {
+	var p map[string]*stepProgress
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, fmt.Errorf("decode progress: %w", err)
+	}
+	if p == nil {
+		p = map[string]*stepProgress{}
+	}
+	return p, nil
+}
+
+// saveState writes the organization's row back, with completed_steps (the
+// keys with a completion, which metrics read) derived from its progress.
+func (s *store) saveState(ctx context.Context, tx *database.Tx, st *orgState, now time.Time) error {
+	progress, err := json.Marshal(st.progress)
+	if err != nil {
+		return fmt.Errorf("encode progress: %w", err)
+	}
+	_, err = tx.SQL().ExecContext(ctx, `
+		UPDATE onboarding_organizations
+		SET version = $2, progress = $3, completed_steps = $4::text[], checkout_started_at = $5, paid_at = $6, activated_at = $7, updated_at = $8
+		WHERE organization_id = $1`,
+		st.orgID, st.version, progress, completedKeys(st.progress), nullTime(st.checkoutStartedAt), nullTime(st.paidAt), nullTime(st.activatedAt), now)
+	if err != nil {
+		return fmt.Errorf("save onboarding state: %w", err)
+	}
+	return nil
+}
+
+// eventCounts reads the organization's counters of the named events; a name
+// it never sent has no entry.
+func (s *store) eventCounts(ctx context.Context, tx *database.Tx, orgID uuid.UUID, names []string) (map[string]eventCount, error) {
+	rows, err := tx.SQL().QueryContext(ctx, `
+		SELECT name, count, first_at, last_at FROM onboarding_event_counts
+		WHERE organization_id = $1 AND name = ANY($2::text[])`, orgID, names)
+	if err != nil {
+		return nil, fmt.Errorf("read event counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]eventCount{}
+	for rows.Next() {
+		var name string
+		var c eventCount
+		if err := rows.Scan(&name, &c.count, &c.firstAt, &c.lastAt); err != nil {
+			return nil, fmt.Errorf("read event counts: %w", err)
+		}
+		c.firstAt, c.lastAt = c.firstAt.UTC(), c.lastAt.UTC()
+		out[name] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read event counts: %w", err)
+	}
+	return out, nil
+}
+
+// markOrganizationActivated mirrors activated_at onto the organization.
+func (s *store) markOrganizationActivated(ctx context.Context, tx *database.Tx, orgID uuid.UUID, at time.Time) error {
+	if _, err := tx.SQL().ExecContext(ctx, `
+		UPDATE organizations SET activated_at = $2, updated_at = now() WHERE id = $1 AND activated_at IS NULL`,
+		orgID, at); err != nil {
+		return fmt.Errorf("mark organization activated: %w", err)
+	}
+	return nil
+}
+
+// dismiss records that the user closed the organization's checklist; a
+// second time changes nothing.
+func (s *store) dismiss(ctx context.Context, tx *database.Tx, orgID, userID uuid.UUID, at time.Time) error {
+	if _, err := tx.SQL().ExecContext(ctx, `
+		INSERT INTO onboarding_dismissals (organization_id, user_id, dismissed_at) VALUES ($1, $2, $3)
+		ON CONFLICT DO NOTHING`, orgID, userID, at); err != nil {
+		return fmt.Errorf("dismiss checklist: %w", err)
+	}
+	return nil
+}
+
+// dismissed reports whether the user closed the organization's checklist.
+func (s *store) dismissed(ctx context.Context, q database.Querier, orgID, userID uuid.UUID) (bool, error) {
+	var yes bool
+	if err := q.QueryRowContext(ctx, `
+		SELECT EXISTS (SELECT 1 FROM onboarding_dismissals WHERE organization_id = $1 AND user_id = $2)`,
+		orgID, userID).Scan(&yes); err != nil {
+		return false, fmt.Errorf("read dismissal: %w", err)
+	}
+	return yes, nil
+}
