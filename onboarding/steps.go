@@ -148,8 +148,7 @@ func findStep(steps []DraftStep, key string) int {
 // CreateStep adds a step to the draft. A key already in the draft is a 409
 // step_exists.
 func (s *Service) CreateStep(ctx context.Context, actor uuid.UUID, in StepInput) (DraftStep, error) {
-	step := Step{Key: in.Key, Title: in.Title, Description: in.Description, Position: in.Position,
-		Required: in.Required, Audience: in.Audience, Completion: in.Completion}
+	step := Step(in)
 	step.normalize()
 	var v apperr.Validator
 	step.validate(&v)
