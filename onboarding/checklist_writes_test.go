@@ -15,7 +15,7 @@ import (
 func TestCompleteSkipAndDismissAnswerFromTheirOwnTransaction(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
-	svc := NewService(Config{DB: db, Pool: db.Pool})
+	svc := NewService(Config{DB: db})
 	ctx := context.Background()
 	for _, key := range []string{"read_guide", "watch_video"} {
 		if _, err := svc.CreateStep(ctx, uuid.Nil, StepInput{Key: key, Title: key, Completion: Completion{Type: CompletionManual}}); err != nil {

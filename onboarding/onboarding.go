@@ -26,7 +26,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/onramp/onramp/internal/database"
 )
@@ -54,10 +53,9 @@ type SubscriptionLookup func(ctx context.Context, orgID uuid.UUID) (any, error)
 
 // Config holds the service's dependencies.
 type Config struct {
-	DB *database.DB
-	// Pool is the pgx pool under DB; checklist reads use it directly,
+	// DB is the database; checklist reads use its pgx pool directly,
 	// coalesced into batched queries under load.
-	Pool          *pgxpool.Pool
+	DB            *database.DB
 	Plans         PlanLookup         // nil: every organization is on no plan ("")
 	Subscriptions SubscriptionLookup // nil: the support view shows no subscription
 	Log           *slog.Logger
@@ -76,7 +74,7 @@ type Service struct {
 
 // NewService builds the onboarding service.
 func NewService(c Config) *Service {
-	s := &Service{db: c.DB, store: newStore(c.DB, c.Pool), plans: c.Plans, subscriptions: c.Subscriptions, log: c.Log, now: c.Now}
+	s := &Service{db: c.DB, store: newStore(c.DB), plans: c.Plans, subscriptions: c.Subscriptions, log: c.Log, now: c.Now}
 	if s.now == nil {
 		s.now = time.Now
 	}

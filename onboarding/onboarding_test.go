@@ -61,7 +61,7 @@ func publish(t *testing.T, svc *onboarding.Service, steps ...onboarding.StepInpu
 func TestRecorderInARolledBackTransactionLeavesNothing(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
-	svc := onboarding.NewService(onboarding.Config{DB: db, Pool: db.Pool})
+	svc := onboarding.NewService(onboarding.Config{DB: db})
 	ctx := context.Background()
 	publish(t, svc, onboarding.StepInput{Key: "invite_teammate", Title: "Invite", Required: true,
 		Completion: onboarding.Completion{Type: onboarding.CompletionEvent, Event: serverevent.MemberInvited}})
@@ -135,7 +135,7 @@ func TestAudienceByPlan(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
 	plans := &fakePlans{plans: map[uuid.UUID]string{}}
-	svc := onboarding.NewService(onboarding.Config{DB: db, Pool: db.Pool, Plans: plans})
+	svc := onboarding.NewService(onboarding.Config{DB: db, Plans: plans})
 	ctx := context.Background()
 
 	everyone := onboarding.StepInput{Key: "read_guide", Title: "Guide", Completion: onboarding.Completion{Type: onboarding.CompletionManual}}
@@ -192,7 +192,7 @@ func TestAudienceByPlan(t *testing.T) {
 func TestSeedPublishesOnceAndSetsActivation(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
-	svc := onboarding.NewService(onboarding.Config{DB: db, Pool: db.Pool})
+	svc := onboarding.NewService(onboarding.Config{DB: db})
 	ctx := context.Background()
 	if did, err := svc.Seed(ctx); err != nil || !did {
 		t.Fatalf("first seed: %v %v", did, err)
@@ -243,7 +243,7 @@ func (dbPlans) PlanID(ctx context.Context, h database.Handle, orgID uuid.UUID) (
 func TestConcurrentCompletionsWithPlanRulesDoNotExhaustThePool(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
-	svc := onboarding.NewService(onboarding.Config{DB: db, Pool: db.Pool, Plans: dbPlans{}})
+	svc := onboarding.NewService(onboarding.Config{DB: db, Plans: dbPlans{}})
 	publish(t, svc, onboarding.StepInput{Key: "enterprise_sso", Title: "SSO", Audience: onboarding.Audience{Plans: []string{"enterprise"}},
 		Completion: onboarding.Completion{Type: onboarding.CompletionManual}})
 	const n = 60 // three times the pool

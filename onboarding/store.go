@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/onramp/onramp/internal/database"
 )
@@ -33,9 +32,9 @@ type store struct {
 // the rest of the connection pool stays free for writes.
 const snapshotQueriesInFlight = 4
 
-func newStore(db *database.DB, pool *pgxpool.Pool) *store {
+func newStore(db *database.DB) *store {
 	return &store{db: db, versions: map[int]*Version{},
-		reads: &snapshotReads{pool: pool, maxInFlight: snapshotQueriesInFlight}}
+		reads: &snapshotReads{pool: db.Pool, maxInFlight: snapshotQueriesInFlight}}
 }
 
 // adminLock serializes admin changes (draft, publish, activation) so that

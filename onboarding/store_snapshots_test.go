@@ -20,7 +20,7 @@ import (
 func TestConcurrentChecklistReadsAreBatchedAndEachGetsItsOwnAnswer(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
-	svc := NewService(Config{DB: db, Pool: db.Pool})
+	svc := NewService(Config{DB: db})
 	ctx := context.Background()
 	for _, key := range []string{"step_a", "step_b"} {
 		if _, err := svc.CreateStep(ctx, uuid.Nil, StepInput{Key: key, Title: key, Completion: Completion{Type: CompletionManual}}); err != nil {
@@ -127,7 +127,7 @@ func TestConcurrentChecklistReadsAreBatchedAndEachGetsItsOwnAnswer(t *testing.T)
 func TestCanceledChecklistReadLeavesTheBatchAlone(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
-	svc := NewService(Config{DB: db, Pool: db.Pool})
+	svc := NewService(Config{DB: db})
 	org := uuid.Must(uuid.NewV7())
 	if _, err := db.Pool.Exec(context.Background(), `INSERT INTO organizations (id, name) VALUES ($1, 'Org')`, org); err != nil {
 		t.Fatal(err)

@@ -17,7 +17,7 @@ func seed(ctx context.Context, getenv config.Getenv, stdout, stderr io.Writer) e
 		return err
 	}
 	defer db.Close()
-	did, err := onboarding.NewService(onboarding.Config{DB: db, Pool: db.Pool, Log: log}).Seed(ctx)
+	did, err := onboarding.NewService(onboarding.Config{DB: db, Log: log}).Seed(ctx)
 	if err != nil {
 		return err
 	}

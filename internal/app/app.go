@@ -90,7 +90,7 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 	// transactions, reads plans (audience rules) and subscriptions (support
 	// view) from billing.
 	onboardingSvc := onboarding.NewService(onboarding.Config{
-		DB: db, Pool: db.Pool, Log: log.With("component", "onboarding"),
+		DB: db, Log: log.With("component", "onboarding"),
 		Plans: billingSvc,
 		Subscriptions: func(ctx context.Context, orgID uuid.UUID) (any, error) {
 			return billingSvc.Subscription(ctx, orgID) // NotFound: the view shows null

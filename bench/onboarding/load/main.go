@@ -42,7 +42,7 @@ func load(ctx context.Context, url string, orgs, events int) error {
 	if err := database.Migrate(ctx, db.SQL(), db.Pool, quiet); err != nil {
 		return err
 	}
-	if _, err := onboarding.NewService(onboarding.Config{DB: db, Pool: db.Pool}).Seed(ctx); err != nil {
+	if _, err := onboarding.NewService(onboarding.Config{DB: db}).Seed(ctx); err != nil {
 		return err
 	}
 	perOrg := events / orgs
