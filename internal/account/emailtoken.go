@@ -129,7 +129,7 @@ func (s *Service) ResendVerification(ctx context.Context, userID uuid.UUID) erro
 // RequestPasswordReset emails a reset link when a user has this address,
 // and does nothing otherwise; the caller cannot tell which happened.
 func (s *Service) RequestPasswordReset(ctx context.Context, email string) error {
-	email = normalizeEmail(email)
+	email = NormalizeEmail(email)
 	var v apperr.Validator
 	checkEmail(&v, "email", email)
 	if err := v.Err(); err != nil {

@@ -28,7 +28,7 @@ type InviteInput struct {
 // is locked while the seat policy decides, so two invitations cannot take
 // the last seat together.
 func (s *Service) Invite(ctx context.Context, actor auth.Principal, in InviteInput) (Invitation, error) {
-	in.Email = normalizeEmail(in.Email)
+	in.Email = NormalizeEmail(in.Email)
 	if in.Role == "" {
 		in.Role = RoleMember
 	}

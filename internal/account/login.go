@@ -31,7 +31,7 @@ func loginBucket(email string) string { return "login:" + email }
 // Login checks the password and opens a session. Failed attempts are
 // limited per email, known or not.
 func (s *Service) Login(ctx context.Context, in LoginInput) (Session, error) {
-	email := normalizeEmail(in.Email)
+	email := NormalizeEmail(in.Email)
 	var v apperr.Validator
 	checkEmail(&v, "email", email)
 	v.Check(in.Password != "", "password", "is required")

@@ -38,7 +38,7 @@ type Session struct {
 
 func (in *SignupInput) validate() error {
 	var v apperr.Validator
-	in.Email = normalizeEmail(in.Email)
+	in.Email = NormalizeEmail(in.Email)
 	in.CompanyName = strings.TrimSpace(in.CompanyName)
 	in.FullName = strings.TrimSpace(in.FullName)
 	checkText(&v, "company_name", in.CompanyName, 200)

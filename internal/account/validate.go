@@ -11,7 +11,7 @@ import (
 
 // normalizeEmail is how emails are stored and compared: trimmed and
 // lower-cased (emails are case-insensitive here).
-func normalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 // validEmail accepts a bare address (no display name), at most 254 bytes,
 // with a dot in its domain.
@@ -55,8 +55,6 @@ func checkPassword(v *apperr.Validator, field, pw string) {
 
 func validRole(r string) bool { return r == RoleOwner || r == RoleAdmin || r == RoleMember }
 
-// isUniqueViolation reports a unique-constraint violation on the named
-// constraint (any, when constraint is empty).
 // optional is nil for an empty string, so absent values are stored as NULL.
 func optional(s string) *string {
 	s = strings.TrimSpace(s)
