@@ -85,7 +85,8 @@ func (h accountHandlers) signupReplay() replayPolicy {
 			if err := decodeJSON(c, &req); err != nil {
 				return 0, nil, err
 			}
-			s, err := h.svc.Login(c.Request.Context(), account.LoginInput{Email: req.Email, Password: req.Password, OrganizationID: &first.Organization.ID})
+			s, err := h.svc.Login(c.Request.Context(), account.LoginInput{Email: req.Email, Password: req.Password, OrganizationID: &first.Organization.ID,
+				ClientIP: c.ClientIP()})
 			if err != nil {
 				return 0, nil, err
 			}
@@ -108,7 +109,7 @@ func (h accountHandlers) login(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	in := account.LoginInput{Email: req.Email, Password: req.Password}
+	in := account.LoginInput{Email: req.Email, Password: req.Password, ClientIP: c.ClientIP()}
 	if req.OrganizationID != "" {
 		id, err := uuid.Parse(req.OrganizationID)
 		if err != nil {

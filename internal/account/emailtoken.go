@@ -116,7 +116,7 @@ func (s *Service) ResendVerification(ctx context.Context, userID uuid.UUID) erro
 	if user.EmailVerifiedAt != nil {
 		return apperr.Conflict("email_already_verified", "your email address is already verified")
 	}
-	if _, err := s.limits.take(ctx, "verify:"+userID.String(), resendLimit, "too many verification emails; try again later"); err != nil {
+	if _, err := s.limits.take(ctx, "verify:"+userID.String(), Limit{Max: resendsPerHour, Window: time.Hour}, "too many verification emails; try again later"); err != nil {
 		return err
 	}
 	err = s.db.InTx(ctx, func(tx *database.Tx) error { return s.sendVerification(ctx, tx, user) })
@@ -139,7 +139,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 	// answer and the work done up to here are the same for both, and an
 	// observer gets few timing samples per address. Over the limit, the
 	// request is quietly dropped (a 429 would be an oracle too).
-	if _, err := s.limits.take(ctx, "reset:"+email, resetLimit, "too many reset emails"); err != nil {
+	if _, err := s.limits.take(ctx, "reset:"+email, Limit{Max: resetsPerHour, Window: time.Hour}, "too many reset emails"); err != nil {
 		if apperr.Is(err, apperr.CodeRateLimited) {
 			s.log.Warn("password reset requests rate limited for an address")
 			return nil
@@ -204,7 +204,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 		}
 		// The owner of the address got the link: a lockout from failed
 		// sign-ins ends, and the address counts as verified.
-		if err := s.limits.reset(ctx, tx, loginBucket(user.Email)); err != nil {
+		if err := s.endLoginLockout(ctx, tx, user.Email); err != nil {
 			return err
 		}
 		return s.markVerified(ctx, tx, user.ID)
