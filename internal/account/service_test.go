@@ -49,7 +49,7 @@ func newTestService(t *testing.T, seats SeatPolicy) (*Service, *database.DB) {
 	key, _ := auth.GenerateKey()
 	public, _ := url.Parse("https://onramp.test")
 	return NewService(Config{
-		DB: db, Signer: auth.NewSigner("https://onramp.test", key), Mailer: outbox, Seats: seats,
+		DB: db, Signer: auth.NewSigner("https://onramp.test", key), Mailer: outbox, PasswordResets: jobs.NewPasswordResets(queue), Seats: seats,
 		Events: tableRecorder{t}, PublicURL: public,
 	}), db
 }
