@@ -45,6 +45,7 @@ func TestLoginPicksTheAskedOrganization(t *testing.T) {
 	env := testenv.New(t)
 	first := env.Signup(t, testenv.SignupOptions{Email: "multi@acme.test"})
 	second := env.Signup(t, testenv.SignupOptions{})
+	env.VerifyEmail(t, second.User.Email)
 	// multi@ joins the second organization through an invitation.
 	env.Do(t, http.MethodPost, "/v1/organization/invitations", map[string]any{"email": "multi@acme.test", "role": "admin"},
 		testenv.WithBearer(second.AccessToken)).Expect(t, http.StatusCreated)
