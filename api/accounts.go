@@ -35,7 +35,9 @@ func mountAccounts(v1 *gin.RouterGroup, d Deps) {
 	org := v1.Group("/organization", user, requireOrg())
 	org.GET("", h.getOrganization)
 	org.PATCH("", requireManager(h.svc), h.renameOrganization)
-	org.GET("/members", h.listMembers)
+	// Who enrolled in a mental-health offer is itself private: members do
+	// not see each other.
+	org.GET("/members", requireManager(h.svc), h.listMembers)
 	org.PATCH("/members/:user_id", requireManager(h.svc), h.changeRole)
 	org.DELETE("/members/:user_id", requireManager(h.svc), h.removeMember)
 	org.POST("/invitations", requireManager(h.svc), h.invite)

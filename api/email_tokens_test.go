@@ -62,9 +62,14 @@ func TestPasswordResetForUnknownEmailSendsNothing(t *testing.T) {
 	env.Do(t, http.MethodPost, "/v1/auth/password-reset", map[string]any{"email": "ghost@acme.test"}).Expect(t, http.StatusAccepted)
 	env.Do(t, http.MethodPost, "/v1/auth/password-reset", map[string]any{"email": "ada@acme.test"}).Expect(t, http.StatusAccepted)
 	env.Mail.WaitFor(t, "ada@acme.test", "Reset your password")
-	var queued int
-	if err := env.DB.Pool.QueryRow(t.Context(), `SELECT count(*) FROM river_job WHERE args->'message'->>'to' = 'ghost@acme.test'`).Scan(&queued); err != nil {
+	waitForJobs(t, env, "password_reset_request")
+	var requests, queued int
+	if err := env.DB.Pool.QueryRow(t.Context(), `SELECT count(*) FILTER (WHERE kind = 'password_reset_request'),
+		count(*) FILTER (WHERE args->'message'->>'to' = 'ghost@acme.test') FROM river_job`).Scan(&requests, &queued); err != nil {
 		t.Fatal(err)
+	}
+	if requests != 2 {
+		t.Fatalf("%d reset requests queued, want one per request, known address or not", requests)
 	}
 	if queued != 0 || env.Mail.Count("ghost@acme.test") != 0 {
 		t.Fatalf("an email was queued (%d) or sent (%d) for an unknown address", queued, env.Mail.Count("ghost@acme.test"))
@@ -126,6 +131,22 @@ func TestPasswordResetTokenExpires(t *testing.T) {
 	env.Login(t, "ada@acme.test", testenv.DefaultPassword)
 }
 
+// waitForJobs waits until every job of kind has run.
+func waitForJobs(t *testing.T, env *testenv.Env, kind string) {
+	t.Helper()
+	for i := 0; i < 200; i++ {
+		var pending int
+		if err := env.DB.Pool.QueryRow(t.Context(), `SELECT count(*) FROM river_job WHERE kind = $1 AND finalized_at IS NULL`, kind).Scan(&pending); err != nil {
+			t.Fatal(err)
+		}
+		if pending == 0 {
+			return
+		}
+		sleep()
+	}
+	t.Fatalf("%s jobs still pending", kind)
+}
+
 // waitForCount waits until n emails reached to.
 func waitForCount(t *testing.T, env *testenv.Env, to string, n int) {
 	t.Helper()
@@ -145,6 +166,7 @@ func TestPasswordResetEmailsAreLimitedQuietly(t *testing.T) {
 	for i := 0; i < 7; i++ {
 		env.Do(t, http.MethodPost, "/v1/auth/password-reset", map[string]any{"email": "ada@acme.test"}).Expect(t, http.StatusAccepted)
 	}
+	waitForJobs(t, env, "password_reset_request")
 	var queued int
 	if err := env.DB.Pool.QueryRow(t.Context(), `SELECT count(*) FROM river_job WHERE args->'message'->>'subject' = 'Reset your password'`).Scan(&queued); err != nil {
 		t.Fatal(err)

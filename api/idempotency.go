@@ -3,6 +3,8 @@ package api
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"net/http"
@@ -15,22 +17,27 @@ import (
 
 const replayedHeader = "Idempotent-Replayed"
 
-// replayCodec keeps secrets out of stored responses: strip removes them
-// before the response is stored, and reissue answers a replay from the
-// stored (secret-free) body, e.g. with freshly minted tokens.
-type replayCodec struct {
+// replayPolicy adapts idempotent() to a route. strip removes secrets
+// before a response is stored, and reissue answers a replay from the stored
+// (secret-free) body, e.g. with freshly minted tokens. owner names who owns
+// a key when the caller has no token (signup): keys are scoped by it, so
+// one anonymous client's key never meets another's.
+type replayPolicy struct {
 	strip   func(body []byte) ([]byte, error)
 	reissue func(c *gin.Context, stored []byte) (status int, body []byte, err error)
+	// owner reads the request body; "" (a body the handler will refuse
+	// anyway) runs the request without replay.
+	owner func(body []byte) string
 }
 
 // idempotent honours the Idempotency-Key header on a route: the first
 // successful (2xx) response to a key is stored and replayed for the same key
 // and body for 24 hours; the same key with another body is a 409. Keys are
-// scoped by route and by the caller's organization (or user), so one
-// tenant's keys never meet another's. A failed request stores nothing, so
-// the client's retry runs it again. With a codec, what is stored and how it
-// is replayed go through it.
-func idempotent(store *idempotency.Store, scope string, codec ...replayCodec) gin.HandlerFunc {
+// scoped by route and by the caller's organization (or user, or the
+// policy's owner for an anonymous caller), so one tenant's keys never meet
+// another's. A failed request stores nothing, so the client's retry runs it
+// again. With a policy, what is stored and how it is replayed go through it.
+func idempotent(store *idempotency.Store, scope string, policy ...replayPolicy) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		key := c.GetHeader("Idempotency-Key")
 		if err := idempotency.ValidKey(key); err != nil {
@@ -48,7 +55,12 @@ func idempotent(store *idempotency.Store, scope string, codec ...replayCodec) gi
 		}
 		c.Request.Body = io.NopCloser(bytes.NewReader(body))
 
-		fullScope := scope + ":" + callerScope(c)
+		owner, ok := callerScope(c, body, policy...)
+		if !ok {
+			c.Next()
+			return
+		}
+		fullScope := scope + ":" + owner
 		hash := idempotency.RequestHash(c.Request.Method, c.Request.URL.Path, body)
 		stored, err := store.Begin(c.Request.Context(), fullScope, key, hash)
 		if err != nil {
@@ -57,8 +69,8 @@ func idempotent(store *idempotency.Store, scope string, codec ...replayCodec) gi
 		}
 		if stored != nil {
 			status, body := stored.Status, stored.Body
-			if len(codec) > 0 {
-				if status, body, err = codec[0].reissue(c, stored.Body); err != nil {
+			if len(policy) > 0 && policy[0].reissue != nil {
+				if status, body, err = policy[0].reissue(c, stored.Body); err != nil {
 					fail(c, err)
 					return
 				}
@@ -90,8 +102,8 @@ func idempotent(store *idempotency.Store, scope string, codec ...replayCodec) gi
 			ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), 5*time.Second)
 			defer cancel()
 			body := rec.body.Bytes()
-			if len(codec) > 0 {
-				if body, err = codec[0].strip(body); err != nil {
+			if len(policy) > 0 && policy[0].strip != nil {
+				if body, err = policy[0].strip(body); err != nil {
 					logFor(c).Error("strip secrets from idempotent response", "err", err)
 					return
 				}
@@ -106,16 +118,26 @@ func idempotent(store *idempotency.Store, scope string, codec ...replayCodec) gi
 }
 
 // callerScope names who owns a key: the organization, else the user, else
-// an anonymous caller (signup), where keys are global and should be UUIDs.
-func callerScope(c *gin.Context) string {
-	p, ok := principalFrom(c)
+// (an anonymous caller) the policy's owner of the request, hashed so that
+// what names it (an email) is not kept in the key table. A route without an
+// owner shares one anonymous scope; ok is false when the owner cannot be
+// read from the body.
+func callerScope(c *gin.Context, body []byte, policy ...replayPolicy) (scope string, ok bool) {
+	p, signedIn := principalFrom(c)
 	switch {
-	case ok && p.HasOrg():
-		return "org:" + p.OrgID.String()
-	case ok:
-		return "user:" + p.UserID.String()
+	case signedIn && p.HasOrg():
+		return "org:" + p.OrgID.String(), true
+	case signedIn:
+		return "user:" + p.UserID.String(), true
+	case len(policy) > 0 && policy[0].owner != nil:
+		owner := policy[0].owner(body)
+		if owner == "" {
+			return "", false
+		}
+		sum := sha256.Sum256([]byte(owner))
+		return "anonymous:" + hex.EncodeToString(sum[:]), true
 	default:
-		return "anonymous"
+		return "anonymous", true
 	}
 }
 

@@ -1,9 +1,11 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -31,6 +33,7 @@ func TestInviteAndAcceptAsNewUser(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
 	owner := env.Signup(t, testenv.SignupOptions{Company: "Acme", FullName: "Ada Admin"})
+	env.VerifyEmail(t, owner.User.Email)
 
 	var inv invitation
 	invite(t, env, owner.AccessToken, "Bob@Acme.test", "").Expect(t, http.StatusCreated).Decode(t, &inv)
@@ -85,6 +88,7 @@ func TestInvitationRules(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
 	owner := env.Signup(t, testenv.SignupOptions{})
+	env.VerifyEmail(t, owner.User.Email)
 	_, admin := env.NewMember(t, owner.Organization.ID, "admin")
 	_, member := env.NewMember(t, owner.Organization.ID, "member")
 
@@ -121,6 +125,7 @@ func TestRevokedAndExpiredInvitationsCannotBeAccepted(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
 	owner := env.Signup(t, testenv.SignupOptions{})
+	env.VerifyEmail(t, owner.User.Email)
 	var inv invitation
 	invite(t, env, owner.AccessToken, "bob@acme.test", "").Expect(t, http.StatusCreated).Decode(t, &inv)
 	revoked := testenv.LinkToken(t, env.Mail.WaitFor(t, "bob@acme.test", "Join").Text)
@@ -138,7 +143,7 @@ func TestRevokedAndExpiredInvitationsCannotBeAccepted(t *testing.T) {
 	waitForCount(t, env, "bob@acme.test", 2)
 	var expired string
 	for _, m := range env.Mail.Messages() {
-		if tok := testenv.LinkToken(t, m.Text); tok != revoked {
+		if tok := testenv.LinkToken(t, m.Text); m.To[0] == "bob@acme.test" && tok != revoked {
 			expired = tok
 		}
 	}
@@ -167,6 +172,7 @@ func TestAcceptInvitationAsExistingUser(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
 	acme := env.Signup(t, testenv.SignupOptions{})
+	env.VerifyEmail(t, acme.User.Email)
 	bob := env.Signup(t, testenv.SignupOptions{Email: "bob@other.test"})
 	eve := env.Signup(t, testenv.SignupOptions{Email: "eve@other.test"})
 	invite(t, env, acme.AccessToken, "bob@other.test", "admin").Expect(t, http.StatusCreated)
@@ -205,6 +211,7 @@ func TestRacingAcceptsOfOneInvitation(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
 	owner := env.Signup(t, testenv.SignupOptions{})
+	env.VerifyEmail(t, owner.User.Email)
 	invite(t, env, owner.AccessToken, "bob@acme.test", "").Expect(t, http.StatusCreated)
 	token := testenv.LinkToken(t, env.Mail.WaitFor(t, "bob@acme.test", "Join").Text)
 	statuses := parallel(5, func(int) int {
@@ -212,5 +219,70 @@ func TestRacingAcceptsOfOneInvitation(t *testing.T) {
 	})
 	if n := count(statuses, http.StatusCreated); n != 1 {
 		t.Fatalf("statuses %v: %d accepted, want 1", statuses, n)
+	}
+}
+
+// TestInvitingNeedsAVerifiedEmail: invitations email other people, so
+// the inviter must have proved their own address first.
+func TestInvitingNeedsAVerifiedEmail(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	owner := env.Signup(t, testenv.SignupOptions{Email: "ada@acme.test"})
+	if invite(t, env, owner.AccessToken, "bob@acme.test", "").Expect(t, http.StatusForbidden).Code(t) != "email_unverified" {
+		t.Fatal("want email_unverified")
+	}
+	var invitations int
+	if err := env.DB.Pool.QueryRow(t.Context(), `SELECT count(*) FROM invitations`).Scan(&invitations); err != nil || invitations != 0 {
+		t.Fatalf("%d invitations, %v", invitations, err)
+	}
+	env.VerifyEmail(t, "ada@acme.test")
+	invite(t, env, owner.AccessToken, "bob@acme.test", "").Expect(t, http.StatusCreated)
+	env.Mail.WaitFor(t, "bob@acme.test", "Join")
+}
+
+// TestInvitationsAreLimitedPerOrganization: an organization sends at most
+// 100 invitations an hour, then 429 with Retry-After; other organizations
+// are not affected.
+func TestInvitationsAreLimitedPerOrganization(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	org := env.NewOrg(t, testenv.OrgOptions{})
+	other := env.NewOrg(t, testenv.OrgOptions{})
+	statuses := parallel(100, func(i int) int {
+		return invite(t, env, org.OwnerToken, fmt.Sprintf("employee%d@acme.test", i), "").Status
+	})
+	if count(statuses, http.StatusCreated) != 100 {
+		t.Fatalf("statuses %v: want 100 invitations within the hourly limit", statuses)
+	}
+	expectRetryAfter(t, invite(t, env, org.OwnerToken, "one-more@acme.test", "").Expect(t, http.StatusTooManyRequests), time.Hour)
+	invite(t, env, other.OwnerToken, "one-more@acme.test", "").Expect(t, http.StatusCreated)
+	var invitations int
+	if err := env.DB.Pool.QueryRow(t.Context(), `SELECT count(*) FROM invitations WHERE organization_id = $1`, org.ID).Scan(&invitations); err != nil || invitations != 100 {
+		t.Fatalf("%d invitations, %v; want 100", invitations, err)
+	}
+}
+
+// TestInvitationsAreLimitedPerRecipient: an address gets at most 5
+// invitations a day, from all organizations together (invite, revoke,
+// invite again no longer floods it); refused invitations do not count.
+func TestInvitationsAreLimitedPerRecipient(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	acme := env.NewOrg(t, testenv.OrgOptions{})
+	globex := env.NewOrg(t, testenv.OrgOptions{})
+	for i := 0; i < 5; i++ {
+		var inv invitation
+		invite(t, env, acme.OwnerToken, "victim@example.test", "").Expect(t, http.StatusCreated).Decode(t, &inv)
+		if invite(t, env, acme.OwnerToken, "victim@example.test", "").Expect(t, http.StatusConflict).Code(t) != "invitation_exists" {
+			t.Fatal("want invitation_exists")
+		}
+		env.Do(t, http.MethodDelete, "/v1/organization/invitations/"+inv.ID.String(), nil, testenv.WithBearer(acme.OwnerToken)).Expect(t, http.StatusNoContent)
+	}
+	expectRetryAfter(t, invite(t, env, acme.OwnerToken, "victim@example.test", "").Expect(t, http.StatusTooManyRequests), 24*time.Hour)
+	expectRetryAfter(t, invite(t, env, globex.OwnerToken, "Victim@Example.test", "").Expect(t, http.StatusTooManyRequests), 24*time.Hour)
+	invite(t, env, globex.OwnerToken, "someone-else@example.test", "").Expect(t, http.StatusCreated)
+	waitForCount(t, env, "victim@example.test", 5)
+	if n := env.Mail.Count("victim@example.test"); n != 5 {
+		t.Fatalf("%d invitation emails to one address, want 5", n)
 	}
 }

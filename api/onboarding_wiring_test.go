@@ -24,6 +24,7 @@ func TestServerEventsFromAccountsAndBillingDriveTheChecklist(t *testing.T) {
 	setActivation(t, env, staff, 30, "invite_teammate", "choose_plan")
 
 	s := env.Signup(t, testenv.SignupOptions{})
+	env.VerifyEmail(t, s.User.Email) // inviting needs a verified address
 	org := s.Organization.ID
 	c := checklist(t, env, s.AccessToken)
 	if status, _, _, _ := c.step(t, "signed_up"); status != "completed" {

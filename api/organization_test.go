@@ -133,6 +133,7 @@ func TestRemoveMember(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
 	owner := env.Signup(t, testenv.SignupOptions{})
+	env.VerifyEmail(t, owner.User.Email)
 	orgID := owner.Organization.ID
 	_, admin := env.NewMember(t, orgID, "admin")
 	del := func(tok string, id uuid.UUID) *testenv.Response {
@@ -167,6 +168,7 @@ func TestAnotherOrganizationsMembersAndInvitationsAre404(t *testing.T) {
 	env := testenv.New(t)
 	mine := env.Signup(t, testenv.SignupOptions{})
 	theirs := env.Signup(t, testenv.SignupOptions{})
+	env.VerifyEmail(t, theirs.User.Email)
 	theirMemberID, _ := env.NewMember(t, theirs.Organization.ID, "member")
 	var inv struct {
 		ID uuid.UUID `json:"id"`
@@ -223,6 +225,7 @@ func TestRacingInvitationsForOneEmail(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
 	owner := env.Signup(t, testenv.SignupOptions{})
+	env.VerifyEmail(t, owner.User.Email)
 	statuses := parallel(6, func(int) int {
 		return env.Do(t, http.MethodPost, "/v1/organization/invitations", map[string]any{"email": "bob@acme.test"}, testenv.WithBearer(owner.AccessToken)).Status
 	})

@@ -42,13 +42,27 @@ func (h accountHandlers) signup(c *gin.Context) {
 	respond(c, http.StatusCreated, newSessionBody(s))
 }
 
-// signupReplay keeps the tokens of a signup out of the idempotency store
+// signupReplay scopes a signup's Idempotency-Key by the email it signs up
+// (a retry repeats it anyway), so clients that pick the same key never
+// meet, and keeps the tokens of a signup out of the idempotency store
 // (tokens are only ever stored hashed). A replay signs the caller in again
 // with the same request's credentials, in the organization the first
 // signup created: the same organization and user, fresh tokens, and the
 // password is checked as it stands now.
-func (h accountHandlers) signupReplay() replayCodec {
-	return replayCodec{
+func (h accountHandlers) signupReplay() replayPolicy {
+	return replayPolicy{
+		owner: func(body []byte) string {
+			var req struct {
+				Email string `json:"email"`
+			}
+			if json.Unmarshal(body, &req) != nil {
+				return ""
+			}
+			if email := account.NormalizeEmail(req.Email); email != "" {
+				return "email:" + email
+			}
+			return ""
+		},
 		strip: func(body []byte) ([]byte, error) {
 			var m map[string]json.RawMessage
 			if err := json.Unmarshal(body, &m); err != nil {
@@ -71,7 +85,8 @@ func (h accountHandlers) signupReplay() replayCodec {
 			if err := decodeJSON(c, &req); err != nil {
 				return 0, nil, err
 			}
-			s, err := h.svc.Login(c.Request.Context(), account.LoginInput{Email: req.Email, Password: req.Password, OrganizationID: &first.Organization.ID})
+			s, err := h.svc.Login(c.Request.Context(), account.LoginInput{Email: req.Email, Password: req.Password, OrganizationID: &first.Organization.ID,
+				ClientIP: c.ClientIP()})
 			if err != nil {
 				return 0, nil, err
 			}
@@ -94,7 +109,7 @@ func (h accountHandlers) login(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	in := account.LoginInput{Email: req.Email, Password: req.Password}
+	in := account.LoginInput{Email: req.Email, Password: req.Password, ClientIP: c.ClientIP()}
 	if req.OrganizationID != "" {
 		id, err := uuid.Parse(req.OrganizationID)
 		if err != nil {

@@ -1,11 +1,14 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/onramp/onramp/internal/config"
 	"github.com/onramp/onramp/internal/testing/testenv"
 )
 
@@ -42,6 +45,7 @@ func TestLoginPicksTheAskedOrganization(t *testing.T) {
 	env := testenv.New(t)
 	first := env.Signup(t, testenv.SignupOptions{Email: "multi@acme.test"})
 	second := env.Signup(t, testenv.SignupOptions{})
+	env.VerifyEmail(t, second.User.Email)
 	// multi@ joins the second organization through an invitation.
 	env.Do(t, http.MethodPost, "/v1/organization/invitations", map[string]any{"email": "multi@acme.test", "role": "admin"},
 		testenv.WithBearer(second.AccessToken)).Expect(t, http.StatusCreated)
@@ -94,6 +98,71 @@ func TestFailedLoginsAreLimitedPerEmail(t *testing.T) {
 		env.Login(t, "bob@acme.test", testenv.DefaultPassword)
 	}
 	_ = other
+}
+
+// behindProxy starts a service behind a trusted load balancer, so that
+// tests can speak as several clients (X-Forwarded-For).
+func behindProxy(t *testing.T) *testenv.Env {
+	t.Helper()
+	return testenv.New(t, func(c *config.Config) { c.TrustedProxies = []string{"127.0.0.1"} })
+}
+
+func loginFrom(t *testing.T, env *testenv.Env, client, email, password string) *testenv.Response {
+	t.Helper()
+	return env.Do(t, http.MethodPost, "/v1/auth/login", map[string]any{"email": email, "password": password},
+		testenv.WithHeader("X-Forwarded-For", client))
+}
+
+func expectRetryAfter(t *testing.T, res *testenv.Response, max time.Duration) {
+	t.Helper()
+	secs, err := strconv.Atoi(res.Header.Get("Retry-After"))
+	if err != nil || secs < 1 || time.Duration(secs)*time.Second > max {
+		t.Fatalf("Retry-After %q, want 1 s to %v", res.Header.Get("Retry-After"), max)
+	}
+}
+
+// TestFailedLoginsLockOutTheFailingClientOnly: a third party hammering an
+// address with wrong passwords is refused, and the owner, signing in from
+// another client, is not.
+func TestFailedLoginsLockOutTheFailingClientOnly(t *testing.T) {
+	t.Parallel()
+	env := behindProxy(t)
+	env.Signup(t, testenv.SignupOptions{Email: "ada@acme.test"})
+	const attacker, owner, bystander = "203.0.113.66", "198.51.100.7", "192.0.2.10"
+
+	for i := 0; i < 10; i++ {
+		loginFrom(t, env, attacker, "ada@acme.test", "wrong password "+strconv.Itoa(i)).Expect(t, http.StatusUnauthorized)
+	}
+	// The contract's limit holds for the client doing the failing, even
+	// with the right password now.
+	expectRetryAfter(t, loginFrom(t, env, attacker, "ada@acme.test", testenv.DefaultPassword).Expect(t, http.StatusTooManyRequests), 15*time.Minute)
+	loginFrom(t, env, owner, "ada@acme.test", testenv.DefaultPassword).Expect(t, http.StatusOK)
+
+	// While the address is under attack, a client that fails on it once
+	// waits too: guessing from many clients gets one try per client.
+	loginFrom(t, env, bystander, "ada@acme.test", "another wrong password").Expect(t, http.StatusUnauthorized)
+	expectRetryAfter(t, loginFrom(t, env, bystander, "ada@acme.test", testenv.DefaultPassword).Expect(t, http.StatusTooManyRequests), 15*time.Minute)
+	loginFrom(t, env, owner, "ada@acme.test", testenv.DefaultPassword).Expect(t, http.StatusOK)
+	expectRetryAfter(t, loginFrom(t, env, attacker, "ada@acme.test", "wrong password").Expect(t, http.StatusTooManyRequests), 15*time.Minute)
+}
+
+// TestFailedLoginsAreLimitedPerClientAcrossEmails: one client trying a
+// password on many addresses is refused too, and only that client.
+func TestFailedLoginsAreLimitedPerClientAcrossEmails(t *testing.T) {
+	t.Parallel()
+	env := behindProxy(t)
+	env.Signup(t, testenv.SignupOptions{Email: "ada@acme.test"})
+	const sprayer, owner = "203.0.113.99", "198.51.100.7"
+	statuses := parallel(50, func(i int) int {
+		return loginFrom(t, env, sprayer, fmt.Sprintf("user%d@acme.test", i), "Summer2026!").Status
+	})
+	if count(statuses, http.StatusUnauthorized) != 50 {
+		t.Fatalf("statuses %v: want 50 × 401 before the client limit", statuses)
+	}
+	expectRetryAfter(t, loginFrom(t, env, sprayer, "ada@acme.test", "Summer2026!").Expect(t, http.StatusTooManyRequests), 15*time.Minute)
+	loginFrom(t, env, sprayer, "ada@acme.test", testenv.DefaultPassword).Expect(t, http.StatusTooManyRequests)
+	loginFrom(t, env, owner, "ada@acme.test", testenv.DefaultPassword).Expect(t, http.StatusOK)
+	loginFrom(t, env, owner, "user1@acme.test", "Summer2026!").Expect(t, http.StatusUnauthorized)
 }
 
 func TestRefreshRotatesAndReuseRevokesTheFamily(t *testing.T) {

@@ -192,3 +192,36 @@ func TestSignupsAreLimitedPerClientIP(t *testing.T) {
 		t.Fatalf("users %d, %v", users, err)
 	}
 }
+
+// TestSignupIdempotencyKeysAreScopedByEmail: a signup's Idempotency-Key
+// belongs to the email it signs up, so two companies using the README's
+// fixed key both sign up, while a retry of one of them still replays.
+func TestSignupIdempotencyKeysAreScopedByEmail(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	key := testenv.WithHeader("Idempotency-Key", "first-signup")
+	signup := func(company, email string) map[string]any {
+		return map[string]any{"company_name": company, "email": email, "password": "correct horse battery", "full_name": "Owner"}
+	}
+	var ada, bob, again testenv.Session
+	env.Do(t, http.MethodPost, "/v1/signup", signup("Acme", "ada@acme.test"), key).Expect(t, http.StatusCreated).Decode(t, &ada)
+	res := env.Do(t, http.MethodPost, "/v1/signup", signup("Globex", "bob@globex.test"), key).Expect(t, http.StatusCreated)
+	res.Decode(t, &bob)
+	if res.Header.Get("Idempotent-Replayed") != "" || bob.Organization.ID == ada.Organization.ID || bob.User.Email != "bob@globex.test" {
+		t.Fatalf("another client's signup with the same key: %s", res.Body)
+	}
+
+	replay := env.Do(t, http.MethodPost, "/v1/signup", signup("Acme", "ada@acme.test"), key).Expect(t, http.StatusCreated)
+	replay.Decode(t, &again)
+	if replay.Header.Get("Idempotent-Replayed") != "true" || again.Organization.ID != ada.Organization.ID || again.User.ID != ada.User.ID {
+		t.Fatalf("the same email, key and body were not replayed: %s", replay.Body)
+	}
+	// Emails are case-insensitive: the same address with another body reuses the key.
+	if env.Do(t, http.MethodPost, "/v1/signup", signup("Other", "ADA@acme.test"), key).Expect(t, http.StatusConflict).Code(t) != "idempotency_key_reused" {
+		t.Fatal("want idempotency_key_reused")
+	}
+	var orgs int
+	if err := env.DB.Pool.QueryRow(t.Context(), `SELECT count(*) FROM organizations`).Scan(&orgs); err != nil || orgs != 2 {
+		t.Fatalf("organizations %d, %v; want 2", orgs, err)
+	}
+}

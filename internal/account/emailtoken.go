@@ -116,7 +116,7 @@ func (s *Service) ResendVerification(ctx context.Context, userID uuid.UUID) erro
 	if user.EmailVerifiedAt != nil {
 		return apperr.Conflict("email_already_verified", "your email address is already verified")
 	}
-	if _, err := s.limits.take(ctx, "verify:"+userID.String(), resendLimit, "too many verification emails; try again later"); err != nil {
+	if _, err := s.limits.take(ctx, "verify:"+userID.String(), Limit{Max: resendsPerHour, Window: time.Hour}, "too many verification emails; try again later"); err != nil {
 		return err
 	}
 	err = s.db.InTx(ctx, func(tx *database.Tx) error { return s.sendVerification(ctx, tx, user) })
@@ -126,43 +126,58 @@ func (s *Service) ResendVerification(ctx context.Context, userID uuid.UUID) erro
 	return nil
 }
 
-// RequestPasswordReset emails a reset link when a user has this address,
-// and does nothing otherwise; the caller cannot tell which happened.
+// RequestPasswordReset asks for a reset link to be emailed when a user has
+// this address; the caller cannot tell whether one has. The request does
+// the same work for every address: it only queues the request, and
+// SendPasswordReset, run by a job, looks the address up. So neither the
+// answer nor its timing depends on the address having an account.
 func (s *Service) RequestPasswordReset(ctx context.Context, email string) error {
-	email = normalizeEmail(email)
+	email = NormalizeEmail(email)
 	var v apperr.Validator
 	checkEmail(&v, "email", email)
 	if err := v.Err(); err != nil {
 		return err
 	}
-	// Every address is limited, known or not, before it is looked up: the
-	// answer and the work done up to here are the same for both, and an
-	// observer gets few timing samples per address. Over the limit, the
-	// request is quietly dropped (a 429 would be an oracle too).
-	if _, err := s.limits.take(ctx, "reset:"+email, resetLimit, "too many reset emails"); err != nil {
-		if apperr.Is(err, apperr.CodeRateLimited) {
-			s.log.Warn("password reset requests rate limited for an address")
+	if s.resets == nil {
+		return errors.New("password reset: no reset queue configured")
+	}
+	if err := s.db.InTx(ctx, func(tx *database.Tx) error { return s.resets.Enqueue(ctx, tx, email) }); err != nil {
+		return fmt.Errorf("password reset: %w", err)
+	}
+	return nil
+}
+
+// SendPasswordReset answers a queued reset request: when a user has the
+// (normalized) address, it stores a single-use token and queues the email
+// with its link, at most resetsPerHour per address. An unknown address and
+// a request over the limit end quietly: nobody is waiting for an answer.
+// The limit, the token and the email commit together, so a retried job
+// neither sends twice nor counts twice.
+func (s *Service) SendPasswordReset(ctx context.Context, email string) error {
+	err := s.db.InTx(ctx, func(tx *database.Tx) error {
+		var user User
+		err := tx.WithContext(ctx).Where("email = ?", email).Take(&user).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return nil
 		}
-		return err
-	}
-	var user User
-	err := s.db.Gorm.WithContext(ctx).Where("email = ?", email).Take(&user).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("password reset: find user: %w", err)
-	}
-	err = s.db.InTx(ctx, func(tx *database.Tx) error {
+		if err != nil {
+			return fmt.Errorf("find user: %w", err)
+		}
+		if _, err := s.limits.takeIn(ctx, tx, "reset:"+email, Limit{Max: resetsPerHour, Window: time.Hour}, "too many reset emails"); err != nil {
+			return err
+		}
 		token, err := s.issueEmailToken(ctx, tx, user.ID, PurposePasswordReset, PasswordResetTTL)
 		if err != nil {
 			return err
 		}
 		return s.sendMail(ctx, tx, mail.PasswordResetEmail(user.Email, user.FullName, s.link("reset-password", token)))
 	})
+	if apperr.Is(err, apperr.CodeRateLimited) {
+		s.log.WarnContext(ctx, "password reset emails rate limited for an address")
+		return nil
+	}
 	if err != nil {
-		return fmt.Errorf("password reset: %w", err)
+		return fmt.Errorf("send password reset: %w", err)
 	}
 	return nil
 }
@@ -204,7 +219,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 		}
 		// The owner of the address got the link: a lockout from failed
 		// sign-ins ends, and the address counts as verified.
-		if err := s.limits.reset(ctx, tx, loginBucket(user.Email)); err != nil {
+		if err := s.endLoginLockout(ctx, tx, user.Email); err != nil {
 			return err
 		}
 		return s.markVerified(ctx, tx, user.ID)

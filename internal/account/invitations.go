@@ -18,6 +18,23 @@ import (
 	"github.com/onramp/onramp/internal/serverevent"
 )
 
+// Invitation emails are limited so that nobody can flood an inbox through
+// Onramp. Refused invitations do not count, and a hit counts only if its
+// invitation commits.
+const (
+	// Per organization per hour: a team of a hundred is invited at once, a
+	// larger company's first wave within a few hours (seats, not this,
+	// bound a paying team), and an account made to spam sends little.
+	invitationsPerOrgPerHour = 100
+	// Per address per day, from all organizations together: enough to
+	// revoke and fix a wrong role, or to be invited by two companies, and
+	// far from the 30 a second that one owner sent by invite-revoke loops.
+	invitationsPerAddressPerDay = 5
+)
+
+var errEmailUnverified = &apperr.Error{Code: apperr.CodeForbidden, Reason: "email_unverified",
+	Message: "confirm your email address before inviting people: use the link we emailed you, or ask for a new one"}
+
 // InviteInput asks someone to join with a role (member when empty).
 type InviteInput struct {
 	Email string
@@ -28,7 +45,7 @@ type InviteInput struct {
 // is locked while the seat policy decides, so two invitations cannot take
 // the last seat together.
 func (s *Service) Invite(ctx context.Context, actor auth.Principal, in InviteInput) (Invitation, error) {
-	in.Email = normalizeEmail(in.Email)
+	in.Email = NormalizeEmail(in.Email)
 	if in.Role == "" {
 		in.Role = RoleMember
 	}
@@ -51,6 +68,15 @@ func (s *Service) Invite(ctx context.Context, actor auth.Principal, in InviteInp
 		actorRole, err := s.managerRole(ctx, tx, actor)
 		if err != nil {
 			return err
+		}
+		inviter, err := s.user(ctx, tx, actor.UserID)
+		if err != nil {
+			return err
+		}
+		// An invitation emails someone else: its sender must have proved
+		// their own address.
+		if inviter.EmailVerifiedAt == nil {
+			return errEmailUnverified
 		}
 		if in.Role == RoleOwner && actorRole != RoleOwner {
 			return apperr.Forbidden("only an owner may invite an owner")
@@ -79,14 +105,13 @@ func (s *Service) Invite(ctx context.Context, actor auth.Principal, in InviteInp
 		if err := s.seats.CheckSeat(ctx, tx, org.ID); err != nil {
 			return err
 		}
+		if err := s.takeInvitationEmail(ctx, tx, org.ID, in.Email); err != nil {
+			return err
+		}
 		token, hash := newSecret()
 		inv.TokenHash = hash
 		if err := tx.Create(&inv).Error; err != nil {
 			return fmt.Errorf("store invitation: %w", err)
-		}
-		inviter, err := s.user(ctx, tx, actor.UserID)
-		if err != nil {
-			return err
 		}
 		if err := s.sendMail(ctx, tx, mail.InvitationEmail(inv.Email, org.Name, inviter.FullName, s.link("accept-invitation", token))); err != nil {
 			return err
@@ -98,6 +123,20 @@ func (s *Service) Invite(ctx context.Context, actor auth.Principal, in InviteInp
 		return Invitation{}, fmt.Errorf("invite: %w", err)
 	}
 	return inv, nil
+}
+
+// takeInvitationEmail counts an invitation email against the
+// organization's and the address's limits, in tx. The organization row is
+// locked, and the address's bucket is locked last, so invitations of two
+// organizations to one address cannot wait on each other in a cycle.
+func (s *Service) takeInvitationEmail(ctx context.Context, tx *database.Tx, orgID uuid.UUID, email string) error {
+	if _, err := s.limits.takeIn(ctx, tx, "invite-org:"+orgID.String(), Limit{Max: invitationsPerOrgPerHour, Window: time.Hour},
+		"this organization sent too many invitations; try again later"); err != nil {
+		return err
+	}
+	_, err := s.limits.takeIn(ctx, tx, "invite-to:"+email, Limit{Max: invitationsPerAddressPerDay, Window: 24 * time.Hour},
+		"this address received too many invitations; try again later")
+	return err
 }
 
 // ListInvitations pages through the organization's invitations, newest
@@ -162,7 +201,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput) (Session
 	var v apperr.Validator
 	v.Check(in.Token != "", "token", "is required")
 	if newUser {
-		checkText(&v, "full_name", in.FullName, 200)
+		checkName(&v, "full_name", in.FullName, 200)
 		checkPassword(&v, "password", in.Password)
 	} else {
 		v.Check(in.FullName == "", "full_name", "must be omitted when accepting as a signed-in user")

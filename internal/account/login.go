@@ -15,23 +15,24 @@ import (
 )
 
 // LoginInput is a sign-in attempt. OrganizationID picks among the user's
-// memberships; nil takes the oldest one.
+// memberships; nil takes the oldest one. ClientIP is who is signing in,
+// for the failure limits.
 type LoginInput struct {
 	Email          string
 	Password       string
 	OrganizationID *uuid.UUID
+	ClientIP       string
 }
 
 // One answer for an unknown email and a wrong password: which one it was
 // is not told.
 var errBadCredentials = apperr.Unauthorized("invalid email or password")
 
-func loginBucket(email string) string { return "login:" + email }
-
 // Login checks the password and opens a session. Failed attempts are
-// limited per email, known or not.
+// limited per (email, client) and per client, known emails or not
+// (loginlimit.go).
 func (s *Service) Login(ctx context.Context, in LoginInput) (Session, error) {
-	email := normalizeEmail(in.Email)
+	email := NormalizeEmail(in.Email)
 	var v apperr.Validator
 	checkEmail(&v, "email", email)
 	v.Check(in.Password != "", "password", "is required")
@@ -42,7 +43,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (Session, error) {
 		return Session{}, err
 	}
 	// The attempt counts as a failure until the password checks out.
-	attempt, err := s.limits.take(ctx, loginBucket(email), loginFailureLimit, "too many failed sign-in attempts; try again later")
+	attempt, err := s.takeLoginAttempt(ctx, email, in.ClientIP)
 	if err != nil {
 		return Session{}, err
 	}
@@ -59,7 +60,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (Session, error) {
 	if !ok {
 		return Session{}, errBadCredentials
 	}
-	if err := s.limits.release(ctx, attempt); err != nil {
+	if err := s.loginSucceeded(ctx, attempt); err != nil {
 		return Session{}, err
 	}
 

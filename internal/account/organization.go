@@ -47,7 +47,7 @@ func (s *Service) Organization(ctx context.Context, orgID uuid.UUID) (Organizati
 func (s *Service) RenameOrganization(ctx context.Context, orgID uuid.UUID, name string) (Organization, error) {
 	name = strings.TrimSpace(name)
 	var v apperr.Validator
-	checkText(&v, "name", name, 200)
+	checkName(&v, "name", name, 200)
 	if err := v.Err(); err != nil {
 		return Organization{}, err
 	}

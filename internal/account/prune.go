@@ -7,8 +7,8 @@ import (
 )
 
 // longestLimitWindow is the longest window of any rate limit: older hits
-// no longer count anywhere (signups per IP per hour).
-const longestLimitWindow = time.Hour
+// no longer count anywhere (invitations per address per day).
+const longestLimitWindow = 24 * time.Hour
 
 // pruneGrace keeps expired tokens a day, for support questions.
 const pruneGrace = 24 * time.Hour

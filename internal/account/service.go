@@ -24,14 +24,22 @@ type Mailer interface {
 	Enqueue(ctx context.Context, tx *database.Tx, m mail.Message) error
 }
 
+// PasswordResetQueue queues a password reset request in the caller's
+// transaction, for SendPasswordReset to answer later; jobs.PasswordResets
+// implements it.
+type PasswordResetQueue interface {
+	Enqueue(ctx context.Context, tx *database.Tx, email string) error
+}
+
 // Config holds the service's dependencies.
 type Config struct {
-	DB        *database.DB
-	Signer    *auth.Signer
-	Mailer    Mailer
-	Seats     SeatPolicy           // nil: FreeSeats
-	Events    serverevent.Recorder // nil: no product events recorded
-	PublicURL *url.URL             // base of links in emails
+	DB             *database.DB
+	Signer         *auth.Signer
+	Mailer         Mailer
+	PasswordResets PasswordResetQueue
+	Seats          SeatPolicy           // nil: FreeSeats
+	Events         serverevent.Recorder // nil: no product events recorded
+	PublicURL      *url.URL             // base of links in emails
 	// SignupRateLimit is signups per client IP per hour; 0 disables it.
 	SignupRateLimit int
 	Now             func() time.Time // nil: time.Now
@@ -43,6 +51,7 @@ type Service struct {
 	db              *database.DB
 	signer          *auth.Signer
 	mailer          Mailer
+	resets          PasswordResetQueue
 	seats           SeatPolicy
 	events          serverevent.Recorder
 	publicURL       *url.URL
@@ -59,6 +68,7 @@ func NewService(c Config) *Service {
 		db:              c.DB,
 		signer:          c.Signer,
 		mailer:          c.Mailer,
+		resets:          c.PasswordResets,
 		seats:           c.Seats,
 		events:          c.Events,
 		publicURL:       c.PublicURL,

@@ -38,13 +38,13 @@ type Session struct {
 
 func (in *SignupInput) validate() error {
 	var v apperr.Validator
-	in.Email = normalizeEmail(in.Email)
+	in.Email = NormalizeEmail(in.Email)
 	in.CompanyName = strings.TrimSpace(in.CompanyName)
 	in.FullName = strings.TrimSpace(in.FullName)
-	checkText(&v, "company_name", in.CompanyName, 200)
+	checkName(&v, "company_name", in.CompanyName, 200)
 	checkEmail(&v, "email", in.Email)
 	checkPassword(&v, "password", in.Password)
-	checkText(&v, "full_name", in.FullName, 200)
+	checkName(&v, "full_name", in.FullName, 200)
 	checkOptionalText(&v, "utm_source", in.UTMSource, 200)
 	checkOptionalText(&v, "utm_medium", in.UTMMedium, 200)
 	checkOptionalText(&v, "utm_campaign", in.UTMCampaign, 200)

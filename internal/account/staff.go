@@ -15,7 +15,7 @@ import (
 // signs in with /v1/auth/login and gets staff tokens. Staff users are made
 // on the command line only, never through the API.
 func (s *Service) CreateStaff(ctx context.Context, email, password, fullName string) (User, error) {
-	email = normalizeEmail(email)
+	email = NormalizeEmail(email)
 	fullName = strings.TrimSpace(fullName)
 	if fullName == "" {
 		fullName = email

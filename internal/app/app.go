@@ -100,13 +100,14 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 
 	// accounts (billing plugs in Seats, onboarding plugs in Events)
 	accounts := account.NewService(account.Config{
-		DB: db, Signer: signer, Mailer: outbox, PublicURL: cfg.PublicURL,
+		DB: db, Signer: signer, Mailer: outbox, PasswordResets: jobs.NewPasswordResets(queue), PublicURL: cfg.PublicURL,
 		SignupRateLimit: cfg.SignupRateLimit, Log: log.With("component", "account"),
 		Seats: billingSvc.SeatPolicy(), Events: onboardingSvc,
 	})
 
 	workers := river.NewWorkers()
 	jobs.AddEmailWorker(workers, newSender(cfg, log), log)
+	jobs.AddPasswordResetWorker(workers, accounts.SendPasswordReset)
 	jobs.AddPruneWorker(workers, pruneExpired(idem, accounts, log))
 	runner, err := jobs.NewRunner(db.Pool, jobs.RunnerConfig{
 		Log:          log,
