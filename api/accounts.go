@@ -20,7 +20,7 @@ type accountHandlers struct{ svc *account.Service }
 
 func mountAccounts(v1 *gin.RouterGroup, d Deps) {
 	h := accountHandlers{svc: d.Accounts.Service}
-	user := requireUser(d.Signer)
+	user := requireUser(d.Signer, h.svc)
 
 	v1.POST("/signup", idempotent(d.Idempotency, "signup", h.signupReplay()), h.signup)
 	v1.POST("/auth/login", h.login)
@@ -34,17 +34,17 @@ func mountAccounts(v1 *gin.RouterGroup, d Deps) {
 
 	org := v1.Group("/organization", user, requireOrg())
 	org.GET("", h.getOrganization)
-	org.PATCH("", requireManager(h.svc), h.renameOrganization)
+	org.PATCH("", requireManager(), h.renameOrganization)
 	// Who enrolled in a mental-health offer is itself private: members do
 	// not see each other.
-	org.GET("/members", requireManager(h.svc), h.listMembers)
-	org.PATCH("/members/:user_id", requireManager(h.svc), h.changeRole)
-	org.DELETE("/members/:user_id", requireManager(h.svc), h.removeMember)
-	org.POST("/invitations", requireManager(h.svc), h.invite)
-	org.GET("/invitations", requireManager(h.svc), h.listInvitations)
-	org.DELETE("/invitations/:id", requireManager(h.svc), h.revokeInvitation)
+	org.GET("/members", requireManager(), h.listMembers)
+	org.PATCH("/members/:user_id", requireManager(), h.changeRole)
+	org.DELETE("/members/:user_id", requireManager(), h.removeMember)
+	org.POST("/invitations", requireManager(), h.invite)
+	org.GET("/invitations", requireManager(), h.listInvitations)
+	org.DELETE("/invitations/:id", requireManager(), h.revokeInvitation)
 
-	v1.POST("/invitations/accept", optionalUser(d.Signer), h.acceptInvitation)
+	v1.POST("/invitations/accept", optionalUser(d.Signer, h.svc), h.acceptInvitation)
 }
 
 // The response shapes of the account routes. Times are UTC.

@@ -12,29 +12,58 @@ import (
 
 const ctxPrincipal = "onramp.principal"
 
-// requireUser verifies the bearer token and stores its principal.
-func requireUser(signer *auth.Signer) gin.HandlerFunc {
+// accessCheck says what the caller of a verified token may do now: the
+// principal with its current role and staff flag, or an error when the
+// token no longer grants access. account.Service implements it.
+type accessCheck interface {
+	CurrentAccess(ctx context.Context, p auth.Principal) (auth.Principal, error)
+}
+
+// requireUser verifies the bearer token, then stores the caller's current
+// access as the principal: a valid token is not enough on its own. Its
+// session must still be live (not signed out, not ended by a password
+// reset or a removal), its user must exist and, when it is bound to an
+// organization, still be a member of it; otherwise 401. Every handler and
+// check after it (requireManager, requireStaff, the checklist's audience)
+// sees the role and staff flag as they are now, not as minted. The
+// verified-token cache in auth only skips the signature check; this runs
+// on every request.
+func requireUser(signer *auth.Signer, access accessCheck) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		p, ok := bearerPrincipal(c, signer)
 		if !ok {
-			c.Header("WWW-Authenticate", `Bearer realm="onramp"`)
-			fail(c, apperr.Unauthorized("a valid bearer access token is required"))
+			unauthorized(c, apperr.Unauthorized("a valid bearer access token is required"))
 			return
 		}
-		c.Set(ctxPrincipal, p)
+		current, err := access.CurrentAccess(c.Request.Context(), p)
+		if err != nil {
+			if apperr.Is(err, apperr.CodeUnauthorized) {
+				unauthorized(c, err)
+				return
+			}
+			fail(c, err)
+			return
+		}
+		c.Set(ctxPrincipal, current)
 		c.Next()
 	}
 }
 
-// optionalUser stores a principal when a valid bearer token is present and
-// refuses an invalid one; no token at all is fine.
-func optionalUser(signer *auth.Signer) gin.HandlerFunc {
+// unauthorized answers 401 with the challenge RFC 6750 asks for.
+func unauthorized(c *gin.Context, err error) {
+	c.Header("WWW-Authenticate", `Bearer realm="onramp", error="invalid_token"`)
+	fail(c, err)
+}
+
+// optionalUser stores the caller's current access when a bearer token is
+// present and refuses an invalid or ended one; no token at all is fine.
+func optionalUser(signer *auth.Signer, access accessCheck) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if c.GetHeader("Authorization") == "" {
 			c.Next()
 			return
 		}
-		requireUser(signer)(c)
+		requireUser(signer, access)(c)
 	}
 }
 
@@ -63,32 +92,23 @@ func requireOrg() gin.HandlerFunc {
 	}
 }
 
-// managerCheck confirms against the current memberships that a caller may
-// manage its organization; account.Service implements it.
-type managerCheck interface {
-	RequireManager(ctx context.Context, p auth.Principal) error
-}
-
-// requireManager lets only owners and admins through. The token's role is
-// checked first (no query for a member), then the membership as it is now:
-// an admin removed or demoted since the token was minted is refused at once
-// rather than for the rest of the token's 15 minutes.
-func requireManager(m managerCheck) gin.HandlerFunc {
+// requireManager lets only owners and admins through, by the current role
+// requireUser stored: an admin removed or demoted since the token was
+// minted is refused at once. Account changes check the role again inside
+// their transaction, under the organization lock, so a demotion racing
+// the request cannot slip through either.
+func requireManager() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		p := principal(c)
-		if !p.HasOrg() || !p.CanManage() {
+		if p := principal(c); !p.HasOrg() || !p.CanManage() {
 			fail(c, apperr.Forbidden("only an owner or admin of the organization may do this"))
-			return
-		}
-		if err := m.RequireManager(c.Request.Context(), p); err != nil {
-			fail(c, err)
 			return
 		}
 		c.Next()
 	}
 }
 
-// requireStaff lets only staff tokens through.
+// requireStaff lets only staff through, by the staff flag as stored
+// (requireUser read it), not the token's claim.
 func requireStaff() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if !principal(c).Staff {

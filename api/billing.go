@@ -19,11 +19,11 @@ func mountBilling(v1 *gin.RouterGroup, d Deps) {
 	v1.GET("/plans", h.listPlans)
 	v1.POST("/webhooks/stripe", h.stripeWebhook) // authenticated by its signature, not a token
 
-	user := v1.Group("", requireUser(d.Signer), requireOrg())
+	user := v1.Group("", requireUser(d.Signer, d.Accounts.Service), requireOrg())
 	user.GET("/entitlements", h.entitlements)
 	user.GET("/billing/subscription", h.getSubscription)
 
-	mgr := v1.Group("/billing", requireUser(d.Signer), requireManager(d.Accounts.Service))
+	mgr := v1.Group("/billing", requireUser(d.Signer, d.Accounts.Service), requireManager())
 	mgr.POST("/checkout-sessions", idempotent(d.Idempotency, "checkout"), h.createCheckout)
 	mgr.POST("/portal-sessions", h.createPortal)
 	mgr.PATCH("/subscription", h.updateSubscription)

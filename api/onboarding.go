@@ -15,10 +15,10 @@ type OnboardingDeps struct {
 // mountOnboarding mounts the customer-side checklist and events routes.
 func mountOnboarding(v1 *gin.RouterGroup, d Deps) {
 	h := checklistHandlers{svc: d.Onboarding.Service}
-	g := v1.Group("", requireUser(d.Signer), requireOrg())
+	g := v1.Group("", requireUser(d.Signer, d.Accounts.Service), requireOrg())
 	g.GET("/onboarding/checklist", h.get)
 	g.POST("/onboarding/checklist/steps/:key/complete", h.complete)
-	g.POST("/onboarding/checklist/steps/:key/skip", requireManager(d.Accounts.Service), h.skip)
+	g.POST("/onboarding/checklist/steps/:key/skip", requireManager(), h.skip)
 	g.POST("/onboarding/checklist/dismiss", h.dismiss)
 	g.POST("/events", eventHandlers{svc: d.Onboarding.Service}.post)
 }
@@ -26,7 +26,7 @@ func mountOnboarding(v1 *gin.RouterGroup, d Deps) {
 // mountAdmin mounts the staff-only /v1/admin routes.
 func mountAdmin(v1 *gin.RouterGroup, d Deps) {
 	svc := d.Onboarding.Service
-	g := v1.Group("/admin", requireUser(d.Signer), requireStaff())
+	g := v1.Group("/admin", requireUser(d.Signer, d.Accounts.Service), requireStaff())
 
 	steps := adminStepHandlers{svc: svc}
 	g.GET("/onboarding/steps", steps.list)

@@ -233,10 +233,14 @@ func TestLogoutEndsTheSession(t *testing.T) {
 	env.Do(t, http.MethodPost, "/v1/auth/logout", map[string]any{"refresh_token": s.RefreshToken}, testenv.WithBearer(s.AccessToken)).
 		Expect(t, http.StatusNoContent)
 	env.Do(t, http.MethodPost, "/v1/auth/refresh", map[string]any{"refresh_token": s.RefreshToken}).Expect(t, http.StatusUnauthorized)
-	// Idempotent.
+	// The session's access token ended with it.
 	env.Do(t, http.MethodPost, "/v1/auth/logout", map[string]any{"refresh_token": s.RefreshToken}, testenv.WithBearer(s.AccessToken)).
+		Expect(t, http.StatusUnauthorized)
+	// Idempotent, from another session of the user.
+	again := env.Login(t, s.User.Email, testenv.DefaultPassword)
+	env.Do(t, http.MethodPost, "/v1/auth/logout", map[string]any{"refresh_token": s.RefreshToken}, testenv.WithBearer(again.AccessToken)).
 		Expect(t, http.StatusNoContent)
-	env.Do(t, http.MethodPost, "/v1/auth/logout", map[string]any{}, testenv.WithBearer(s.AccessToken)).Expect(t, http.StatusUnprocessableEntity)
+	env.Do(t, http.MethodPost, "/v1/auth/logout", map[string]any{}, testenv.WithBearer(again.AccessToken)).Expect(t, http.StatusUnprocessableEntity)
 }
 
 // problemFields are the fields a 422 problem names.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
 
 	"github.com/onramp/onramp/internal/auth"
 	"github.com/onramp/onramp/internal/testing/testenv"
@@ -27,12 +28,16 @@ func TestForgedAccessTokensAreRefused(t *testing.T) {
 	}
 	_, otherKey, _ := ed25519.GenerateKey(nil)
 
+	var session string
+	if err := env.DB.Pool.QueryRow(t.Context(), `SELECT family_id::text FROM refresh_tokens WHERE user_id = $1`, owner.User.ID).Scan(&session); err != nil {
+		t.Fatal(err)
+	}
 	now := time.Now()
 	claims := func(mod func(jwt.MapClaims)) jwt.MapClaims {
 		c := jwt.MapClaims{
 			"sub": owner.User.ID.String(), "org": owner.Organization.ID.String(), "role": "owner", "staff": false,
 			"iss": signer.Issuer(), "aud": []string{auth.Audience}, "iat": now.Unix(), "exp": now.Add(10 * time.Minute).Unix(),
-			"jti": "forged",
+			"jti": "forged", "sid": session,
 		}
 		if mod != nil {
 			mod(c)
@@ -63,9 +68,14 @@ func TestForgedAccessTokensAreRefused(t *testing.T) {
 			c["exp"] = now.Add(-time.Hour).Unix()
 			c["iat"] = now.Add(-2 * time.Hour).Unix()
 		})),
-		"wrong audience":   sign(jwt.SigningMethodEdDSA, realKey, claims(func(c jwt.MapClaims) { c["aud"] = []string{"another-api"} })),
-		"wrong issuer":     sign(jwt.SigningMethodEdDSA, realKey, claims(func(c jwt.MapClaims) { c["iss"] = "https://evil.test" })),
-		"without exp":      sign(jwt.SigningMethodEdDSA, realKey, claims(func(c jwt.MapClaims) { delete(c, "exp") })),
+		"wrong audience": sign(jwt.SigningMethodEdDSA, realKey, claims(func(c jwt.MapClaims) { c["aud"] = []string{"another-api"} })),
+		"wrong issuer":   sign(jwt.SigningMethodEdDSA, realKey, claims(func(c jwt.MapClaims) { c["iss"] = "https://evil.test" })),
+		"without exp":    sign(jwt.SigningMethodEdDSA, realKey, claims(func(c jwt.MapClaims) { delete(c, "exp") })),
+		// Minted before access tokens named their session: refused, not
+		// trusted without one for the rest of its life.
+		"without sid":      sign(jwt.SigningMethodEdDSA, realKey, claims(func(c jwt.MapClaims) { delete(c, "sid") })),
+		"unknown session":  sign(jwt.SigningMethodEdDSA, realKey, claims(func(c jwt.MapClaims) { c["sid"] = uuid.NewString() })),
+		"unknown user":     sign(jwt.SigningMethodEdDSA, realKey, claims(func(c jwt.MapClaims) { c["sub"] = uuid.NewString() })),
 		"tampered payload": owner.AccessToken[:len(owner.AccessToken)-4] + "AAAA",
 		"garbage":          "not-a-jwt",
 	}

@@ -123,16 +123,10 @@ func (s *Service) lockForMemberChange(ctx context.Context, tx *database.Tx, acto
 	return actorRole, target, nil
 }
 
-// managerRole is the actor's current role, read from the database rather
-// than the (up to 15 minutes old) token, refused unless owner or admin.
-// RequireManager refuses a caller who is not, as of now, an owner or admin
-// of the token's organization (removed or demoted since the token was
-// minted).
-func (s *Service) RequireManager(ctx context.Context, actor auth.Principal) error {
-	_, err := s.managerRole(ctx, s.db, actor)
-	return err
-}
-
+// managerRole is the actor's role as of this transaction, refused unless
+// owner or admin. Every request already acts with the role read when it
+// arrived (CurrentAccess); reading it again under the organization lock
+// settles a race with a demotion committed in between.
 func (s *Service) managerRole(ctx context.Context, h database.Handle, actor auth.Principal) (string, error) {
 	var role string
 	err := h.Query(ctx).Model(&Membership{}).Select("role").

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/onramp/onramp/internal/auth"
+	"github.com/onramp/onramp/internal/coalesce"
 	"github.com/onramp/onramp/internal/database"
 	"github.com/onramp/onramp/internal/mail"
 	"github.com/onramp/onramp/internal/serverevent"
@@ -60,6 +61,7 @@ type Service struct {
 	log             *slog.Logger
 	passwords       *hasher
 	limits          *limiter
+	access          *coalesce.Batcher[auth.Principal, access]
 }
 
 // NewService builds the account service.
@@ -91,6 +93,7 @@ func NewService(c Config) *Service {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	s.limits = &limiter{db: s.db, now: s.now}
+	s.access = newAccessReads(s.db.Pool)
 	return s
 }
 

@@ -41,7 +41,10 @@ func (s *Service) issuePair(ctx context.Context, tx *database.Tx, user User, org
 	if err := tx.WithContext(ctx).Create(&row).Error; err != nil {
 		return Tokens{}, fmt.Errorf("store refresh token: %w", err)
 	}
-	access, ttl, err := s.signer.Issue(auth.Principal{UserID: user.ID, OrgID: orgID, Role: role, Staff: user.IsStaff})
+	// The access token names its session (the family): it works while the
+	// family has a refresh token that is not revoked, so ending the session
+	// ends the access tokens minted in it.
+	access, ttl, err := s.signer.Issue(auth.Principal{UserID: user.ID, OrgID: orgID, Role: role, Staff: user.IsStaff, SessionID: family})
 	if err != nil {
 		return Tokens{}, err
 	}

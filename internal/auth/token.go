@@ -27,6 +27,11 @@ type Principal struct {
 	OrgID uuid.UUID
 	Role  string // owner, admin or member; empty without an organization
 	Staff bool
+	// SessionID is the session (refresh-token family) the token was minted
+	// in. A token is only as good as its session: signing out, a password
+	// reset or a removal from the organization ends the session, and with it
+	// every access token minted in it.
+	SessionID uuid.UUID
 }
 
 // HasOrg reports whether the token is bound to an organization.
@@ -39,6 +44,7 @@ type claims struct {
 	Org   string `json:"org,omitempty"`
 	Role  string `json:"role,omitempty"`
 	Staff bool   `json:"staff"`
+	Sid   string `json:"sid"`
 	jwt.RegisteredClaims
 }
 
@@ -84,10 +90,14 @@ func NewSigner(issuer string, key ed25519.PrivateKey, previous ...ed25519.Public
 
 // Issue mints an access token for p. It returns the token and its lifetime.
 func (s *Signer) Issue(p Principal) (string, time.Duration, error) {
+	if p.SessionID == uuid.Nil {
+		return "", 0, errors.New("sign access token: no session id")
+	}
 	now := s.now()
 	c := claims{
 		Role:  p.Role,
 		Staff: p.Staff,
+		Sid:   p.SessionID.String(),
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    s.issuer,
 			Subject:   p.UserID.String(),
@@ -114,6 +124,9 @@ func (s *Signer) Issue(p Principal) (string, time.Duration, error) {
 var ErrInvalidToken = errors.New("invalid access token")
 
 // Verify checks signature, algorithm, key id, issuer, audience and expiry.
+// It says what the token claims, not whether its session, membership or
+// role still hold: that is the caller's check on every request (see
+// account.Service.CurrentAccess).
 func (s *Signer) Verify(token string) (Principal, error) {
 	if p, ok := s.cache.get(token, s.now()); ok {
 		return p, nil
@@ -133,6 +146,12 @@ func (s *Signer) Verify(token string) (Principal, error) {
 	p := Principal{Role: c.Role, Staff: c.Staff}
 	if p.UserID, err = uuid.Parse(c.Subject); err != nil {
 		return Principal{}, fmt.Errorf("%w: bad subject", ErrInvalidToken)
+	}
+	// Tokens minted before sessions were named in them carry no sid; they
+	// are refused (the client signs in again, or refreshes) rather than
+	// trusted without a session for the rest of their 15 minutes.
+	if p.SessionID, err = uuid.Parse(c.Sid); err != nil || p.SessionID == uuid.Nil {
+		return Principal{}, fmt.Errorf("%w: no session id", ErrInvalidToken)
 	}
 	if c.Org != "" {
 		if p.OrgID, err = uuid.Parse(c.Org); err != nil {

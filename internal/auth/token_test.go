@@ -6,13 +6,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
 )
 
 func TestIssueAndVerifyRoundTrip(t *testing.T) {
 	key, _ := GenerateKey()
 	s := NewSigner("https://onramp.test", key)
-	want := Principal{UserID: uuid.Must(uuid.NewV7()), OrgID: uuid.Must(uuid.NewV7()), Role: "admin"}
+	want := Principal{UserID: uuid.Must(uuid.NewV7()), OrgID: uuid.Must(uuid.NewV7()), Role: "admin", SessionID: uuid.Must(uuid.NewV7())}
 	tok, ttl, err := s.Issue(want)
 	if err != nil {
 		t.Fatal(err)
@@ -33,7 +34,7 @@ func TestVerifyAcceptsPreviousKeyDuringRotation(t *testing.T) {
 	oldKey, _ := GenerateKey()
 	newKey, _ := GenerateKey()
 	old := NewSigner("https://onramp.test", oldKey)
-	tok, _, _ := old.Issue(Principal{UserID: uuid.Must(uuid.NewV7()), Staff: true})
+	tok, _, _ := old.Issue(Principal{UserID: uuid.Must(uuid.NewV7()), Staff: true, SessionID: uuid.Must(uuid.NewV7())})
 
 	rotated := NewSigner("https://onramp.test", newKey, oldKey.Public().(ed25519.PublicKey))
 	if _, err := rotated.Verify(tok); err != nil {
@@ -54,7 +55,7 @@ func TestVerifyAcceptsPreviousKeyDuringRotation(t *testing.T) {
 func TestVerifyRejectsExpired(t *testing.T) {
 	key, _ := GenerateKey()
 	s := NewSigner("https://onramp.test", key)
-	tok, _, _ := s.Issue(Principal{UserID: uuid.Must(uuid.NewV7())})
+	tok, _, _ := s.Issue(Principal{UserID: uuid.Must(uuid.NewV7()), SessionID: uuid.Must(uuid.NewV7())})
 	s.now = func() time.Time { return time.Now().Add(16 * time.Minute) }
 	if _, err := s.Verify(tok); !errors.Is(err, ErrInvalidToken) {
 		t.Fatalf("expired token verified: %v", err)
@@ -64,7 +65,7 @@ func TestVerifyRejectsExpired(t *testing.T) {
 func TestVerifiedTokensStillExpireAndForgedOnesStillFail(t *testing.T) {
 	key, _ := GenerateKey()
 	s := NewSigner("https://onramp.test", key)
-	want := Principal{UserID: uuid.Must(uuid.NewV7()), OrgID: uuid.Must(uuid.NewV7()), Role: "member"}
+	want := Principal{UserID: uuid.Must(uuid.NewV7()), OrgID: uuid.Must(uuid.NewV7()), Role: "member", SessionID: uuid.Must(uuid.NewV7())}
 	tok, _, _ := s.Issue(want)
 	for range 2 { // the second time from the cache
 		if got, err := s.Verify(tok); err != nil || got != want {
@@ -91,5 +92,28 @@ func TestVerifiedTokensStillExpireAndForgedOnesStillFail(t *testing.T) {
 	other, _ := GenerateKey()
 	if _, err := NewSigner("https://onramp.test", other).Verify(tok); !errors.Is(err, ErrInvalidToken) {
 		t.Fatalf("token of another key verified: %v", err)
+	}
+}
+
+// A token minted before access tokens named their session (no sid claim)
+// is refused: the session it belongs to cannot be checked.
+func TestVerifyRejectsATokenWithoutASession(t *testing.T) {
+	key, _ := GenerateKey()
+	s := NewSigner("https://onramp.test", key)
+	now := time.Now()
+	legacy := jwt.NewWithClaims(jwt.SigningMethodEdDSA, jwt.MapClaims{
+		"iss": "https://onramp.test", "aud": Audience, "sub": uuid.NewString(), "org": uuid.NewString(),
+		"role": "owner", "staff": false, "iat": now.Unix(), "exp": now.Add(AccessTokenTTL).Unix(), "jti": uuid.NewString(),
+	})
+	legacy.Header["kid"] = KeyID(key.Public().(ed25519.PublicKey))
+	tok, err := legacy.SignedString(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Verify(tok); !errors.Is(err, ErrInvalidToken) {
+		t.Fatalf("a token without sid verified: %v", err)
+	}
+	if _, _, err := s.Issue(Principal{UserID: uuid.Must(uuid.NewV7())}); err == nil {
+		t.Fatal("minted a token without a session")
 	}
 }

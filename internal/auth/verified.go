@@ -15,7 +15,9 @@ const verifiedCap = 16384
 // up to 15 minutes. A cached token is accepted exactly when a fresh
 // verification would accept it: the bytes are identical, the keys a signer
 // trusts never change during its life, and expiry (with the parser's
-// leeway) is checked on every hit.
+// leeway) is checked on every hit. It remembers only what the token says,
+// never whether that still holds: the session, membership, role and staff
+// flag are read from the database on every request, cached or not.
 type verifiedTokens struct {
 	mu sync.Mutex
 	m  map[[32]byte]verifiedToken

@@ -8,7 +8,8 @@
 // inside a transaction takes a Handle, which both *DB and *Tx are. A *Tx
 // embeds GORM bound to the transaction; Tx.SQL gives the same transaction
 // to database/sql code (River's InsertTx, $n SQL with arrays). Only the
-// checklist's batched reads use the pgx pool directly (DB.Pool), because a
+// batched reads on the hot path — the checklist's and the per-request
+// access check's — use the pgx pool directly (DB.Pool), because a
 // benchmark showed it pays; they never run inside a transaction.
 package database
 

@@ -64,9 +64,18 @@ func (e *Env) StaffToken(t testing.TB) (uuid.UUID, string) {
 	return userID, e.Token(t, auth.Principal{UserID: userID, Staff: true})
 }
 
-// Token mints an access token for p with the service's own key.
+// Token opens a session for p (a refresh-token family, as sign-in does)
+// and mints an access token in it with the service's own key. The token
+// works as long as its session, user and membership do.
 func (e *Env) Token(t testing.TB, p auth.Principal) string {
 	t.Helper()
+	p.SessionID = uuid.Must(uuid.NewV7())
+	var org *uuid.UUID
+	if p.HasOrg() {
+		org = &p.OrgID
+	}
+	e.exec(t, `INSERT INTO refresh_tokens (id, family_id, user_id, organization_id, token_hash, expires_at)
+		VALUES ($1, $2, $3, $4, $5, now() + interval '30 days')`, uuid.Must(uuid.NewV7()), p.SessionID, p.UserID, org, uuid.New().String())
 	tok, _, err := e.App.Signer.Issue(p)
 	if err != nil {
 		t.Fatalf("mint token: %v", err)
