@@ -74,8 +74,7 @@ func (b *bench) memberTokens(ctx context.Context, n int) ([]string, error) {
 	var tokens []string
 	for rows.Next() {
 		var p auth.Principal
-		var session uuid.UUID
-		if err := rows.Scan(&p.OrgID, &p.UserID, &p.Role, &session); err != nil {
+		if err := rows.Scan(&p.OrgID, &p.UserID, &p.Role, &p.SessionID); err != nil {
 			return nil, err
 		}
 		token, _, err := b.signer.Issue(p)
@@ -195,10 +194,9 @@ func (b *bench) events(tokens []string, clients int, d time.Duration) {
 
 func (b *bench) metrics(repeat int) error {
 	staff := auth.Principal{Staff: true}
-	var session uuid.UUID
 	err := b.pool.QueryRow(context.Background(), `
 		SELECT u.id, r.family_id FROM users u JOIN refresh_tokens r ON r.user_id = u.id
-		WHERE u.email = 'bench-staff@bench.test'`).Scan(&staff.UserID, &session)
+		WHERE u.email = 'bench-staff@bench.test'`).Scan(&staff.UserID, &staff.SessionID)
 	if err != nil {
 		return fmt.Errorf("find the staff user (reload the data set: RELOAD=1 bench/onboarding/bench.sh): %w", err)
 	}
