@@ -3,6 +3,8 @@ package account
 import (
 	"context"
 	"fmt"
+	"math/bits"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -15,18 +17,20 @@ import (
 
 // errAccessEnded answers a verified token that no longer stands for
 // anyone's access: its session ended (signed out, password reset, session
-// revoked on reuse of a refresh token, removal from the organization), its
-// user is gone, or the user is no longer a member of its organization. The
-// client signs in again; which of these it was is not told.
+// revoked on reuse of a refresh token, removal from the organization, the
+// user deleted), or its holder is no longer a member of its organization.
+// The client signs in again; which of these it was is not told.
 var errAccessEnded = apperr.Unauthorized("this access token no longer grants access; sign in again")
 
 // CurrentAccess is what the caller of a verified access token may do now:
-// p with the role and staff flag as stored, in a session that has not
-// ended. A token says who its holder was when it was minted, up to 15
-// minutes ago; every authenticated request acts with this instead, so a
-// removed member is refused at once, a demoted admin sees what a member
-// sees, and a cleared staff flag closes the staff routes. Concurrent checks
-// share one query per round trip.
+// p with the role as stored, in a session that has not ended, and staff
+// only if the token says so and the stored flag still does. A token says
+// who its holder was when it was minted, up to 15 minutes ago; every
+// authenticated request acts with this instead, so a removed member is
+// refused at once, a demoted admin sees what a member sees, and a cleared
+// staff flag closes the staff routes. (A right granted since the token was
+// minted, a promotion to staff, takes effect at the next sign-in.)
+// Concurrent checks share one query per round trip.
 func (s *Service) CurrentAccess(ctx context.Context, p auth.Principal) (auth.Principal, error) {
 	if p.SessionID == uuid.Nil {
 		return auth.Principal{}, errAccessEnded
@@ -35,74 +39,115 @@ func (s *Service) CurrentAccess(ctx context.Context, p auth.Principal) (auth.Pri
 	if err != nil {
 		return auth.Principal{}, fmt.Errorf("check current access: %w", err)
 	}
-	if !a.user || !a.live || (p.HasOrg() && !a.role.Valid) {
+	if !a.live || (p.HasOrg() && !a.role.Valid) {
 		return auth.Principal{}, errAccessEnded
 	}
 	p.Staff, p.Role = a.staff, a.role.String
 	return p, nil
 }
 
-// access is one token's current state, as one row of accessQuery reads it.
+// access is one token's current state, as one row of an access query reads it.
 type access struct {
-	user  bool // the user exists
-	staff bool
-	role  pgtype.Text // the membership's role in the token's organization; not Valid without one
 	live  bool        // the session has a refresh token that is not revoked
+	role  pgtype.Text // the membership's role in the token's organization; not Valid without one
+	staff bool        // the token claims staff and the stored flag says so
 }
 
-// accessQueriesInFlight is how many access queries run at once; the rest
-// of the pool stays free for the requests' own work.
-const accessQueriesInFlight = 4
+// accessQueriesInFlight is how many access queries run at once: one, so
+// that under load each query serves every check that arrived while the
+// previous one ran. Batches grow with the load and the round trips per
+// check shrink, which is what this check costs; a lone check still goes
+// at once.
+const accessQueriesInFlight = 1
 
 // accessMaxBatch bounds one access query; a longer queue is split.
 const accessMaxBatch = 256
 
 func newAccessReads(pool *pgxpool.Pool) *coalesce.Batcher[auth.Principal, access] {
+	queries := accessQueries(accessMaxBatch)
 	return coalesce.New(coalesce.Limits{MaxInFlight: accessQueriesInFlight, MaxBatch: accessMaxBatch},
-		func(ctx context.Context, ps []auth.Principal) ([]access, error) { return readAccess(ctx, pool, ps) })
+		func(ctx context.Context, ps []auth.Principal) ([]access, error) {
+			return readAccess(ctx, pool, queries, ps)
+		})
 }
 
-// accessQuery reads each token's user, membership and session by primary
-// key or index: users' primary key, memberships' (organization_id,
-// user_id), and refresh_tokens_live_family_idx, which holds only tokens
-// not revoked (a session ends by revoking all of its tokens, so an ended
-// one is not in the index at all). A token with no organization passes a
-// NULL org and gets no role. Rows are matched to tokens by position; a
-// missing position is a user that no longer exists.
-const accessQuery = `
-	SELECT q.i, u.is_staff, m.role,
+// accessQueries returns the access query for 1, 2, 4, … maxRows tokens: a
+// batch is padded up to the next size. Each token is a row of scalar
+// parameters (user, organization, session, staff claim) rather than arrays
+// to unnest: with a row count fixed by the statement text, PostgreSQL's
+// plan for a prepared statement costs the same whatever the values, so it
+// settles on one generic plan and reuses it. With arrays of varying length
+// it planned the query again at every execution, which cost more than
+// running it.
+//
+// Each row reads the session and the membership by index: the session
+// from refresh_tokens_live_family_idx, which holds only tokens not revoked
+// (a session ends by revoking all of its tokens, so an ended one is not in
+// the index at all; a deleted user's tokens are deleted with it), the
+// membership by its key. The user's row is read only for a token that
+// claims staff, to check that the flag still holds. A token with no
+// organization passes a NULL one and gets no role; padding rows are all
+// NULL and skipped. Rows come back with their position, which matches them
+// to their tokens.
+func accessQueries(maxRows int) []string {
+	var queries []string
+	for n := 1; n <= maxRows; n *= 2 {
+		var rows strings.Builder
+		for i := range n {
+			if i > 0 {
+				rows.WriteString(", ")
+			}
+			fmt.Fprintf(&rows, "($%d::uuid, $%d::uuid, $%d::uuid, $%d::bool, %d)", 4*i+1, 4*i+2, 4*i+3, 4*i+4, i+1)
+		}
+		queries = append(queries, `
+	SELECT q.i,
 	       EXISTS (SELECT 1 FROM refresh_tokens r
-	                WHERE r.family_id = q.sid AND r.user_id = q.usr AND r.revoked_at IS NULL)
-	FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) WITH ORDINALITY AS q(usr, org, sid, i)
-	JOIN users u ON u.id = q.usr
-	LEFT JOIN memberships m ON m.organization_id = q.org AND m.user_id = q.usr`
-
-// readAccess answers ps with one query.
-func readAccess(ctx context.Context, pool *pgxpool.Pool, ps []auth.Principal) ([]access, error) {
-	users := make([]pgtype.UUID, len(ps))
-	orgs := make([]pgtype.UUID, len(ps))
-	sessions := make([]pgtype.UUID, len(ps))
-	for i, p := range ps {
-		users[i] = pgtype.UUID{Bytes: p.UserID, Valid: true}
-		orgs[i] = pgtype.UUID{Bytes: p.OrgID, Valid: p.HasOrg()}
-		sessions[i] = pgtype.UUID{Bytes: p.SessionID, Valid: true}
+	                WHERE r.family_id = q.sid AND r.user_id = q.usr AND r.revoked_at IS NULL),
+	       m.role,
+	       CASE WHEN q.staff THEN EXISTS (SELECT 1 FROM users u WHERE u.id = q.usr AND u.is_staff) ELSE false END
+	FROM (VALUES `+rows.String()+`) AS q(usr, org, sid, staff, i)
+	LEFT JOIN memberships m ON m.organization_id = q.org AND m.user_id = q.usr
+	WHERE q.usr IS NOT NULL`)
 	}
-	rows, err := pool.Query(ctx, accessQuery, users, orgs, sessions)
+	return queries
+}
+
+// readAccess answers ps with one query of the smallest size that holds them.
+func readAccess(ctx context.Context, pool *pgxpool.Pool, queries []string, ps []auth.Principal) ([]access, error) {
+	size := bits.Len(uint(len(ps) - 1)) // queries[size] has 1<<size rows
+	if size >= len(queries) {
+		return nil, fmt.Errorf("read current access: %d tokens in one query, at most %d", len(ps), 1<<(len(queries)-1))
+	}
+	// Parameters point into two slices (padding stays zero: NULL), so that
+	// boxing them in args allocates nothing per token.
+	ids := make([]pgtype.UUID, 3<<size)
+	staff := make([]pgtype.Bool, 1<<size)
+	args := make([]any, 4<<size)
+	for i := range 1 << size {
+		if i < len(ps) {
+			p := ps[i]
+			ids[3*i] = pgtype.UUID{Bytes: p.UserID, Valid: true}
+			ids[3*i+1] = pgtype.UUID{Bytes: p.OrgID, Valid: p.HasOrg()}
+			ids[3*i+2] = pgtype.UUID{Bytes: p.SessionID, Valid: true}
+			staff[i] = pgtype.Bool{Bool: p.Staff, Valid: true}
+		}
+		args[4*i], args[4*i+1], args[4*i+2], args[4*i+3] = &ids[3*i], &ids[3*i+1], &ids[3*i+2], &staff[i]
+	}
+	rows, err := pool.Query(ctx, queries[size], args...)
 	if err != nil {
 		return nil, fmt.Errorf("read current access: %w", err)
 	}
 	defer rows.Close()
-	out := make([]access, len(ps))
+	out := make([]access, len(ps)) // a token without a row (none expected) has no access
 	for rows.Next() {
-		var i int64
+		var i int32
 		var a access
-		if err := rows.Scan(&i, &a.staff, &a.role, &a.live); err != nil {
+		if err := rows.Scan(&i, &a.live, &a.role, &a.staff); err != nil {
 			return nil, fmt.Errorf("read current access: %w", err)
 		}
 		if i < 1 || int(i) > len(ps) {
 			return nil, fmt.Errorf("read current access: row for position %d of %d", i, len(ps))
 		}
-		a.user = true
 		out[i-1] = a
 	}
 	if err := rows.Err(); err != nil {
