@@ -108,7 +108,8 @@ func requireManager() gin.HandlerFunc {
 }
 
 // requireStaff lets only staff through, by the staff flag as stored
-// (requireUser read it), not the token's claim.
+// (requireUser read it for a token that claims staff), not by the claim
+// alone.
 func requireStaff() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if !principal(c).Staff {
