@@ -35,7 +35,7 @@ func TestCompleteSkipAndDismissAnswerFromTheirOwnTransaction(t *testing.T) {
 	}
 	caller := Caller{OrgID: org, UserID: user, Role: "owner"}
 
-	reads := svc.store.reads.queries.Load()
+	reads := svc.store.reads.Queries()
 	c, err := svc.Complete(ctx, caller, "read_guide")
 	if err != nil || c.Version != 1 || c.Completed != 1 || c.Steps[0].Status != StatusCompleted {
 		t.Fatalf("complete: %+v %v", c, err)
@@ -48,7 +48,7 @@ func TestCompleteSkipAndDismissAnswerFromTheirOwnTransaction(t *testing.T) {
 	if err != nil || !c.Dismissed || c.Completed != 1 {
 		t.Fatalf("dismiss: %+v %v", c, err)
 	}
-	if n := svc.store.reads.queries.Load() - reads; n != 0 {
+	if n := svc.store.reads.Queries() - reads; n != 0 {
 		t.Fatalf("complete, skip and dismiss read the checklist again %d times", n)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/onramp/onramp/internal/coalesce"
 	"github.com/onramp/onramp/internal/database"
 )
 
@@ -21,7 +22,7 @@ import (
 // times come in as arguments.
 type store struct {
 	db    *database.DB
-	reads *snapshotReads
+	reads *coalesce.Batcher[snapshotKey, snapshotRow]
 
 	// versions caches published versions by number: they never change.
 	versionsMu sync.RWMutex
@@ -34,7 +35,7 @@ const snapshotQueriesInFlight = 4
 
 func newStore(db *database.DB) *store {
 	return &store{db: db, versions: map[int]*Version{},
-		reads: &snapshotReads{pool: db.Pool, maxInFlight: snapshotQueriesInFlight}}
+		reads: newSnapshotReads(db.Pool)}
 }
 
 // adminLock serializes admin changes (draft, publish, activation) so that

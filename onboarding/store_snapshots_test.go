@@ -69,7 +69,7 @@ func TestConcurrentChecklistReadsAreBatchedAndEachGetsItsOwnAnswer(t *testing.T)
 		}
 	}
 
-	before := svc.store.reads.queries.Load()
+	before := svc.store.reads.Queries()
 	const reads = 400
 	var wg sync.WaitGroup
 	errs := make(chan error, reads+1)
@@ -100,7 +100,7 @@ func TestConcurrentChecklistReadsAreBatchedAndEachGetsItsOwnAnswer(t *testing.T)
 	for err := range errs {
 		t.Error(err)
 	}
-	if q := svc.store.reads.queries.Load() - before; q >= reads {
+	if q := svc.store.reads.Queries() - before; q >= reads {
 		t.Errorf("%d reads took %d queries: not batched", reads+1, q)
 	}
 

@@ -3,8 +3,6 @@ package account
 import (
 	"context"
 	"fmt"
-	"math/bits"
-	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -71,14 +69,8 @@ func newAccessReads(pool *pgxpool.Pool) *coalesce.Batcher[auth.Principal, access
 		})
 }
 
-// accessQueries returns the access query for 1, 2, 4, … maxRows tokens: a
-// batch is padded up to the next size. Each token is a row of scalar
-// parameters (user, organization, session, staff claim) rather than arrays
-// to unnest: with a row count fixed by the statement text, PostgreSQL's
-// plan for a prepared statement costs the same whatever the values, so it
-// settles on one generic plan and reuses it. With arrays of varying length
-// it planned the query again at every execution, which cost more than
-// running it.
+// accessQueries is the access query for batches of up to maxRows tokens,
+// each a row (user, organization, session, staff claim).
 //
 // Each row reads the session and the membership by index: the session
 // from refresh_tokens_live_family_idx, which holds only tokens not revoked
@@ -89,41 +81,32 @@ func newAccessReads(pool *pgxpool.Pool) *coalesce.Batcher[auth.Principal, access
 // organization passes a NULL one and gets no role; padding rows are all
 // NULL and skipped. Rows come back with their position, which matches them
 // to their tokens.
-func accessQueries(maxRows int) []string {
-	var queries []string
-	for n := 1; n <= maxRows; n *= 2 {
-		var rows strings.Builder
-		for i := range n {
-			if i > 0 {
-				rows.WriteString(", ")
-			}
-			fmt.Fprintf(&rows, "($%d::uuid, $%d::uuid, $%d::uuid, $%d::bool, %d)", 4*i+1, 4*i+2, 4*i+3, 4*i+4, i+1)
-		}
-		queries = append(queries, `
+func accessQueries(maxRows int) coalesce.Statements {
+	return coalesce.NewStatements(maxRows, []string{"uuid", "uuid", "uuid", "bool"}, func(values string) string {
+		return `
 	SELECT q.i,
 	       EXISTS (SELECT 1 FROM refresh_tokens r
 	                WHERE r.family_id = q.sid AND r.user_id = q.usr AND r.revoked_at IS NULL),
 	       m.role,
 	       CASE WHEN q.staff THEN EXISTS (SELECT 1 FROM users u WHERE u.id = q.usr AND u.is_staff) ELSE false END
-	FROM (VALUES `+rows.String()+`) AS q(usr, org, sid, staff, i)
+	FROM (VALUES ` + values + `) AS q(usr, org, sid, staff, i)
 	LEFT JOIN memberships m ON m.organization_id = q.org AND m.user_id = q.usr
-	WHERE q.usr IS NOT NULL`)
-	}
-	return queries
+	WHERE q.usr IS NOT NULL`
+	})
 }
 
 // readAccess answers ps with one query of the smallest size that holds them.
-func readAccess(ctx context.Context, pool *pgxpool.Pool, queries []string, ps []auth.Principal) ([]access, error) {
-	size := bits.Len(uint(len(ps) - 1)) // queries[size] has 1<<size rows
-	if size >= len(queries) {
-		return nil, fmt.Errorf("read current access: %d tokens in one query, at most %d", len(ps), 1<<(len(queries)-1))
+func readAccess(ctx context.Context, pool *pgxpool.Pool, queries coalesce.Statements, ps []auth.Principal) ([]access, error) {
+	query, n, err := queries.For(len(ps))
+	if err != nil {
+		return nil, fmt.Errorf("read current access: %w", err)
 	}
 	// Parameters point into two slices (padding stays zero: NULL), so that
 	// boxing them in args allocates nothing per token.
-	ids := make([]pgtype.UUID, 3<<size)
-	staff := make([]pgtype.Bool, 1<<size)
-	args := make([]any, 4<<size)
-	for i := range 1 << size {
+	ids := make([]pgtype.UUID, 3*n)
+	staff := make([]pgtype.Bool, n)
+	args := make([]any, 4*n)
+	for i := range n {
 		if i < len(ps) {
 			p := ps[i]
 			ids[3*i] = pgtype.UUID{Bytes: p.UserID, Valid: true}
@@ -133,7 +116,7 @@ func readAccess(ctx context.Context, pool *pgxpool.Pool, queries []string, ps []
 		}
 		args[4*i], args[4*i+1], args[4*i+2], args[4*i+3] = &ids[3*i], &ids[3*i+1], &ids[3*i+2], &staff[i]
 	}
-	rows, err := pool.Query(ctx, queries[size], args...)
+	rows, err := pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read current access: %w", err)
 	}

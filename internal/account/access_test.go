@@ -2,7 +2,6 @@ package account
 
 import (
 	"context"
-	"math/bits"
 	"net/url"
 	"sync"
 	"testing"
@@ -208,10 +207,13 @@ func BenchmarkCurrentAccess(b *testing.B) {
 }
 
 // readAccessSQL is readAccess through database/sql, for the benchmark.
-func readAccessSQL(ctx context.Context, db *database.DB, queries []string, ps []auth.Principal) ([]access, error) {
-	size := bits.Len(uint(len(ps) - 1))
-	args := make([]any, 4<<size)
-	for i := range 1 << size {
+func readAccessSQL(ctx context.Context, db *database.DB, queries coalesce.Statements, ps []auth.Principal) ([]access, error) {
+	query, n, err := queries.For(len(ps))
+	if err != nil {
+		return nil, err
+	}
+	args := make([]any, 4*n)
+	for i := range n {
 		var p auth.Principal
 		if i < len(ps) {
 			p = ps[i]
@@ -221,7 +223,7 @@ func readAccessSQL(ctx context.Context, db *database.DB, queries []string, ps []
 		args[4*i+2] = pgtype.UUID{Bytes: p.SessionID, Valid: i < len(ps)}
 		args[4*i+3] = pgtype.Bool{Bool: p.Staff, Valid: i < len(ps)}
 	}
-	rows, err := db.SQL().QueryContext(ctx, queries[size], args...)
+	rows, err := db.SQL().QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
