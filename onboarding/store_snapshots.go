@@ -100,24 +100,11 @@ func readSnapshots(ctx context.Context, pool *pgxpool.Pool, queries coalesce.Sta
 		}
 		args[2*i], args[2*i+1] = &ids[2*i], &ids[2*i+1]
 	}
-	rows, err := pool.Query(ctx, query, args...)
+	out, err := coalesce.QueryRows(ctx, pool, query, args, len(keys), func(r *snapshotRow) []any {
+		r.found = true // called only for an organization that has a row
+		return []any{&r.version, &r.progress, &r.activated, &r.latest, &r.dismissed}
+	})
 	if err != nil {
-		return nil, fmt.Errorf("read checklist state: %w", err)
-	}
-	defer rows.Close()
-	out := make([]snapshotRow, len(keys))
-	for rows.Next() {
-		var i int32
-		row := snapshotRow{found: true}
-		if err := rows.Scan(&i, &row.version, &row.progress, &row.activated, &row.latest, &row.dismissed); err != nil {
-			return nil, fmt.Errorf("read checklist state: %w", err)
-		}
-		if i < 1 || int(i) > len(keys) {
-			return nil, fmt.Errorf("read checklist state: row for position %d of %d", i, len(keys))
-		}
-		out[i-1] = row
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read checklist state: %w", err)
 	}
 	return out, nil

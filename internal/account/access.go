@@ -116,24 +116,11 @@ func readAccess(ctx context.Context, pool *pgxpool.Pool, queries coalesce.Statem
 		}
 		args[4*i], args[4*i+1], args[4*i+2], args[4*i+3] = &ids[3*i], &ids[3*i+1], &ids[3*i+2], &staff[i]
 	}
-	rows, err := pool.Query(ctx, query, args...)
+	// A token without a row (none expected) has no access.
+	out, err := coalesce.QueryRows(ctx, pool, query, args, len(ps), func(a *access) []any {
+		return []any{&a.live, &a.role, &a.staff}
+	})
 	if err != nil {
-		return nil, fmt.Errorf("read current access: %w", err)
-	}
-	defer rows.Close()
-	out := make([]access, len(ps)) // a token without a row (none expected) has no access
-	for rows.Next() {
-		var i int32
-		var a access
-		if err := rows.Scan(&i, &a.live, &a.role, &a.staff); err != nil {
-			return nil, fmt.Errorf("read current access: %w", err)
-		}
-		if i < 1 || int(i) > len(ps) {
-			return nil, fmt.Errorf("read current access: row for position %d of %d", i, len(ps))
-		}
-		out[i-1] = a
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read current access: %w", err)
 	}
 	return out, nil

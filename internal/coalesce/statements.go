@@ -1,9 +1,12 @@
 package coalesce
 
 import (
+	"context"
 	"fmt"
 	"math/bits"
 	"strings"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Statements is one batch query written for 1, 2, 4, … MaxBatch lookups:
@@ -54,4 +57,30 @@ func (s Statements) For(n int) (text string, rows int, err error) {
 		return "", 0, fmt.Errorf("%d lookups in one query, at most %d", n, 1<<(len(s.texts)-1))
 	}
 	return s.texts[size], 1 << size, nil
+}
+
+// QueryRows runs one of the statements on pool and returns one answer per
+// lookup, matched by position: each row starts with its lookup's 1-based
+// position (the last column of the VALUES list), then the columns that
+// fields points into. fields is called once per row that exists, on that
+// lookup's answer; a lookup without a row keeps the zero value.
+func QueryRows[A any](ctx context.Context, pool *pgxpool.Pool, query string, args []any, lookups int, fields func(a *A) []any) ([]A, error) {
+	rows, err := pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make([]A, lookups)
+	var i int32
+	for rows.Next() {
+		var a A
+		if err := rows.Scan(append([]any{&i}, fields(&a)...)...); err != nil {
+			return nil, err
+		}
+		if i < 1 || int(i) > lookups {
+			return nil, fmt.Errorf("row for position %d of %d", i, lookups)
+		}
+		out[i-1] = a
+	}
+	return out, rows.Err()
 }
