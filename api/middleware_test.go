@@ -2,7 +2,9 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -115,6 +117,29 @@ func TestDecodeErrorsAreProblems(t *testing.T) {
 		}
 		if want.field != "" && (len(p.Errors) != 1 || p.Errors[0].Field != want.field) {
 			t.Errorf("%q: errors %+v, want one on %q", body, p.Errors, want.field)
+		}
+	}
+}
+
+// A request its client abandoned while it waited is not an internal error:
+// no "internal error" line at error level, and 499 in the access log.
+func TestAbandonedRequestIsNotAnInternalError(t *testing.T) {
+	t.Parallel()
+	e, logs := middlewareRig(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	e.GET("/wait", func(c *gin.Context) {
+		cancel() // the client hangs up while the handler waits on a lookup
+		<-c.Request.Context().Done()
+		fail(c, fmt.Errorf("check current access: %w", c.Request.Context().Err()))
+	})
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, httptest.NewRequest("GET", "/wait", nil).WithContext(ctx))
+	if w.Code != statusClientClosedRequest {
+		t.Fatalf("status %d, want %d", w.Code, statusClientClosedRequest)
+	}
+	for _, l := range logs.Lines() {
+		if l["level"] == "ERROR" {
+			t.Fatalf("an abandoned request was logged as an error: %v", l)
 		}
 	}
 }

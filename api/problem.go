@@ -63,6 +63,15 @@ func fail(c *gin.Context, err error) {
 		writeProblem(c, Problem{Type: problemType(code), Title: http.StatusText(status), Status: status, Detail: e.Message, Code: code, Errors: e.Fields})
 		return
 	}
+	if errors.Is(err, context.Canceled) && c.Request.Context().Err() != nil {
+		// The client hung up (or the server is shutting down) while the
+		// request waited: nobody reads an answer, and it is not a fault of
+		// ours to log as one. 499 is what the access log then shows, as
+		// nginx names it.
+		logFor(c).Info("request abandoned by the client", "err", err)
+		c.AbortWithStatus(statusClientClosedRequest)
+		return
+	}
 	if isUnavailable(err) {
 		logFor(c).Error("dependency unavailable", "err", err)
 		writeProblem(c, Problem{Type: problemType("unavailable"), Title: http.StatusText(http.StatusServiceUnavailable), Status: http.StatusServiceUnavailable, Detail: "A service this request depends on is unavailable; try again shortly.", Code: "unavailable"})
@@ -87,6 +96,10 @@ func writeProblem(c *gin.Context, p Problem) {
 
 // isUnavailable reports errors that mean the database cannot be reached, as
 // opposed to a query that failed.
+// statusClientClosedRequest is nginx's status for a request whose client
+// went away before the answer.
+const statusClientClosedRequest = 499
+
 func isUnavailable(err error) bool {
 	var connectErr *pgconn.ConnectError
 	var netErr net.Error
