@@ -66,7 +66,7 @@ func (s *Service) linkFromOpenedSession(ctx context.Context, tx *database.Tx, cs
 			"checkout_session_id", cs.ID, "organization_id", opened.OrganizationID)
 		return uuid.Nil, nil
 	}
-	if err := lockOrganization(ctx, tx, opened.OrganizationID); err != nil {
+	if err := tx.LockOrganization(ctx, opened.OrganizationID); err != nil {
 		return uuid.Nil, err
 	}
 	if customerID == "" {

@@ -123,18 +123,8 @@ func orgOfCustomer(ctx context.Context, tx *database.Tx, customerID string) (uui
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("find stripe customer: %w", err)
 	}
-	if err := lockOrganization(ctx, tx, c.OrganizationID); err != nil {
+	if err := tx.LockOrganization(ctx, c.OrganizationID); err != nil {
 		return uuid.Nil, err
 	}
 	return c.OrganizationID, nil
-}
-
-// lockOrganization takes the organization's lock for the rest of tx
-// (apperr NotFound when there is no such organization).
-func lockOrganization(ctx context.Context, tx *database.Tx, orgID uuid.UUID) error {
-	err := tx.LockOrganization(ctx, orgID)
-	if errors.Is(err, database.ErrNoOrganization) {
-		return apperr.NotFound("organization")
-	}
-	return err
 }

@@ -64,7 +64,7 @@ func (s *Service) UpdateSeats(ctx context.Context, orgID uuid.UUID, seats int) (
 	err := s.db.InTx(ctx, func(tx *database.Tx) error {
 		// Under the lock, the count of seats in use is not racing an
 		// invitation's own check.
-		if err := lockOrganization(ctx, tx, orgID); err != nil {
+		if err := tx.LockOrganization(ctx, orgID); err != nil {
 			return err
 		}
 		var err error
@@ -97,7 +97,7 @@ func (s *Service) UpdateSeats(ctx context.Context, orgID uuid.UUID, seats int) (
 	}
 
 	err = s.db.InTx(ctx, func(tx *database.Tx) error {
-		if err := lockOrganization(ctx, tx, orgID); err != nil {
+		if err := tx.LockOrganization(ctx, orgID); err != nil {
 			return err
 		}
 		// Stored only if no webhook applied a state of the subscription

@@ -21,9 +21,7 @@ func (s *store) lockState(ctx context.Context, tx *database.Tx, orgID uuid.UUID)
 	// they record events: the same order everywhere, so an event batch and
 	// an invitation or a webhook of the same organization queue up instead
 	// of deadlocking (inserting events needs a key-share lock on it anyway).
-	if err := tx.LockOrganization(ctx, orgID); errors.Is(err, database.ErrNoOrganization) {
-		return nil, apperr.NotFound("organization")
-	} else if err != nil {
+	if err := tx.LockOrganization(ctx, orgID); err != nil {
 		return nil, err
 	}
 	st := &orgState{orgID: orgID}

@@ -30,9 +30,7 @@ func (s *Service) organization(ctx context.Context, h database.Handle, id uuid.U
 // lockOrganization loads the organization with its row locked until tx
 // ends: membership and seat changes of one organization take turns.
 func (s *Service) lockOrganization(ctx context.Context, tx *database.Tx, id uuid.UUID) (Organization, error) {
-	if err := tx.LockOrganization(ctx, id); errors.Is(err, database.ErrNoOrganization) {
-		return Organization{}, apperr.NotFound("organization")
-	} else if err != nil {
+	if err := tx.LockOrganization(ctx, id); err != nil {
 		return Organization{}, err
 	}
 	return s.organization(ctx, tx, id)

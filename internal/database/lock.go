@@ -7,11 +7,9 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
-)
 
-// ErrNoOrganization is returned by LockOrganization when no organization
-// has the id.
-var ErrNoOrganization = errors.New("no such organization")
+	"github.com/onramp/onramp/internal/apperr"
+)
 
 // LockOrganization locks the organization's row until tx ends. It is the
 // one lock that serializes changes to one organization across packages:
@@ -21,11 +19,12 @@ var ErrNoOrganization = errors.New("no such organization")
 // rows that merely reference the organization (events, tokens) can still be
 // inserted while it is held. Callers that need several organizations lock
 // them in id order, so two of them cannot deadlock.
+// It answers apperr NotFound when no organization has the id.
 func (tx *Tx) LockOrganization(ctx context.Context, id uuid.UUID) error {
 	var one int
 	err := tx.sql.QueryRowContext(ctx, `SELECT 1 FROM organizations WHERE id = $1 FOR NO KEY UPDATE`, id).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
-		return ErrNoOrganization
+		return apperr.NotFound("organization")
 	}
 	if err != nil {
 		return fmt.Errorf("lock organization: %w", err)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/onramp/onramp/internal/apperr"
 	"github.com/onramp/onramp/internal/database"
 	"github.com/onramp/onramp/internal/testing/dbtest"
 )
@@ -87,7 +88,7 @@ func TestLockOrganization(t *testing.T) {
 	err := db.InTx(ctx, func(tx *database.Tx) error {
 		return tx.LockOrganization(ctx, uuid.New())
 	})
-	if !errors.Is(err, database.ErrNoOrganization) {
+	if !apperr.Is(err, apperr.CodeNotFound) {
 		t.Fatalf("unknown organization: %v", err)
 	}
 
