@@ -103,9 +103,14 @@ func (s *Service) UpdateSeats(ctx context.Context, orgID uuid.UUID, seats int) (
 		// Stored only if no webhook applied a state of the subscription
 		// meanwhile: such a state is Stripe's own word and may be newer
 		// than this change, whose own event follows anyway.
-		if err := tx.WithContext(ctx).Model(&subscriptionRow{}).Where("id = ? AND last_event_id = ?", row.ID, row.LastEventID).
-			Updates(map[string]any{"seats": seats, "updated_at": s.now()}).Error; err != nil {
-			return fmt.Errorf("store seats: %w", err)
+		res := tx.WithContext(ctx).Model(&subscriptionRow{}).Where("id = ? AND last_event_id = ?", row.ID, row.LastEventID).
+			Updates(map[string]any{"seats": seats, "updated_at": s.now()})
+		if res.Error != nil {
+			return fmt.Errorf("store seats: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			s.log.InfoContext(ctx, "a webhook applied the subscription meanwhile: its state stays until the seat change's own event",
+				"organization_id", orgID, "seats", seats)
 		}
 		var err error
 		used, err = account.SeatsUsed(ctx, tx, orgID)
