@@ -26,9 +26,12 @@ const (
 	// larger company's first wave within a few hours (seats, not this,
 	// bound a paying team), and an account made to spam sends little.
 	invitationsPerOrgPerHour = 100
-	// Per address per day, from all organizations together: enough to
-	// revoke and fix a wrong role, or to be invited by two companies, and
-	// far from the 30 a second that one owner sent by invite-revoke loops.
+	// Per (organization, address) per day: enough to revoke and fix a
+	// wrong role, and far from the 30 a second that one owner sent by
+	// invite-revoke loops. Not shared between organizations: a shared
+	// count would let any organization lock an address out of its real
+	// employer's invitations, and its 429 would tell one organization that
+	// another invited the address (who enrolled is private).
 	invitationsPerAddressPerDay = 5
 )
 
@@ -126,16 +129,18 @@ func (s *Service) Invite(ctx context.Context, actor auth.Principal, in InviteInp
 }
 
 // takeInvitationEmail counts an invitation email against the
-// organization's and the address's limits, in tx. The organization row is
-// locked, and the address's bucket is locked last, so invitations of two
-// organizations to one address cannot wait on each other in a cycle.
+// organization's limit and its limit for the address, in tx. Both buckets
+// belong to the organization, whose row tx holds locked, so invitations of
+// different organizations never wait on each other here.
 func (s *Service) takeInvitationEmail(ctx context.Context, tx *database.Tx, orgID uuid.UUID, email string) error {
 	if _, err := s.limits.takeIn(ctx, tx, "invite-org:"+orgID.String(), Limit{Max: invitationsPerOrgPerHour, Window: time.Hour},
 		"this organization sent too many invitations; try again later"); err != nil {
 		return err
 	}
-	_, err := s.limits.takeIn(ctx, tx, "invite-to:"+email, Limit{Max: invitationsPerAddressPerDay, Window: 24 * time.Hour},
-		"this address received too many invitations; try again later")
+	// Valid emails hold no space, so the organization id and the address
+	// cannot run into each other.
+	_, err := s.limits.takeIn(ctx, tx, "invite-to:"+orgID.String()+" "+email, Limit{Max: invitationsPerAddressPerDay, Window: 24 * time.Hour},
+		"this organization sent this address too many invitations; try again later")
 	return err
 }
 
