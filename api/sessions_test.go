@@ -256,3 +256,18 @@ func problemFields(t *testing.T, res *testenv.Response) map[string]bool {
 	}
 	return out
 }
+
+// TestFailedLoginsCountAnIPv6NetworkAsOneClient: a client that rotates
+// through the addresses of its /64 is still one client, so it cannot dodge
+// the per-email cap with a fresh address per guess; another /64 is another
+// client.
+func TestFailedLoginsCountAnIPv6NetworkAsOneClient(t *testing.T) {
+	t.Parallel()
+	env := behindProxy(t)
+	env.Signup(t, testenv.SignupOptions{Email: "ada@acme.test"})
+	for i := 1; i <= 10; i++ {
+		loginFrom(t, env, fmt.Sprintf("2001:db8:1:2::%x", i), "ada@acme.test", "wrong password "+strconv.Itoa(i)).Expect(t, http.StatusUnauthorized)
+	}
+	expectRetryAfter(t, loginFrom(t, env, "2001:db8:1:2:ffff::1", "ada@acme.test", "yet another guess").Expect(t, http.StatusTooManyRequests), 15*time.Minute)
+	loginFrom(t, env, "2001:db8:1:3::1", "ada@acme.test", testenv.DefaultPassword).Expect(t, http.StatusOK)
+}

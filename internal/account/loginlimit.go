@@ -11,8 +11,8 @@ import (
 
 // Failed sign-ins are counted per client as well as per email, so that a
 // third party hammering an address locks out itself, not the address's
-// owner. A client is the IP gin reports (TRUSTED_PROXIES decides whether
-// X-Forwarded-For names it).
+// owner. A client is the clientKey of the IP gin reports (TRUSTED_PROXIES
+// decides whether X-Forwarded-For names it): an IPv6 client is its /64.
 const (
 	loginWindow = 15 * time.Minute
 	// The contract's limit ("10 failures in 15 minutes"), for the client
@@ -50,9 +50,7 @@ type loginAttempt struct {
 // Retry-After), and otherwise counts the attempt as a failure in each of its
 // buckets, in one transaction: racing attempts cannot overshoot a limit.
 func (s *Service) takeLoginAttempt(ctx context.Context, email, client string) (loginAttempt, error) {
-	if client == "" {
-		client = "unknown" // a caller that could not say (never the HTTP API)
-	}
+	client = clientKey(client)
 	a := loginAttempt{pair: loginPairPrefix(email) + client}
 	perClient, perEmail := loginClientBucket(client), loginBucket(email)
 	err := s.db.InTx(ctx, func(tx *database.Tx) error {

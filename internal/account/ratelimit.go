@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/onramp/onramp/internal/apperr"
@@ -171,4 +172,22 @@ func bucketKind(bucket string) string {
 		}
 	}
 	return bucket
+}
+
+// clientKey is the client a per-client limit counts: an IPv4 address, or
+// the /64 of an IPv6 address (IPv4-mapped ones count as IPv4). One
+// subscriber gets a whole /64 and can rotate through it at will, so
+// counting its addresses apart would give it a fresh bucket per request.
+// An IP that cannot be read (a caller that could not say; never the HTTP
+// API) is "unknown".
+func clientKey(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return "unknown"
+	}
+	addr = addr.Unmap().WithZone("")
+	if addr.Is4() {
+		return addr.String()
+	}
+	return netip.PrefixFrom(addr, 64).Masked().String()
 }

@@ -62,7 +62,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (Session, error) {
 	}
 	if s.signupRateLimit > 0 {
 		limit := Limit{Max: s.signupRateLimit, Window: time.Hour}
-		if _, err := s.limits.take(ctx, "signup:"+in.ClientIP, limit, "too many signups from this address; try again later"); err != nil {
+		if _, err := s.limits.take(ctx, "signup:"+clientKey(in.ClientIP), limit, "too many signups from this address; try again later"); err != nil {
 			return Session{}, err
 		}
 	}
