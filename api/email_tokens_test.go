@@ -1,8 +1,10 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/onramp/onramp/internal/testing/testenv"
 )
@@ -163,15 +165,40 @@ func TestPasswordResetEmailsAreLimitedQuietly(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
 	env.Signup(t, testenv.SignupOptions{Email: "ada@acme.test"})
+	// Each request waits for the one before to be answered: a request for
+	// an address with one still waiting would only join it.
 	for i := 0; i < 7; i++ {
 		env.Do(t, http.MethodPost, "/v1/auth/password-reset", map[string]any{"email": "ada@acme.test"}).Expect(t, http.StatusAccepted)
+		waitForJobs(t, env, "password_reset_request")
 	}
-	waitForJobs(t, env, "password_reset_request")
 	var queued int
 	if err := env.DB.Pool.QueryRow(t.Context(), `SELECT count(*) FROM river_job WHERE args->'message'->>'subject' = 'Reset your password'`).Scan(&queued); err != nil {
 		t.Fatal(err)
 	}
 	if queued != 5 {
 		t.Fatalf("%d reset emails queued, want 5 (the hourly limit)", queued)
+	}
+}
+
+// TestPasswordResetRequestsAreLimitedPerClient: one client asks for at most
+// 20 reset links an hour, then 429 with Retry-After, for addresses with an
+// account and without alike (so the 429 tells nothing about the address);
+// other clients are not refused.
+func TestPasswordResetRequestsAreLimitedPerClient(t *testing.T) {
+	t.Parallel()
+	env := behindProxy(t)
+	env.Signup(t, testenv.SignupOptions{Email: "ada@acme.test"})
+	reset := func(client, email string) *testenv.Response {
+		return env.Do(t, http.MethodPost, "/v1/auth/password-reset", map[string]any{"email": email}, testenv.WithHeader("X-Forwarded-For", client))
+	}
+	const flooder, owner = "203.0.113.5", "198.51.100.7"
+	for i := 0; i < 20; i++ {
+		reset(flooder, fmt.Sprintf("ghost%d@acme.test", i)).Expect(t, http.StatusAccepted)
+	}
+	expectRetryAfter(t, reset(flooder, "ada@acme.test").Expect(t, http.StatusTooManyRequests), time.Hour)
+	expectRetryAfter(t, reset(flooder, "ghost@acme.test").Expect(t, http.StatusTooManyRequests), time.Hour)
+	reset(owner, "ada@acme.test").Expect(t, http.StatusAccepted)
+	if n := countRows(t, env, `SELECT count(*) FROM river_job WHERE kind = 'password_reset_request'`); n != 21 {
+		t.Fatalf("%d reset requests queued, want 21 (20 from the flooder, 1 from the owner)", n)
 	}
 }

@@ -194,7 +194,7 @@ func (h accountHandlers) requestPasswordReset(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if err := h.svc.RequestPasswordReset(c.Request.Context(), req.Email); err != nil {
+	if err := h.svc.RequestPasswordReset(c.Request.Context(), req.Email, c.ClientIP()); err != nil {
 		fail(c, err)
 		return
 	}

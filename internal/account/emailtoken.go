@@ -128,10 +128,11 @@ func (s *Service) ResendVerification(ctx context.Context, userID uuid.UUID) erro
 
 // RequestPasswordReset asks for a reset link to be emailed when a user has
 // this address; the caller cannot tell whether one has. The request does
-// the same work for every address: it only queues the request, and
-// SendPasswordReset, run by a job, looks the address up. So neither the
-// answer nor its timing depends on the address having an account.
-func (s *Service) RequestPasswordReset(ctx context.Context, email string) error {
+// the same work for every address: it counts against client's hourly limit
+// and queues the request, and SendPasswordReset, run by a job, looks the
+// address up. So neither the answer, its timing nor the limit depends on
+// the address having an account. client is the caller's IP.
+func (s *Service) RequestPasswordReset(ctx context.Context, email, client string) error {
 	email = NormalizeEmail(email)
 	var v apperr.Validator
 	checkEmail(&v, "email", email)
@@ -141,7 +142,15 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 	if s.resets == nil {
 		return errors.New("password reset: no reset queue configured")
 	}
-	if err := s.db.InTx(ctx, func(tx *database.Tx) error { return s.resets.Enqueue(ctx, tx, email) }); err != nil {
+	err := s.db.InTx(ctx, func(tx *database.Tx) error {
+		// The hit counts only if the request is queued.
+		if _, err := s.limits.takeIn(ctx, tx, "reset-client:"+clientKey(client), Limit{Max: resetRequestsPerClient, Window: time.Hour},
+			"too many password reset requests; try again later"); err != nil {
+			return err
+		}
+		return s.resets.Enqueue(ctx, tx, email)
+	})
+	if err != nil {
 		return fmt.Errorf("password reset: %w", err)
 	}
 	return nil

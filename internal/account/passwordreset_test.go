@@ -53,8 +53,9 @@ func written(t *testing.T, db *database.DB, f func()) map[string]int {
 
 // TestPasswordResetRequestsDoTheSameWorkForKnownAndUnknownEmails: what the
 // request does cannot depend on whether the address has an account, or its
-// timing would tell (account enumeration). Both only queue one job of the
-// same kind; the job decides whether a link is sent.
+// timing would tell (account enumeration). Both only count against the
+// client's limit and queue one job of the same kind; the job decides
+// whether a link is sent.
 func TestPasswordResetRequestsDoTheSameWorkForKnownAndUnknownEmails(t *testing.T) {
 	t.Parallel()
 	svc, db := newTestService(t, nil)
@@ -64,14 +65,14 @@ func TestPasswordResetRequestsDoTheSameWorkForKnownAndUnknownEmails(t *testing.T
 	}
 	request := func(email string) func() {
 		return func() {
-			if err := svc.RequestPasswordReset(ctx, email); err != nil {
+			if err := svc.RequestPasswordReset(ctx, email, "203.0.113.5"); err != nil {
 				t.Fatalf("request a reset for %s: %v", email, err)
 			}
 		}
 	}
 	known := written(t, db, request("Ada@Acme.test"))
 	unknown := written(t, db, request("ghost@acme.test"))
-	if want := map[string]int{"river_job": 1}; !reflect.DeepEqual(known, want) || !reflect.DeepEqual(unknown, want) {
+	if want := map[string]int{"rate_limit_hits": 1, "river_job": 1}; !reflect.DeepEqual(known, want) || !reflect.DeepEqual(unknown, want) {
 		t.Fatalf("a known address wrote %v, an unknown one %v; want %v for both", known, unknown, want)
 	}
 	var kinds []string
@@ -110,5 +111,39 @@ func TestPasswordResetRequestsDoTheSameWorkForKnownAndUnknownEmails(t *testing.T
 	}
 	if got := written(t, db, send("ghost@acme.test")); len(got) != 0 {
 		t.Fatalf("answering an unknown address wrote %v", got)
+	}
+}
+
+// TestPasswordResetRequestsForOneAddressQueueOneJob: requests for an
+// address that already has a request waiting collapse into it, so repeating
+// them cannot flood the job queue; once it was answered, a new request
+// queues a new one (the first email may have been lost).
+func TestPasswordResetRequestsForOneAddressQueueOneJob(t *testing.T) {
+	t.Parallel()
+	svc, db := newTestService(t, nil)
+	ctx := context.Background()
+	queued := func() int {
+		var n int
+		if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'password_reset_request'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for _, email := range []string{"ada@acme.test", "Ada@Acme.test", "ada@acme.test", "ADA@ACME.TEST"} {
+		if err := svc.RequestPasswordReset(ctx, email, "203.0.113.5"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := queued(); n != 1 {
+		t.Fatalf("%d jobs queued for one address, want 1", n)
+	}
+	if _, err := db.Pool.Exec(ctx, `UPDATE river_job SET state = 'completed', finalized_at = now() WHERE kind = 'password_reset_request'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.RequestPasswordReset(ctx, "ada@acme.test", "203.0.113.5"); err != nil {
+		t.Fatal(err)
+	}
+	if n := queued(); n != 2 {
+		t.Fatalf("%d jobs queued after the first was answered, want 2", n)
 	}
 }

@@ -21,6 +21,10 @@ type Limit struct {
 const (
 	resendsPerHour = 5 // verification emails per user
 	resetsPerHour  = 5 // reset emails per address
+	// Reset requests per client per hour, whatever the address: the
+	// request path cannot limit per address without telling which ones
+	// have an account, so this bounds what one client queues.
+	resetRequestsPerClient = 20
 )
 
 // limiter counts hits per bucket (e.g. "login:ada@acme.test") in the

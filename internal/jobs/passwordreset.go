@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/onramp/onramp/internal/database"
 )
@@ -20,9 +21,18 @@ type passwordResetArgs struct {
 func (passwordResetArgs) Kind() string { return "password_reset_request" }
 
 // InsertOpts: a reset link lives an hour, so a few minutes of retries
-// (River's attempt^4 s backoff) is all that is worth it.
+// (River's attempt^4 s backoff) is all that is worth it. A request for an
+// address that already has one waiting is dropped as a duplicate, so
+// repeating it cannot flood the queue that every email goes through.
+// Answered (completed) requests are left out of the unique states: a new
+// request after one was answered queues again, for someone whose first
+// email went astray; SendPasswordReset's per-address limit bounds those.
 func (passwordResetArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 5, Queue: river.QueueDefault}
+	return river.InsertOpts{MaxAttempts: 5, Queue: river.QueueDefault, UniqueOpts: river.UniqueOpts{
+		ByArgs: true,
+		ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+			rivertype.JobStateRunning, rivertype.JobStateScheduled},
+	}}
 }
 
 type passwordResetWorker struct {
