@@ -53,6 +53,12 @@ type Config struct {
 	PlansFile          string
 	PastDueGrace       time.Duration
 	SignupRateLimit    int // signups per client IP per hour; 0 disables
+	// MinGroupSize is the smallest group whose count of members' use of the
+	// service anyone outside it may see (MIN_GROUP_SIZE, default 5).
+	MinGroupSize int
+	// EventRetention is how long raw events are kept
+	// (EVENT_RETENTION_DAYS, default 400).
+	EventRetention time.Duration
 	StripeAutomaticTax bool
 
 	LogLevel  slog.Level
@@ -180,6 +186,17 @@ func Load(getenv Getenv, need Need) (*Config, error) {
 		if err != nil {
 			problems = append(problems, err.Error())
 		}
+
+		c.MinGroupSize, err = intVar(getenv, "MIN_GROUP_SIZE", 5, 2, 1000)
+		if err != nil {
+			problems = append(problems, err.Error())
+		}
+
+		retention, err := intVar(getenv, "EVENT_RETENTION_DAYS", 400, 1, 36500)
+		if err != nil {
+			problems = append(problems, err.Error())
+		}
+		c.EventRetention = time.Duration(retention) * 24 * time.Hour
 
 		switch v := getenv("STRIPE_AUTOMATIC_TAX"); v {
 		case "", "false", "0":

@@ -18,6 +18,7 @@ func TestServeDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.HTTPAddr != ":8080" || c.PastDueGrace != 7*24*time.Hour || c.SignupRateLimit != 20 ||
+		c.MinGroupSize != 5 || c.EventRetention != 400*24*time.Hour ||
 		c.PublicURL.String() != "http://localhost:8080" || c.SMTPURL != nil {
 		t.Fatalf("unexpected defaults: %+v", c)
 	}
