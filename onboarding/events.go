@@ -36,8 +36,9 @@ const lastTimestampYear = 9999
 // "subscription_activated" must not mark an organization paid.
 var serverNames = []string{
 	serverevent.OrganizationSignedUp, serverevent.EmailVerified, serverevent.MemberInvited, serverevent.MemberJoined,
-	serverevent.CheckoutStarted, serverevent.SubscriptionActivated, serverevent.SubscriptionCanceled, serverevent.InvoicePaid,
-	serverevent.OrganizationActivated,
+	serverevent.MemberRemoved, serverevent.MemberLeft,
+	serverevent.CheckoutStarted, serverevent.SubscriptionActivated, serverevent.SubscriptionUpdated, serverevent.SubscriptionCanceled,
+	serverevent.InvoicePaid, serverevent.OrganizationActivated,
 }
 
 // ClientEvent is one event as a client sends it.

@@ -19,9 +19,18 @@ const (
 	EmailVerified         = "email_verified"
 	MemberInvited         = "member_invited"
 	MemberJoined          = "member_joined"
+	// MemberRemoved is an owner or admin taking someone out of the
+	// organization; MemberLeft is a person erasing their own account.
+	MemberRemoved = "member_removed"
+	MemberLeft    = "member_left"
 	CheckoutStarted       = "checkout_started"
 	SubscriptionActivated = "subscription_activated"
 	SubscriptionCanceled  = "subscription_canceled"
+	// SubscriptionUpdated is a change of a subscription's seats, plan or
+	// status that is neither its activation nor its cancellation. Its
+	// properties carry subscription_id, status, seats and plan_id, like
+	// those of SubscriptionActivated and SubscriptionCanceled.
+	SubscriptionUpdated = "subscription_updated"
 	// InvoicePaid is money received (an invoice paid with a non-zero
 	// amount): the funnel's "paid" stage. A trial's subscription is
 	// activated before anything is paid.
