@@ -15,14 +15,14 @@ import (
 
 // Names a checklist step can count.
 const (
-	OrganizationSignedUp  = "organization_signed_up"
-	EmailVerified         = "email_verified"
-	MemberInvited         = "member_invited"
-	MemberJoined          = "member_joined"
+	OrganizationSignedUp = "organization_signed_up"
+	EmailVerified        = "email_verified"
+	MemberInvited        = "member_invited"
+	MemberJoined         = "member_joined"
 	// MemberRemoved is an owner or admin taking someone out of the
 	// organization; MemberLeft is a person erasing their own account.
-	MemberRemoved = "member_removed"
-	MemberLeft    = "member_left"
+	MemberRemoved         = "member_removed"
+	MemberLeft            = "member_left"
 	CheckoutStarted       = "checkout_started"
 	SubscriptionActivated = "subscription_activated"
 	SubscriptionCanceled  = "subscription_canceled"
