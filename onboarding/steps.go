@@ -20,6 +20,12 @@ const (
 	CompletionEvent  = "event"  // Count events named Event tick it off
 )
 
+// Step scopes: whose progress a step tracks.
+const (
+	ScopeOrganization = "organization" // one progress for the whole company
+	ScopeMember       = "member"       // each member's own, seen by that member alone
+)
+
 const (
 	maxSteps       = 50
 	maxTitle       = 200
@@ -43,6 +49,7 @@ type Step struct {
 	Required    bool       `json:"required"`
 	Audience    Audience   `json:"audience"`
 	Completion  Completion `json:"completion"`
+	Scope       string     `json:"scope"`
 }
 
 // Audience limits who sees a step; an empty list means everyone.
@@ -148,7 +155,8 @@ func findStep(steps []DraftStep, key string) int {
 // CreateStep adds a step to the draft. A key already in the draft is a 409
 // step_exists.
 func (s *Service) CreateStep(ctx context.Context, actor uuid.UUID, in StepInput) (DraftStep, error) {
-	step := Step(in)
+	step := Step{Key: in.Key, Title: in.Title, Description: in.Description, Position: in.Position,
+		Required: in.Required, Audience: in.Audience, Completion: in.Completion}
 	step.normalize()
 	var v apperr.Validator
 	step.validate(&v)
