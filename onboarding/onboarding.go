@@ -60,7 +60,13 @@ type Config struct {
 	Subscriptions SubscriptionLookup // nil: the support view shows no subscription
 	Log           *slog.Logger
 	Now           func() time.Time // nil: time.Now
+	// MinGroupSize is the smallest group of members whose use of the
+	// service a count may show to anyone outside it (0: 5).
+	MinGroupSize int
 }
+
+// defaultMinGroupSize is MIN_GROUP_SIZE's default.
+const defaultMinGroupSize = 5
 
 // Service runs onboarding use cases. It implements serverevent.Recorder.
 type Service struct {
@@ -70,11 +76,16 @@ type Service struct {
 	subscriptions SubscriptionLookup
 	log           *slog.Logger
 	now           func() time.Time
+	minGroupSize  int
 }
 
 // NewService builds the onboarding service.
 func NewService(c Config) *Service {
-	s := &Service{db: c.DB, store: newStore(c.DB), plans: c.Plans, subscriptions: c.Subscriptions, log: c.Log, now: c.Now}
+	s := &Service{db: c.DB, store: newStore(c.DB), plans: c.Plans, subscriptions: c.Subscriptions, log: c.Log, now: c.Now,
+		minGroupSize: c.MinGroupSize}
+	if s.minGroupSize == 0 {
+		s.minGroupSize = defaultMinGroupSize
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}
