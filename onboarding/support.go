@@ -2,7 +2,6 @@ package onboarding
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -229,17 +228,4 @@ func explain(step Step, p *stepProgress, status string) string {
 		return fmt.Sprintf("pending: %d of %d %q events so far", count, c.Target(), c.Event)
 	}
 	return "pending: waiting for a member to mark it done"
-}
-
-// Event is a recorded product event.
-type Event struct {
-	ID         uuid.UUID       `json:"id"`
-	Name       string          `json:"name"`
-	Source     string          `json:"source"`
-	UserID     *uuid.UUID      `json:"user_id"`
-	Timestamp  time.Time       `json:"timestamp"`
-	OccurredAt time.Time       `json:"occurred_at"`
-	ReceivedAt time.Time       `json:"received_at"`
-	Clamped    bool            `json:"clamped"`
-	Properties json.RawMessage `json:"properties"`
 }
