@@ -63,6 +63,8 @@ type Config struct {
 	// MinGroupSize is the smallest group of members whose use of the
 	// service a count may show to anyone outside it (0: 5).
 	MinGroupSize int
+	// EventRetention is how long raw events are kept (0: 400 days).
+	EventRetention time.Duration
 }
 
 // defaultMinGroupSize is MIN_GROUP_SIZE's default.
@@ -77,12 +79,16 @@ type Service struct {
 	log           *slog.Logger
 	now           func() time.Time
 	minGroupSize  int
+	retention     time.Duration
 }
 
 // NewService builds the onboarding service.
 func NewService(c Config) *Service {
 	s := &Service{db: c.DB, store: newStore(c.DB), plans: c.Plans, subscriptions: c.Subscriptions, log: c.Log, now: c.Now,
-		minGroupSize: c.MinGroupSize}
+		minGroupSize: c.MinGroupSize, retention: c.EventRetention}
+	if s.retention <= 0 {
+		s.retention = defaultEventRetention
+	}
 	if s.minGroupSize == 0 {
 		s.minGroupSize = defaultMinGroupSize
 	}
