@@ -19,7 +19,7 @@ func (h adminSupportHandlers) organization(c *gin.Context) {
 		fail(c, apperr.NotFound("organization"))
 		return
 	}
-	view, err := h.svc.Support(c.Request.Context(), id)
+	view, err := h.svc.Support(c.Request.Context(), principal(c).UserID, id)
 	if err != nil {
 		fail(c, err)
 		return

@@ -55,8 +55,9 @@ func TestMetricsRangeMustStayWithinYear9999(t *testing.T) {
 }
 
 // TestAnswerThatCannotBeEncodedIsAProblem: when a stored value cannot be
-// written as JSON (here an event in year 10000, stored before times were
-// checked), the answer is a logged 500 problem, never a 200 without a body.
+// written as JSON (here a server-side event's time in year 10000, which
+// only a bug could store), the answer is a logged 500 problem, never a 200
+// without a body.
 func TestAnswerThatCannotBeEncodedIsAProblem(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
@@ -65,7 +66,7 @@ func TestAnswerThatCannotBeEncodedIsAProblem(t *testing.T) {
 	postEvents(t, env, org.OwnerToken, ev("app_opened", time.Now())).Expect(t, http.StatusAccepted)
 	if _, err := env.DB.Pool.Exec(t.Context(), `
 		INSERT INTO onboarding_events (organization_id, id, name, source, sent_at, occurred_at, received_at, clamped)
-		VALUES ($1, $2, 'app_opened', 'client', '10000-01-01T04:00:00Z', now(), now(), true)`, org.ID, uuid.New()); err != nil {
+		VALUES ($1, $2, 'member_joined', 'server', now(), '10000-01-01T04:00:00Z', now(), false)`, org.ID, uuid.New()); err != nil {
 		t.Fatal(err)
 	}
 	res := env.Do(t, "GET", "/v1/admin/organizations/"+org.ID.String(), nil, testenv.WithBearer(staff),

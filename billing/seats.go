@@ -10,6 +10,7 @@ import (
 	"github.com/onramp/onramp/internal/account"
 	"github.com/onramp/onramp/internal/apperr"
 	"github.com/onramp/onramp/internal/database"
+	"github.com/onramp/onramp/internal/serverevent"
 )
 
 // SeatPolicy bounds invitations by the subscription's seats once the
@@ -111,6 +112,15 @@ func (s *Service) UpdateSeats(ctx context.Context, orgID uuid.UUID, seats int) (
 		if res.RowsAffected == 0 {
 			s.log.InfoContext(ctx, "a webhook applied the subscription meanwhile: its state stays until the seat change's own event",
 				"organization_id", orgID, "seats", seats)
+		} else {
+			// Recorded with the seats it stores; the change's own webhook then
+			// finds them stored and records nothing more.
+			changed := *row
+			changed.Seats = seats
+			if err := s.recordEvent(ctx, tx, serverevent.Event{OrganizationID: orgID, Name: serverevent.SubscriptionUpdated,
+				OccurredAt: s.now(), Properties: subscriptionProps(&changed)}); err != nil {
+				return err
+			}
 		}
 		var err error
 		used, err = account.SeatsUsed(ctx, tx, orgID)

@@ -103,7 +103,7 @@ func (s *Service) applySubscription(ctx context.Context, tx *database.Tx, eventT
 		row.StripeSubscriptionID = sub.ID
 		row.CreatedAt = s.now()
 	}
-	prev := row.Status
+	prev, prevSeats, prevPlan := row.Status, row.Seats, row.PlanID
 	if err := s.copySubscription(ctx, &row, sub, created); err != nil {
 		return r, err
 	}
@@ -145,10 +145,7 @@ func (s *Service) applySubscription(ctx context.Context, tx *database.Tx, eventT
 			return r, err
 		}
 	}
-	props := map[string]any{"subscription_id": row.ID.String(), "status": row.Status, "seats": row.Seats}
-	if row.PlanID != nil {
-		props["plan_id"] = *row.PlanID
-	}
+	props := subscriptionProps(&row)
 	if activated {
 		if err := s.recordEvent(ctx, tx, serverevent.Event{OrganizationID: orgID, Name: serverevent.SubscriptionActivated, OccurredAt: created, Properties: props}); err != nil {
 			return r, err
@@ -159,7 +156,33 @@ func (s *Service) applySubscription(ctx context.Context, tx *database.Tx, eventT
 			return r, err
 		}
 	}
+	// Any other change of what the organization pays for. A first state
+	// that is not an activation (incomplete) is no change of anything yet.
+	changed := prev != row.Status || prevSeats != row.Seats || !samePlan(prevPlan, row.PlanID)
+	if existing != nil && changed && !activated && !canceled {
+		if err := s.recordEvent(ctx, tx, serverevent.Event{OrganizationID: orgID, Name: serverevent.SubscriptionUpdated, OccurredAt: created, Properties: props}); err != nil {
+			return r, err
+		}
+	}
 	return r, nil
+}
+
+// subscriptionProps are the properties of the subscription_activated,
+// subscription_updated and subscription_canceled events: onboarding keeps
+// each organization's seats and plan from them.
+func subscriptionProps(row *subscriptionRow) map[string]any {
+	props := map[string]any{"subscription_id": row.ID.String(), "status": row.Status, "seats": row.Seats}
+	if row.PlanID != nil {
+		props["plan_id"] = *row.PlanID
+	}
+	return props
+}
+
+func samePlan(a, b *string) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }
 
 // copySubscription copies what Stripe says of the subscription onto row:

@@ -50,7 +50,7 @@ func (s *Service) Engagement(ctx context.Context, orgID uuid.UUID) (Engagement, 
 	if err != nil {
 		return Engagement{}, wrap("read engagement", err)
 	}
-	return buildEngagement(row, cur.version, s.minGroup), nil
+	return buildEngagement(row, cur.version, s.minGroupSize), nil
 }
 
 // engagementRow is what the engagement reads from the database.

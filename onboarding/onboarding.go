@@ -60,9 +60,11 @@ type Config struct {
 	Subscriptions SubscriptionLookup // nil: the support view shows no subscription
 	Log           *slog.Logger
 	Now           func() time.Time // nil: time.Now
-	// MinGroupSize is the smallest group whose count of members' use of
-	// the service anyone outside it may see (0: DefaultMinGroupSize).
+	// MinGroupSize is the smallest group of members whose use of the
+	// service a count may show to anyone outside it (0: 5).
 	MinGroupSize int
+	// EventRetention is how long raw events are kept (0: 400 days).
+	EventRetention time.Duration
 }
 
 // DefaultMinGroupSize is MIN_GROUP_SIZE's default.
@@ -76,14 +78,19 @@ type Service struct {
 	subscriptions SubscriptionLookup
 	log           *slog.Logger
 	now           func() time.Time
-	minGroup      int
+	minGroupSize  int
+	retention     time.Duration
 }
 
 // NewService builds the onboarding service.
 func NewService(c Config) *Service {
-	s := &Service{db: c.DB, store: newStore(c.DB), plans: c.Plans, subscriptions: c.Subscriptions, log: c.Log, now: c.Now, minGroup: c.MinGroupSize}
-	if s.minGroup <= 0 {
-		s.minGroup = DefaultMinGroupSize
+	s := &Service{db: c.DB, store: newStore(c.DB), plans: c.Plans, subscriptions: c.Subscriptions, log: c.Log, now: c.Now,
+		minGroupSize: c.MinGroupSize, retention: c.EventRetention}
+	if s.retention <= 0 {
+		s.retention = defaultEventRetention
+	}
+	if s.minGroupSize == 0 {
+		s.minGroupSize = DefaultMinGroupSize
 	}
 	if s.now == nil {
 		s.now = time.Now

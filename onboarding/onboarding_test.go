@@ -194,7 +194,7 @@ func TestAudienceByPlan(t *testing.T) {
 	if err != nil || c.Completed != 1 {
 		t.Fatalf("complete: %+v %v", c, err)
 	}
-	view, err := svc.Support(ctx, none)
+	view, err := svc.Support(ctx, uuid.Nil, none)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -113,34 +113,3 @@ func (s *store) bumpCounts(ctx context.Context, tx *database.Tx, orgID uuid.UUID
 	}
 	return totals, nil
 }
-
-// recentEvents lists the organization's last limit events received.
-func (s *store) recentEvents(ctx context.Context, orgID uuid.UUID, limit int) ([]Event, error) {
-	rows, err := s.db.SQL().QueryContext(ctx, `
-		SELECT id, name, source, user_id, sent_at, occurred_at, received_at, clamped, properties
-		FROM onboarding_events WHERE organization_id = $1
-		ORDER BY received_at DESC, id DESC LIMIT $2`, orgID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("recent events: %w", err)
-	}
-	defer rows.Close()
-	out := []Event{}
-	for rows.Next() {
-		var e Event
-		var user uuid.NullUUID
-		var props []byte
-		if err := rows.Scan(&e.ID, &e.Name, &e.Source, &user, &e.Timestamp, &e.OccurredAt, &e.ReceivedAt, &e.Clamped, &props); err != nil {
-			return nil, fmt.Errorf("recent events: %w", err)
-		}
-		if user.Valid {
-			e.UserID = &user.UUID
-		}
-		e.Timestamp, e.OccurredAt, e.ReceivedAt = e.Timestamp.UTC(), e.OccurredAt.UTC(), e.ReceivedAt.UTC()
-		e.Properties = props
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("recent events: %w", err)
-	}
-	return out, nil
-}

@@ -91,7 +91,9 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 	// view) from billing.
 	onboardingSvc := onboarding.NewService(onboarding.Config{
 		DB: db, Log: log.With("component", "onboarding"),
-		Plans: billingSvc, MinGroupSize: cfg.MinGroupSize,
+		Plans:          billingSvc,
+		MinGroupSize:   cfg.MinGroupSize,
+		EventRetention: cfg.EventRetention,
 		Subscriptions: func(ctx context.Context, orgID uuid.UUID) (any, error) {
 			return billingSvc.Subscription(ctx, orgID) // NotFound: the view shows null
 		},
@@ -109,11 +111,15 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 	jobs.AddEmailWorker(workers, newSender(cfg, log), log)
 	jobs.AddPasswordResetWorker(workers, accounts.SendPasswordReset)
 	jobs.AddPruneWorker(workers, pruneExpired(idem, accounts, log))
+	jobs.AddEventPruneWorker(workers, func(ctx context.Context) error {
+		_, err := onboardingSvc.PruneExpiredEvents(ctx)
+		return err
+	})
 	runner, err := jobs.NewRunner(db.Pool, jobs.RunnerConfig{
 		Log:          log,
 		Workers:      workers,
 		PollInterval: cfg.JobPollInterval,
-		Periodic:     []*river.PeriodicJob{jobs.PruneJob()},
+		Periodic:     []*river.PeriodicJob{jobs.PruneJob(), jobs.EventPruneJob()},
 	})
 	if err != nil {
 		return nil, err

@@ -50,15 +50,15 @@ type Config struct {
 	// environment: tests shorten it.
 	JobPollInterval time.Duration
 
-	PlansFile          string
-	PastDueGrace       time.Duration
-	SignupRateLimit    int // signups per client IP per hour; 0 disables
+	PlansFile       string
+	PastDueGrace    time.Duration
+	SignupRateLimit int // signups per client IP per hour; 0 disables
 	// MinGroupSize is the smallest group whose count of members' use of the
 	// service anyone outside it may see (MIN_GROUP_SIZE, default 5).
 	MinGroupSize int
 	// EventRetention is how long raw events are kept
 	// (EVENT_RETENTION_DAYS, default 400).
-	EventRetention time.Duration
+	EventRetention     time.Duration
 	StripeAutomaticTax bool
 
 	LogLevel  slog.Level
