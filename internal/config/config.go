@@ -49,16 +49,20 @@ type Config struct {
 	// notifications; zero is River's default. Not read from the
 	// environment: tests shorten it.
 	JobPollInterval time.Duration
+	// Now is the services' clock (nil: time.Now). Not read from the
+	// environment: tests set and move it to control signup, join and event
+	// times and what "the last 28 days" or "this week" mean.
+	Now func() time.Time
 
-	PlansFile          string
-	PastDueGrace       time.Duration
-	SignupRateLimit    int // signups per client IP per hour; 0 disables
+	PlansFile       string
+	PastDueGrace    time.Duration
+	SignupRateLimit int // signups per client IP per hour; 0 disables
 	// MinGroupSize is the smallest group whose count of members' use of the
 	// service anyone outside it may see (MIN_GROUP_SIZE, default 5).
 	MinGroupSize int
 	// EventRetention is how long raw events are kept
 	// (EVENT_RETENTION_DAYS, default 400).
-	EventRetention time.Duration
+	EventRetention     time.Duration
 	StripeAutomaticTax bool
 
 	LogLevel  slog.Level
