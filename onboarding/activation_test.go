@@ -24,7 +24,7 @@ func TestActivated(t *testing.T) {
 		{"done before signup: at signup", def, map[string]*stepProgress{"invite": done(at(-5)), "pay": done(at(-3))}, t0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, ok := activated(tc.def, stateWith(tc.progress))
+			got, ok := activated(tc.def, stateWith(tc.progress), nil)
 			if ok != !tc.want.IsZero() || !got.Equal(tc.want) {
 				t.Fatalf("activated = %v %v, want %v", got, ok, tc.want)
 			}
