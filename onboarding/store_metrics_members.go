@@ -54,53 +54,63 @@ type retentionRow struct {
 
 // retentionRows reads the cohorts from the week of the query's From to the
 // last week starting before its To, empty weeks included, summing the
-// rollups' shards. A cohort's activity is read by its (cohort, name)
-// prefix of onboarding_cohort_activity's key: a few hundred index entries
-// per cohort, whatever else was recorded.
+// rollups' shards. The weeks go in as an array: PostgreSQL descends the
+// primary keys once per week, to its (cohort) and (cohort, name) prefixes,
+// so a cohort costs a few hundred index entries whatever else was
+// recorded, and the plans' estimates stay as small as the work.
 func (s *store) retentionRows(ctx context.Context, q RetentionQuery) ([]retentionRow, error) {
-	rows, err := s.db.SQL().QueryContext(ctx, `
-		WITH cohorts AS (
-		    SELECT start::date AS cohort
-		    FROM generate_series(
-		        date_trunc('week', $1::timestamptz AT TIME ZONE 'UTC'),
-		        $2::timestamptz AT TIME ZONE 'UTC' - interval '1 microsecond',
-		        interval '1 week') AS start
-		)
-		SELECT c.cohort,
-		       (SELECT coalesce(sum(m.members), 0)::bigint FROM onboarding_cohort_members m WHERE m.cohort = c.cohort),
-		       a.week, a.members
-		FROM cohorts c LEFT JOIN LATERAL (
-		    SELECT week, sum(members)::bigint AS members
-		    FROM onboarding_cohort_activity
-		    WHERE cohort = c.cohort AND name = $3
-		    GROUP BY week
-		) a ON true
-		ORDER BY c.cohort, a.week`, q.From, q.To, q.Event)
-	if err != nil {
-		return nil, fmt.Errorf("compute retention: %w", err)
-	}
-	defer rows.Close()
 	var out []retentionRow
-	for rows.Next() {
-		var (
-			cohort  time.Time
-			members int64
-			week    *int64
-			active  *int64
-		)
-		if err := rows.Scan(&cohort, &members, &week, &active); err != nil {
-			return nil, fmt.Errorf("compute retention: %w", err)
-		}
-		cohort = time.Date(cohort.Year(), cohort.Month(), cohort.Day(), 0, 0, 0, 0, time.UTC)
-		if len(out) == 0 || !out[len(out)-1].cohort.Equal(cohort) {
-			out = append(out, retentionRow{cohort: cohort, members: members})
-		}
-		if week != nil && active != nil && *week >= 0 && *week <= retentionWeeks {
-			out[len(out)-1].active[*week] = *active
-		}
+	var weeks []string
+	index := map[string]*retentionRow{}
+	for start := weekStart(q.From); start.Before(q.To); start = start.AddDate(0, 0, 7) {
+		weeks = append(weeks, start.Format(time.DateOnly))
+		out = append(out, retentionRow{cohort: start})
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("compute retention: %w", err)
+	for i := range out {
+		index[weeks[i]] = &out[i]
+	}
+	err := s.cohortCounts(ctx, index, `
+		SELECT cohort, 0, sum(members)::bigint FROM onboarding_cohort_members
+		WHERE cohort = ANY($1::text[]::date[]) GROUP BY cohort`,
+		func(r *retentionRow, _ int, n int64) { r.members = n }, weeks)
+	if err != nil {
+		return nil, err
+	}
+	err = s.cohortCounts(ctx, index, `
+		SELECT cohort, week, sum(members)::bigint FROM onboarding_cohort_activity
+		WHERE cohort = ANY($1::text[]::date[]) AND name = $2 GROUP BY cohort, week`,
+		func(r *retentionRow, week int, n int64) { r.active[week] = n }, weeks, q.Event)
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// cohortCounts runs a query of (cohort, week, count) rows and hands each to
+// set with its cohort's row.
+func (s *store) cohortCounts(ctx context.Context, index map[string]*retentionRow, query string, set func(r *retentionRow, week int, n int64), args ...any) error {
+	rows, err := s.db.SQL().QueryContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("compute retention: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			cohort time.Time
+			week   int
+			n      int64
+		)
+		if err := rows.Scan(&cohort, &week, &n); err != nil {
+			return fmt.Errorf("compute retention: %w", err)
+		}
+		r, ok := index[cohort.Format(time.DateOnly)]
+		if !ok || week < 0 || week > retentionWeeks {
+			return fmt.Errorf("compute retention: unexpected cohort %s week %d", cohort.Format(time.DateOnly), week)
+		}
+		set(r, week, n)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("compute retention: %w", err)
+	}
+	return nil
 }
