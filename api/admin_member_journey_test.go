@@ -210,11 +210,6 @@ func TestMemberMetricsFollowMembersThroughTheAPI(t *testing.T) {
 // TestSeatMetricsLeaveRemovedMembersOut: a removed member is neither
 // joined nor active any more (their join week still counts them).
 func TestSeatMetricsLeaveRemovedMembersOut(t *testing.T) {
-	// WAITS ON INGESTION: account.RemoveMember deletes the membership but
-	// records no member_removed event, so onboarding never recounts
-	// members_joined (onboarding_members.left_at is set by the trigger, so
-	// members_active_28d is already right). Remove this skip once it does.
-	t.Skip("waits on member_removed being recorded by account.RemoveMember (members_joined is not recounted on removal)")
 	t.Parallel()
 	clock := &testClock{}
 	clock.Set("2026-06-01T09:00:00Z")
@@ -237,5 +232,48 @@ func TestSeatMetricsLeaveRemovedMembersOut(t *testing.T) {
 	r := retentionMetrics(t, env, staff, "from=2026-06-01&to=2026-06-02&interval=week")
 	if fmt.Sprint(r.Strings()) != "[2026-06-01 6 [0.5]]" {
 		t.Fatalf("retention %v", r.Strings())
+	}
+}
+
+// TestMemberMetricsCannotTellWhetherAMemberBooked: in a company of four,
+// the staff metrics answer exactly the same before and after one member
+// books a session and comes back a week later.
+func TestMemberMetricsCannotTellWhetherAMemberBooked(t *testing.T) {
+	t.Parallel()
+	clock := &testClock{}
+	clock.Set("2026-06-01T09:00:00Z")
+	env := testenv.New(t, withClock(clock, 0)) // the default floor, 5
+	_, staff := env.StaffToken(t)
+	publishSteps(t, env, staff, memberStep(eventStep("first_session_booked", "session_booked", 1, true)))
+	j := journey{t: t, env: env, clock: clock}
+	owner := j.signup("google")
+	var members []member
+	for _, token := range j.invite(owner, 3) {
+		members = append(members, j.accept(token))
+	}
+
+	clock.Set("2026-06-20T09:00:00Z")
+	snapshot := func() map[string]string {
+		out := map[string]string{}
+		for _, path := range []string{
+			"/v1/admin/metrics/seats?from=2026-06-01&to=2026-06-02",
+			"/v1/admin/metrics/seats?from=2026-06-01&to=2026-06-02&utm_source=google",
+			"/v1/admin/metrics/retention?from=2026-06-01&to=2026-06-02&interval=week",
+			"/v1/admin/metrics/retention?from=2026-06-01&to=2026-06-02&interval=week&event=session_booked",
+		} {
+			out[path] = string(env.Do(t, "GET", path, nil, testenv.WithBearer(staff)).Expect(t, http.StatusOK).Body)
+		}
+		return out
+	}
+	before := snapshot()
+	postEvents(t, env, members[0].token, ev("session_booked", mustTime("2026-06-03T10:00:00Z")),
+		ev("app_opened", mustTime("2026-06-10T10:00:00Z"))).Expect(t, http.StatusAccepted)
+	if status, _, _, _ := checklist(t, env, members[0].token).step(t, "first_session_booked"); status != "completed" {
+		t.Fatalf("the member's own step: %s, want completed", status)
+	}
+	for path, body := range snapshot() {
+		if before[path] != body {
+			t.Errorf("%s changed after a member booked:\nbefore %s\nafter  %s", path, before[path], body)
+		}
 	}
 }

@@ -31,3 +31,37 @@ func TestActivated(t *testing.T) {
 		})
 	}
 }
+
+func TestMembersNeededRoundsUpToWholePeople(t *testing.T) {
+	for _, tc := range []struct {
+		share float64
+		base  int
+		want  int
+	}{
+		{0.3, 10, 3}, {0.3, 6, 2}, {0.2, 5, 1}, {0.25, 4, 1}, {0.26, 4, 2},
+		{1, 3, 3}, {0.34, 3, 2}, {0.1, 3, 1}, {0.7, 10, 7}, {0.5, 0, 1},
+	} {
+		if got := membersNeeded(tc.share, tc.base); got != tc.want {
+			t.Errorf("membersNeeded(%v, %d) = %d, want %d", tc.share, tc.base, got, tc.want)
+		}
+	}
+}
+
+func TestActivatedNeedsEveryMemberThresholdWithinTheWindow(t *testing.T) {
+	def := Definition{RequiredSteps: []string{"pay"}, WindowDays: 10, MemberSteps: []MemberStep{{Key: "booked", MinShare: 0.5}}}
+	completedAt := at(2)
+	st := stateWith(map[string]*stepProgress{"pay": {CompletedAt: &completedAt}})
+	if _, ok := activated(def, st, nil); ok {
+		t.Fatal("activated before the threshold was reached")
+	}
+	if got, ok := activated(def, st, map[string]time.Time{"booked": at(6)}); !ok || !got.Equal(at(6)) {
+		t.Fatalf("activated %v %v, want at the threshold", got, ok)
+	}
+	if _, ok := activated(def, st, map[string]time.Time{"booked": t0.AddDate(0, 0, 10)}); ok {
+		t.Fatal("a threshold reached when the window closed activated")
+	}
+	onlyMembers := Definition{WindowDays: 10, MemberSteps: def.MemberSteps}
+	if got, ok := activated(onlyMembers, stateWith(nil), map[string]time.Time{"booked": at(1)}); !ok || !got.Equal(at(1)) {
+		t.Fatalf("thresholds alone: %v %v", got, ok)
+	}
+}

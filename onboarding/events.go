@@ -150,19 +150,20 @@ func (s *Service) Record(ctx context.Context, tx *database.Tx, e serverevent.Eve
 		if _, err := s.applyEvents(ctx, tx, st, v, sourceServer, s.now(), []storedEvent{ev}); err != nil {
 			return err
 		}
-		return s.applyServerFacts(ctx, tx, st, e)
+		s.applyServerFacts(e, st)
+		return nil
 	})
 	return wrap("record "+e.Name, err)
 }
 
 // applyServerFacts keeps what the organization's counters know of its
-// memberships and subscription up to date from the server event e, in the
-// transaction of the change it reports; activation is evaluated next, so
-// a membership or seat change that meets the member thresholds activates.
-func (s *Service) applyServerFacts(ctx context.Context, tx *database.Tx, st *orgState, e serverevent.Event) error {
+// subscription up to date from the server event e, in the transaction of
+// the change it reports. (Membership changes recount the member counters
+// in the database, by trigger, before their event is recorded.) Activation
+// is evaluated next, so a membership or seat change that meets the member
+// thresholds activates.
+func (s *Service) applyServerFacts(e serverevent.Event, st *orgState) {
 	switch e.Name {
-	case serverevent.OrganizationSignedUp, serverevent.MemberJoined, serverevent.MemberRemoved, serverevent.MemberLeft:
-		return s.store.recountMembers(ctx, tx, st)
 	case serverevent.SubscriptionActivated, serverevent.SubscriptionUpdated, serverevent.SubscriptionCanceled:
 		st.seats = 0
 		if status, _ := e.Properties["status"].(string); liveStatus(status) {
@@ -172,7 +173,6 @@ func (s *Service) applyServerFacts(ctx context.Context, tx *database.Tx, st *org
 			st.planID = &plan
 		}
 	}
-	return nil
 }
 
 // liveStatus reports whether a subscription in status still pays for its

@@ -7,10 +7,6 @@ import (
 	"github.com/onramp/onramp/internal/apperr"
 )
 
-// activeWindow is how far back a member's latest event may be for them to
-// count as active.
-const activeWindow = 28 * 24 * time.Hour
-
 // retentionWeeks is the last week after joining that retention follows
 // (the member-weeks milestone rows stop there too).
 const retentionWeeks = 12
@@ -46,12 +42,12 @@ type SeatMetrics struct {
 	PlanID           *string   `json:"plan_id"`
 	AsOf             time.Time `json:"as_of"`
 	MinGroupSize     int       `json:"min_group_size"`
-	Organizations    int64     `json:"organizations"`
-	SeatsPaid        int64     `json:"seats_paid"`
-	MembersInvited   int64     `json:"members_invited"`
-	MembersJoined    int64     `json:"members_joined"`
-	MembersStarted   *int64    `json:"members_started"`
-	MembersActive28d *int64    `json:"members_active_28d"`
+	Organizations    int       `json:"organizations"`
+	SeatsPaid        int       `json:"seats_paid"`
+	MembersInvited   int       `json:"members_invited"`
+	MembersJoined    int       `json:"members_joined"`
+	MembersStarted   *int      `json:"members_started"`
+	MembersActive28d *int      `json:"members_active_28d"`
 	Suppressed       []string  `json:"suppressed"`
 }
 
@@ -70,7 +66,7 @@ func (s *Service) Seats(ctx context.Context, q SeatsQuery) (SeatMetrics, error) 
 		return SeatMetrics{}, err
 	}
 	m := SeatMetrics{
-		From: q.From.UTC(), To: q.To.UTC(), AsOf: now, MinGroupSize: s.minGroupSize,
+		From: q.From.UTC(), To: q.To.UTC(), AsOf: now, MinGroupSize: s.minGroup,
 		Organizations: c.organizations, SeatsPaid: c.seats, MembersInvited: c.invited, MembersJoined: c.joined,
 		Suppressed: []string{},
 	}
@@ -80,30 +76,17 @@ func (s *Service) Seats(ctx context.Context, q SeatsQuery) (SeatMetrics, error) 
 	if q.PlanID != "" {
 		m.PlanID = &q.PlanID
 	}
-	for _, f := range []struct {
-		name  string
-		count int64
-		dest  **int64
-	}{
-		{fieldMembersStarted, c.started, &m.MembersStarted},
-		{fieldMembersActive28d, c.active, &m.MembersActive28d},
-	} {
-		if showable(f.count, c.joined, s.minGroupSize) {
-			n := f.count
-			*f.dest = &n
-		} else {
-			m.Suppressed = append(m.Suppressed, f.name)
-		}
+	// The engagement's floor (floored): neither the count nor the members
+	// it leaves out may be fewer than the floor; all of them would tell
+	// that each one did it.
+	var hidden bool
+	if m.MembersStarted, hidden = floored(c.started, c.joined, s.minGroup); hidden {
+		m.Suppressed = append(m.Suppressed, fieldMembersStarted)
+	}
+	if m.MembersActive28d, hidden = floored(c.active, c.joined, s.minGroup); hidden {
+		m.Suppressed = append(m.Suppressed, fieldMembersActive28d)
 	}
 	return m, nil
-}
-
-// showable tells whether a count of n people out of a group of total may be
-// shown: n people and the total-n others are both at least floor, so the
-// count says nothing about fewer than floor people, whichever side they are
-// on (n = total would tell that each of them did it).
-func showable(n, total int64, floor int) bool {
-	return n >= int64(floor) && total-n >= int64(floor)
 }
 
 // RetentionQuery selects the join-week cohorts from the week of From to the
@@ -130,7 +113,7 @@ func (q RetentionQuery) validate() error {
 // were not are fewer than MinGroupSize.
 type RetentionCohort struct {
 	Start    time.Time  `json:"start"`
-	Members  int64      `json:"members"`
+	Members  int        `json:"members"`
 	Retained []*float64 `json:"retained"`
 }
 
@@ -158,13 +141,13 @@ func (s *Service) Retention(ctx context.Context, q RetentionQuery) (Retention, e
 	if err != nil {
 		return Retention{}, err
 	}
-	r := Retention{From: q.From.UTC(), To: q.To.UTC(), Interval: q.Interval, AsOf: now, MinGroupSize: s.minGroupSize,
+	r := Retention{From: q.From.UTC(), To: q.To.UTC(), Interval: q.Interval, AsOf: now, MinGroupSize: s.minGroup,
 		Cohorts: make([]RetentionCohort, len(rows))}
 	if q.Event != "" {
 		r.Event = &q.Event
 	}
 	for i, row := range rows {
-		r.Cohorts[i] = retentionCohort(row, now, s.minGroupSize)
+		r.Cohorts[i] = retentionCohort(row, now, s.minGroup)
 	}
 	return r, nil
 }
@@ -175,8 +158,8 @@ func retentionCohort(row retentionRow, now time.Time, floor int) RetentionCohort
 	c := RetentionCohort{Start: row.cohort, Members: row.members, Retained: []*float64{}}
 	for k := 0; k <= retentionWeeks && !row.cohort.AddDate(0, 0, 7*k).After(now); k++ {
 		var share *float64
-		if showable(row.active[k], row.members, floor) {
-			v := ratio(row.active[k], row.members)
+		if _, hidden := floored(row.active[k], row.members, floor); !hidden {
+			v := ratio(int64(row.active[k]), int64(row.members))
 			share = &v
 		}
 		c.Retained = append(c.Retained, share)

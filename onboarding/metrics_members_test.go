@@ -107,7 +107,7 @@ func seatsFixture(t *testing.T, db *database.DB) {
 	}
 }
 
-func ptr64(n int64) *int64 { return &n }
+func intPtr(n int) *int { return &n }
 
 func TestSeatMetricsSumTheRollupsAndHideSmallCounts(t *testing.T) {
 	t.Parallel()
@@ -139,13 +139,13 @@ func TestSeatMetricsSumTheRollupsAndHideSmallCounts(t *testing.T) {
 	// Active: A's first four (03-04 12:00 exactly counts, a second before
 	// does not; the member who left does not), B's two, C's one.
 	check(seats("", ""), SeatMetrics{Organizations: 3, SeatsPaid: 15, MembersInvited: 20, MembersJoined: 15,
-		MembersStarted: ptr64(5), MembersActive28d: ptr64(7), Suppressed: []string{}})
+		MembersStarted: intPtr(5), MembersActive28d: intPtr(7), Suppressed: []string{}})
 	check(seats("google", ""), SeatMetrics{Organizations: 2, SeatsPaid: 15, MembersInvited: 17, MembersJoined: 13,
-		MembersStarted: ptr64(5), MembersActive28d: ptr64(6), Suppressed: []string{}})
+		MembersStarted: intPtr(5), MembersActive28d: intPtr(6), Suppressed: []string{}})
 	// B alone: 1 started is below the floor of 2; 2 active of 5 shows.
 	m := seats("", "team-yearly")
 	check(m, SeatMetrics{Organizations: 1, SeatsPaid: 5, MembersInvited: 5, MembersJoined: 5,
-		MembersActive28d: ptr64(2), Suppressed: []string{"members_started"}})
+		MembersActive28d: intPtr(2), Suppressed: []string{"members_started"}})
 	if m.PlanID == nil || *m.PlanID != "team-yearly" || m.UTMSource != nil {
 		t.Fatalf("filters echoed as %v %v", m.UTMSource, m.PlanID)
 	}
@@ -154,13 +154,13 @@ func TestSeatMetricsSumTheRollupsAndHideSmallCounts(t *testing.T) {
 	check(seats("linkedin", ""), SeatMetrics{Organizations: 1, MembersInvited: 3, MembersJoined: 2,
 		Suppressed: []string{"members_started", "members_active_28d"}})
 	check(seats("google", "team-yearly"), SeatMetrics{Organizations: 1, SeatsPaid: 5, MembersInvited: 5, MembersJoined: 5,
-		MembersActive28d: ptr64(2), Suppressed: []string{"members_started"}})
+		MembersActive28d: intPtr(2), Suppressed: []string{"members_started"}})
 	check(seats("bing", ""), SeatMetrics{Suppressed: []string{"members_started", "members_active_28d"}})
 
 	// Three weeks later (active since 03-23 12:00): A's two, B's one, C's one.
 	now = rollupTime(t, "2026-04-20T12:00:00Z")
 	check(seats("", ""), SeatMetrics{Organizations: 3, SeatsPaid: 15, MembersInvited: 20, MembersJoined: 15,
-		MembersStarted: ptr64(5), MembersActive28d: ptr64(4), Suppressed: []string{}})
+		MembersStarted: intPtr(5), MembersActive28d: intPtr(4), Suppressed: []string{}})
 	// With the default floor of 5, those 4 active members are too few to
 	// show; the 5 who started (and 10 who did not) still show.
 	dflt := NewService(Config{DB: db, Now: func() time.Time { return now }})

@@ -60,15 +60,13 @@ type Config struct {
 	Subscriptions SubscriptionLookup // nil: the support view shows no subscription
 	Log           *slog.Logger
 	Now           func() time.Time // nil: time.Now
-	// MinGroupSize is the smallest number of people whose use of the
-	// service a count shown outside their own account may cover, and the
-	// smallest complement such a count may leave (DESIGN.md, privacy).
-	// 0: 5.
+	// MinGroupSize is the smallest group whose count of members' use of
+	// the service anyone outside it may see (0: DefaultMinGroupSize).
 	MinGroupSize int
 }
 
-// defaultMinGroupSize is MinGroupSize when the configuration leaves it 0.
-const defaultMinGroupSize = 5
+// DefaultMinGroupSize is MIN_GROUP_SIZE's default.
+const DefaultMinGroupSize = 5
 
 // Service runs onboarding use cases. It implements serverevent.Recorder.
 type Service struct {
@@ -78,18 +76,17 @@ type Service struct {
 	subscriptions SubscriptionLookup
 	log           *slog.Logger
 	now           func() time.Time
-	minGroupSize  int
+	minGroup      int
 }
 
 // NewService builds the onboarding service.
 func NewService(c Config) *Service {
-	s := &Service{db: c.DB, store: newStore(c.DB), plans: c.Plans, subscriptions: c.Subscriptions, log: c.Log, now: c.Now,
-		minGroupSize: c.MinGroupSize}
+	s := &Service{db: c.DB, store: newStore(c.DB), plans: c.Plans, subscriptions: c.Subscriptions, log: c.Log, now: c.Now, minGroup: c.MinGroupSize}
+	if s.minGroup <= 0 {
+		s.minGroup = DefaultMinGroupSize
+	}
 	if s.now == nil {
 		s.now = time.Now
-	}
-	if s.minGroupSize <= 0 {
-		s.minGroupSize = defaultMinGroupSize
 	}
 	if s.log == nil {
 		s.log = slog.Default()

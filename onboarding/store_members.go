@@ -248,17 +248,12 @@ func (s *store) memberEventCounts(ctx context.Context, tx *database.Tx, orgID uu
 }
 
 // recountMembers sets the organization's member counters from its member
-// rows: after a membership change or a version change, when adding up is
-// not enough.
+// rows (the database function the membership triggers use too), after a
+// version change recomputed members' progress, and reads them into st.
 func (s *store) recountMembers(ctx context.Context, tx *database.Tx, st *orgState) error {
 	var completions []byte
 	err := tx.SQL().QueryRowContext(ctx, `
-		SELECT count(*) FILTER (WHERE left_at IS NULL),
-		       count(*) FILTER (WHERE left_at IS NULL AND first_step_at IS NOT NULL),
-		       coalesce((SELECT jsonb_object_agg(k, n) FROM (
-		           SELECT k, count(*) AS n FROM onboarding_members c, unnest(c.completed_steps) AS k
-		           WHERE c.organization_id = $1 AND c.left_at IS NULL GROUP BY k) AS per_key), '{}')
-		FROM onboarding_members WHERE organization_id = $1`, st.orgID).
+		SELECT members_joined, members_started, member_completions FROM onboarding_recount_members($1)`, st.orgID).
 		Scan(&st.membersJoined, &st.membersStarted, &completions)
 	if err != nil {
 		return fmt.Errorf("recount members: %w", err)
@@ -285,4 +280,24 @@ func (s *store) kthCompletion(ctx context.Context, tx *database.Tx, orgID uuid.U
 		return time.Time{}, false, fmt.Errorf("find the %d-th completion of %s: %w", k, key, err)
 	}
 	return at.Time.UTC(), true, nil
+}
+
+// engagementCounts reads the organization's member counters and counts its
+// current members active since since.
+func (s *store) engagementCounts(ctx context.Context, orgID uuid.UUID, since time.Time) (engagementRow, error) {
+	var r engagementRow
+	var completions []byte
+	err := s.db.SQL().QueryRowContext(ctx, `
+		SELECT o.seats, o.members_joined, o.member_completions,
+		       (SELECT count(*) FROM onboarding_members m
+		         WHERE m.organization_id = o.organization_id AND m.left_at IS NULL AND m.last_active_at >= $2)
+		FROM onboarding_organizations o WHERE o.organization_id = $1`, orgID, since).
+		Scan(&r.seats, &r.joined, &completions, &r.active28d)
+	if err != nil {
+		return r, fmt.Errorf("read engagement counts: %w", err)
+	}
+	if err := json.Unmarshal(completions, &r.completions); err != nil {
+		return r, fmt.Errorf("decode member completions: %w", err)
+	}
+	return r, nil
 }

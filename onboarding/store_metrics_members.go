@@ -9,7 +9,7 @@ import (
 
 // seatCountRow is the sums behind SeatMetrics, unsuppressed.
 type seatCountRow struct {
-	organizations, seats, invited, joined, started, active int64
+	organizations, seats, invited, joined, started, active int
 }
 
 // seatCounts sums the rollup columns of the organizations that signed up in
@@ -48,8 +48,8 @@ func (s *store) seatCounts(ctx context.Context, q SeatsQuery, activeSince time.T
 // joining, how many of them were active.
 type retentionRow struct {
 	cohort  time.Time
-	members int64
-	active  [retentionWeeks + 1]int64
+	members int
+	active  [retentionWeeks + 1]int
 }
 
 // retentionRows reads the cohorts from the week of the query's From to the
@@ -72,14 +72,14 @@ func (s *store) retentionRows(ctx context.Context, q RetentionQuery) ([]retentio
 	err := s.cohortCounts(ctx, index, `
 		SELECT cohort, 0, sum(members)::bigint FROM onboarding_cohort_members
 		WHERE cohort = ANY($1::text[]::date[]) GROUP BY cohort`,
-		func(r *retentionRow, _ int, n int64) { r.members = n }, weeks)
+		func(r *retentionRow, _ int, n int) { r.members = n }, weeks)
 	if err != nil {
 		return nil, err
 	}
 	err = s.cohortCounts(ctx, index, `
 		SELECT cohort, week, sum(members)::bigint FROM onboarding_cohort_activity
 		WHERE cohort = ANY($1::text[]::date[]) AND name = $2 GROUP BY cohort, week`,
-		func(r *retentionRow, week int, n int64) { r.active[week] = n }, weeks, q.Event)
+		func(r *retentionRow, week int, n int) { r.active[week] = n }, weeks, q.Event)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +88,7 @@ func (s *store) retentionRows(ctx context.Context, q RetentionQuery) ([]retentio
 
 // cohortCounts runs a query of (cohort, week, count) rows and hands each to
 // set with its cohort's row.
-func (s *store) cohortCounts(ctx context.Context, index map[string]*retentionRow, query string, set func(r *retentionRow, week int, n int64), args ...any) error {
+func (s *store) cohortCounts(ctx context.Context, index map[string]*retentionRow, query string, set func(r *retentionRow, week int, n int), args ...any) error {
 	rows, err := s.db.SQL().QueryContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("compute retention: %w", err)
@@ -98,7 +98,7 @@ func (s *store) cohortCounts(ctx context.Context, index map[string]*retentionRow
 		var (
 			cohort time.Time
 			week   int
-			n      int64
+			n      int
 		)
 		if err := rows.Scan(&cohort, &week, &n); err != nil {
 			return fmt.Errorf("compute retention: %w", err)

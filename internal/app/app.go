@@ -92,11 +92,11 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 	// view) from billing.
 	onboardingSvc := onboarding.NewService(onboarding.Config{
 		DB: db, Log: log.With("component", "onboarding"),
-		Plans: billingSvc,
+		Plans: billingSvc, MinGroupSize: cfg.MinGroupSize,
 		Subscriptions: func(ctx context.Context, orgID uuid.UUID) (any, error) {
 			return billingSvc.Subscription(ctx, orgID) // NotFound: the view shows null
 		},
-		Now: cfg.Now, MinGroupSize: cfg.MinGroupSize,
+		Now: cfg.Now,
 	})
 	billingSvc.SetEvents(onboardingSvc)
 
