@@ -10,7 +10,8 @@ import (
 	"github.com/onramp/onramp/onboarding"
 )
 
-// adminMetricsHandlers serve the funnel and activation cohorts.
+// adminMetricsHandlers serve the funnel, activation cohorts, seat metrics
+// and members' retention.
 type adminMetricsHandlers struct{ svc *onboarding.Service }
 
 // metricsQuery reads ?from&to (RFC 3339 times or YYYY-MM-DD dates, UTC, in
@@ -67,4 +68,41 @@ func (h adminMetricsHandlers) cohorts(c *gin.Context) {
 		return
 	}
 	respond(c, http.StatusOK, gin.H{"from": q.From.UTC(), "to": q.To.UTC(), "interval": q.Interval, "cohorts": cohorts})
+}
+
+// seats serves the seat metrics: ?from&to&utm_source as the funnel, and
+// ?plan_id.
+func (h adminMetricsHandlers) seats(c *gin.Context) {
+	q, err := metricsQuery(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	m, err := h.svc.Seats(c.Request.Context(), onboarding.SeatsQuery{MetricsQuery: q, PlanID: c.Query("plan_id")})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	respond(c, http.StatusOK, m)
+}
+
+// retention serves members' retention by join week: ?from&to&interval as
+// the cohorts, and ?event. Its rollups are not split by source: a
+// utm_source is refused rather than silently ignored.
+func (h adminMetricsHandlers) retention(c *gin.Context) {
+	q, err := metricsQuery(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if q.UTMSource != "" {
+		fail(c, apperr.InvalidField("utm_source", "retention covers every organization; it cannot be filtered by source"))
+		return
+	}
+	r, err := h.svc.Retention(c.Request.Context(), onboarding.RetentionQuery{From: q.From, To: q.To, Interval: q.Interval, Event: c.Query("event")})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	respond(c, http.StatusOK, r)
 }

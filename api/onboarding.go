@@ -50,6 +50,8 @@ func mountAdmin(v1 *gin.RouterGroup, d Deps) {
 	metrics := adminMetricsHandlers{svc: svc}
 	g.GET("/metrics/funnel", metrics.funnel)
 	g.GET("/metrics/activation", metrics.cohorts)
+	g.GET("/metrics/seats", metrics.seats)
+	g.GET("/metrics/retention", metrics.retention)
 
 	support := adminSupportHandlers{svc: svc}
 	g.GET("/organizations/:id", support.organization)

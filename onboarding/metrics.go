@@ -21,6 +21,14 @@ type MetricsQuery struct {
 
 func (q MetricsQuery) validate(cohorts bool) error {
 	var v apperr.Validator
+	q.check(&v, cohorts)
+	return v.Err()
+}
+
+// check records in v what is wrong with the range and the source; with
+// cohorts, with the interval too. The member metrics add their own checks
+// to the same validator, so a caller sees every problem at once.
+func (q MetricsQuery) check(v *apperr.Validator, cohorts bool) {
 	v.Check(!q.From.IsZero(), "from", "is required")
 	v.Check(!q.To.IsZero(), "to", "is required")
 	if !q.From.IsZero() && !q.To.IsZero() {
@@ -31,7 +39,6 @@ func (q MetricsQuery) validate(cohorts bool) error {
 	if cohorts {
 		v.Check(q.Interval == "week" || q.Interval == "month", "interval", "must be week or month")
 	}
-	return v.Err()
 }
 
 // Stage is one funnel stage.

@@ -83,6 +83,7 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 		AppURL:        cfg.AppURL,
 		PastDueGrace:  cfg.PastDueGrace,
 		Log:           log,
+		Now:           cfg.Now,
 	})
 
 	// ---- onboarding ----
@@ -97,6 +98,7 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 		Subscriptions: func(ctx context.Context, orgID uuid.UUID) (any, error) {
 			return billingSvc.Subscription(ctx, orgID) // NotFound: the view shows null
 		},
+		Now: cfg.Now,
 	})
 	billingSvc.SetEvents(onboardingSvc)
 
@@ -104,7 +106,7 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 	accounts := account.NewService(account.Config{
 		DB: db, Signer: signer, Mailer: outbox, PasswordResets: jobs.NewPasswordResets(queue), PublicURL: cfg.PublicURL,
 		SignupRateLimit: cfg.SignupRateLimit, Log: log.With("component", "account"),
-		Seats: billingSvc.SeatPolicy(), Events: onboardingSvc,
+		Seats: billingSvc.SeatPolicy(), Events: onboardingSvc, Now: cfg.Now,
 	})
 
 	workers := river.NewWorkers()

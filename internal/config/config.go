@@ -49,6 +49,10 @@ type Config struct {
 	// notifications; zero is River's default. Not read from the
 	// environment: tests shorten it.
 	JobPollInterval time.Duration
+	// Now is the services' clock (nil: time.Now). Not read from the
+	// environment: tests set and move it to control signup, join and event
+	// times and what "the last 28 days" or "this week" mean.
+	Now func() time.Time
 
 	PlansFile       string
 	PastDueGrace    time.Duration
