@@ -66,7 +66,7 @@ func (s *Service) Seats(ctx context.Context, q SeatsQuery) (SeatMetrics, error) 
 		return SeatMetrics{}, err
 	}
 	m := SeatMetrics{
-		From: q.From.UTC(), To: q.To.UTC(), AsOf: now, MinGroupSize: s.minGroup,
+		From: q.From.UTC(), To: q.To.UTC(), AsOf: now, MinGroupSize: s.minGroupSize,
 		Organizations: c.organizations, SeatsPaid: c.seats, MembersInvited: c.invited, MembersJoined: c.joined,
 		Suppressed: []string{},
 	}
@@ -80,10 +80,10 @@ func (s *Service) Seats(ctx context.Context, q SeatsQuery) (SeatMetrics, error) 
 	// it leaves out may be fewer than the floor; all of them would tell
 	// that each one did it.
 	var hidden bool
-	if m.MembersStarted, hidden = floored(c.started, c.joined, s.minGroup); hidden {
+	if m.MembersStarted, hidden = floored(c.started, c.joined, s.minGroupSize); hidden {
 		m.Suppressed = append(m.Suppressed, fieldMembersStarted)
 	}
-	if m.MembersActive28d, hidden = floored(c.active, c.joined, s.minGroup); hidden {
+	if m.MembersActive28d, hidden = floored(c.active, c.joined, s.minGroupSize); hidden {
 		m.Suppressed = append(m.Suppressed, fieldMembersActive28d)
 	}
 	return m, nil
@@ -141,13 +141,13 @@ func (s *Service) Retention(ctx context.Context, q RetentionQuery) (Retention, e
 	if err != nil {
 		return Retention{}, err
 	}
-	r := Retention{From: q.From.UTC(), To: q.To.UTC(), Interval: q.Interval, AsOf: now, MinGroupSize: s.minGroup,
+	r := Retention{From: q.From.UTC(), To: q.To.UTC(), Interval: q.Interval, AsOf: now, MinGroupSize: s.minGroupSize,
 		Cohorts: make([]RetentionCohort, len(rows))}
 	if q.Event != "" {
 		r.Event = &q.Event
 	}
 	for i, row := range rows {
-		r.Cohorts[i] = retentionCohort(row, now, s.minGroup)
+		r.Cohorts[i] = retentionCohort(row, now, s.minGroupSize)
 	}
 	return r, nil
 }
