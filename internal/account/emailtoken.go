@@ -175,7 +175,7 @@ func (s *Service) SendPasswordReset(ctx context.Context, email string) error {
 		if err != nil {
 			return fmt.Errorf("find user: %w", err)
 		}
-		if _, err := s.limits.takeIn(ctx, tx, "reset:"+email, Limit{Max: resetsPerHour, Window: time.Hour}, "too many reset emails"); err != nil {
+		if _, err := s.limits.takeIn(ctx, tx, resetBucket(email), Limit{Max: resetsPerHour, Window: time.Hour}, "too many reset emails"); err != nil {
 			return err
 		}
 		token, err := s.issueEmailToken(ctx, tx, user.ID, PurposePasswordReset, PasswordResetTTL)
@@ -195,6 +195,9 @@ func (s *Service) SendPasswordReset(ctx context.Context, email string) error {
 	}
 	return nil
 }
+
+// resetBucket counts the reset emails sent to an address.
+func resetBucket(email string) string { return "reset:" + email }
 
 // ResetPassword sets a new password with a reset token and signs the user
 // out everywhere: every refresh token of the user is revoked.
