@@ -136,7 +136,10 @@ func TestExportHoldsTheCallersDataAndNobodyElses(t *testing.T) {
 		case acme:
 			if m.LeftAt != nil || m.DismissedAt == nil || m.Steps["bob_step"].Count != 1 || m.Steps["bob_step"].CompletedAt == nil ||
 				len(m.Steps) != 1 || m.EventCounts["bob_step"].Count != 7 ||
-				!slices.ContainsFunc(m.ActiveWeeks, func(w struct{ Week int; Name string }) bool { return w.Name == "bob_step" }) {
+				!slices.ContainsFunc(m.ActiveWeeks, func(w struct {
+					Week int
+					Name string
+				}) bool { return w.Name == "bob_step" }) {
 				t.Errorf("Acme member row %+v", m)
 			}
 		case globex:
