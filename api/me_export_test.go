@@ -39,10 +39,7 @@ type exportDoc struct {
 				CompletedAt *time.Time `json:"completed_at"`
 			} `json:"steps"`
 			EventCounts map[string]struct{ Count int } `json:"event_counts"`
-			ActiveWeeks []struct {
-				Week int
-				Name string
-			} `json:"active_weeks"`
+			ActiveWeeks []activeWeek                   `json:"active_weeks"`
 		} `json:"members"`
 		Events []struct {
 			OrganizationID uuid.UUID      `json:"organization_id"`
@@ -51,6 +48,11 @@ type exportDoc struct {
 			Properties     map[string]any `json:"properties"`
 		} `json:"events"`
 	} `json:"onboarding"`
+}
+
+type activeWeek struct {
+	Week int    `json:"week"`
+	Name string `json:"name"`
 }
 
 // seedMemberRows gives a member row what onboarding keeps as the member
@@ -136,10 +138,7 @@ func TestExportHoldsTheCallersDataAndNobodyElses(t *testing.T) {
 		case acme:
 			if m.LeftAt != nil || m.DismissedAt == nil || m.Steps["bob_step"].Count != 1 || m.Steps["bob_step"].CompletedAt == nil ||
 				len(m.Steps) != 1 || m.EventCounts["bob_step"].Count != 7 ||
-				!slices.ContainsFunc(m.ActiveWeeks, func(w struct {
-					Week int
-					Name string
-				}) bool { return w.Name == "bob_step" }) {
+				!slices.ContainsFunc(m.ActiveWeeks, func(w activeWeek) bool { return w.Name == "bob_step" }) {
 				t.Errorf("Acme member row %+v", m)
 			}
 		case globex:
