@@ -197,3 +197,32 @@ func TestExportOfAStaffUser(t *testing.T) {
 		t.Fatalf("staff export %+v", doc)
 	}
 }
+
+// Emails sent to an address before it had an account (an invitation) are
+// in the export only once the address is proved: until then it may be
+// someone else's, and the subject would tell who invited them.
+func TestExportShowsEmailsToTheAddressOnceItIsVerified(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	ada := env.Signup(t, testenv.SignupOptions{Company: "Acme"})
+	env.VerifyEmail(t, ada.User.Email)
+	invite(t, env, ada.AccessToken, "eve@example.test", "member").Expect(t, http.StatusCreated)
+	eve := env.Signup(t, testenv.SignupOptions{Company: "Eve Co", Email: "eve@example.test"})
+
+	subjects := func() []string {
+		var doc exportDoc
+		env.Do(t, http.MethodGet, "/v1/me/export", nil, testenv.WithBearer(eve.AccessToken)).Expect(t, http.StatusOK).Decode(t, &doc)
+		var out []string
+		for _, e := range doc.Emails {
+			out = append(out, e.Subject)
+		}
+		return out
+	}
+	if got, want := subjects(), []string{"Confirm your email address"}; !slices.Equal(got, want) {
+		t.Fatalf("unverified: emails %q, want %q", got, want)
+	}
+	env.VerifyEmail(t, "eve@example.test")
+	if got, want := subjects(), []string{"Join Acme on Onramp", "Confirm your email address"}; !slices.Equal(got, want) {
+		t.Fatalf("verified: emails %q, want %q", got, want)
+	}
+}

@@ -163,7 +163,8 @@ func (s *Service) leaveForGood(ctx context.Context, tx *database.Tx, m Membershi
 
 // leaveTombstone ends the user's sessions, deletes what names them (email
 // tokens, the sent-email log, invitations to them, rate-limit buckets and
-// queued emails with their address) and blanks the user row: its email
+// queued emails with their address, those by address only once the
+// address was proved theirs) and blanks the user row: its email
 // becomes <id>@erased.invalid (unique, and nobody's), its name and
 // password hash empty (no password matches an empty hash, so no sign-in
 // ever does). The row stays because ids of it are referenced (events'
@@ -178,11 +179,13 @@ func (s *Service) leaveTombstone(ctx context.Context, tx *database.Tx, u User) e
 	}{
 		{"end sessions", `UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, []any{now, u.ID}},
 		{"delete email tokens", `DELETE FROM email_tokens WHERE user_id = ?`, []any{u.ID}},
-		{"delete sent-email log", `DELETE FROM sent_emails WHERE user_id = ? OR recipient = ?`, []any{u.ID, u.Email}},
-		// The invitations they accepted, and, once they proved the address
-		// is theirs, every other invitation to it (pending ones included:
-		// the address is theirs to withdraw). An unproved address may be
-		// someone else's, whose invitations stay.
+		// What was sent to their account, and, once they proved the
+		// address is theirs, to the address: an unproved address may be
+		// someone else's, whose log and invitations stay. Invitations: the
+		// ones they accepted, and with a proved address every other one to
+		// it (pending ones included: the address is theirs to withdraw).
+		{"delete sent-email log", `DELETE FROM sent_emails WHERE user_id = ? OR (? AND recipient = ?)`,
+			[]any{u.ID, u.EmailVerifiedAt != nil, u.Email}},
 		{"delete invitations", `DELETE FROM invitations WHERE accepted_by = ? OR (? AND email = ?)`,
 			[]any{u.ID, u.EmailVerifiedAt != nil, u.Email}},
 		// Buckets named after the address: failed sign-ins, reset emails,
@@ -200,7 +203,11 @@ func (s *Service) leaveTombstone(ctx context.Context, tx *database.Tx, u User) e
 		}
 	}
 	if s.mailer != nil {
-		if err := s.mailer.Forget(ctx, tx, u.ID, u.Email); err != nil {
+		address := "" // by account only
+		if u.EmailVerifiedAt != nil {
+			address = u.Email
+		}
+		if err := s.mailer.Forget(ctx, tx, u.ID, address); err != nil {
 			return err
 		}
 	}

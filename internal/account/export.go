@@ -77,12 +77,15 @@ func (s *Service) Export(ctx context.Context, userID uuid.UUID) (Export, error) 
 			 WHERE m.user_id = ? ORDER BY m.joined_at, m.organization_id`, userID).Scan(&out.Memberships).Error; err != nil {
 			return fmt.Errorf("list memberships: %w", err)
 		}
-		// By account, and by address for what was sent before the account
-		// existed (an invitation).
+		// By account, and, once they proved the address is theirs, by
+		// address for what was sent to it without an account (an
+		// invitation): an unproved address may be someone else's, whose
+		// invitations would tell who invited them.
 		out.Emails = []SentEmail{}
 		if err := tx.Raw(`
 			SELECT kind, subject, queued_at FROM sent_emails
-			 WHERE user_id = ? OR recipient = ? ORDER BY queued_at, id`, userID, out.User.Email).Scan(&out.Emails).Error; err != nil {
+			 WHERE user_id = ? OR (? AND recipient = ?) ORDER BY queued_at, id`,
+			userID, out.User.EmailVerifiedAt != nil, out.User.Email).Scan(&out.Emails).Error; err != nil {
 			return fmt.Errorf("list sent emails: %w", err)
 		}
 		if s.personal != nil {

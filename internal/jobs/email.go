@@ -83,8 +83,9 @@ func (m *Mailer) Enqueue(ctx context.Context, tx *database.Tx, msg mail.Message)
 }
 
 // Forget deletes, in tx, the queued emails and password reset requests
-// that name a person erasing their account (by account or address), so
-// their address does not outlive the account in the job table. A job being
+// that name a person erasing their account, by account or by address
+// (email; "" matches by account only), so their address does not outlive
+// the account in the job table. A job being
 // worked at that moment finishes, and River deletes it minutes later with
 // every other completed job.
 func (m *Mailer) Forget(ctx context.Context, tx *database.Tx, userID uuid.UUID, email string) error {
