@@ -17,6 +17,7 @@ type createStepRequest struct {
 	Description string                `json:"description"`
 	Position    int                   `json:"position"`
 	Required    bool                  `json:"required"`
+	Scope       string                `json:"scope"`
 	Audience    onboarding.Audience   `json:"audience"`
 	Completion  onboarding.Completion `json:"completion"`
 }
@@ -26,6 +27,7 @@ type updateStepRequest struct {
 	Description *string                `json:"description"`
 	Position    *int                   `json:"position"`
 	Required    *bool                  `json:"required"`
+	Scope       *string                `json:"scope"`
 	Audience    *onboarding.Audience   `json:"audience"`
 	Completion  *onboarding.Completion `json:"completion"`
 }
@@ -131,8 +133,9 @@ func (h adminActivationHandlers) get(c *gin.Context) {
 
 func (h adminActivationHandlers) put(c *gin.Context) {
 	var req struct {
-		RequiredSteps []string `json:"required_steps"`
-		WindowDays    int      `json:"window_days"`
+		RequiredSteps []string                `json:"required_steps"`
+		WindowDays    int                     `json:"window_days"`
+		MemberSteps   []onboarding.MemberStep `json:"member_steps"`
 	}
 	if err := decodeJSON(c, &req); err != nil {
 		fail(c, err)

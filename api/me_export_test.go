@@ -226,3 +226,33 @@ func TestExportShowsEmailsToTheAddressOnceItIsVerified(t *testing.T) {
 		t.Fatalf("verified: emails %q, want %q", got, want)
 	}
 }
+
+// The member rows the service keeps as a member's events arrive read back
+// in their export: progress on a member step, counts, weeks.
+func TestExportShowsMemberStepProgressKeptByIngestion(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	_, staff := env.StaffToken(t)
+	org := env.NewOrg(t, testenv.OrgOptions{})
+	_, alice := env.NewMember(t, org.ID, "member")
+	_, bob := env.NewMember(t, org.ID, "member")
+	publishSteps(t, env, staff, memberStep(eventStep("first_session", "session_booked", 1, true)))
+	at := time.Now().Add(-time.Minute).UTC().Truncate(time.Microsecond)
+	postEvents(t, env, alice, ev("session_booked", at)).Expect(t, http.StatusAccepted)
+	postEvents(t, env, bob, ev("guide_opened", at)).Expect(t, http.StatusAccepted)
+
+	var doc exportDoc
+	env.Do(t, http.MethodGet, "/v1/me/export", nil, testenv.WithBearer(alice)).Expect(t, http.StatusOK).Decode(t, &doc)
+	if len(doc.Onboarding.Members) != 1 {
+		t.Fatalf("member rows %+v", doc.Onboarding.Members)
+	}
+	m := doc.Onboarding.Members[0]
+	step := m.Steps["first_session"]
+	if step.Count != 1 || step.CompletedAt == nil || !step.CompletedAt.Equal(at) || m.EventCounts["session_booked"].Count != 1 ||
+		m.EventCounts["guide_opened"].Count != 0 || !slices.ContainsFunc(m.ActiveWeeks, func(w activeWeek) bool { return w.Name == "session_booked" }) {
+		t.Errorf("Alice's member row %+v", m)
+	}
+	if len(doc.Onboarding.Events) != 1 || doc.Onboarding.Events[0].Name != "session_booked" {
+		t.Errorf("Alice's events %+v", doc.Onboarding.Events)
+	}
+}

@@ -21,6 +21,10 @@ func mountOnboarding(v1 *gin.RouterGroup, d Deps) {
 	g.POST("/onboarding/checklist/steps/:key/skip", requireManager(), h.skip)
 	g.POST("/onboarding/checklist/dismiss", h.dismiss)
 	g.POST("/events", eventHandlers{svc: d.Onboarding.Service}.post)
+	// Counts only, above the group-size floor: who used the service, and
+	// when, stays with each member.
+	g.GET("/organization/engagement", requireManager(),
+		engagementHandlers{onboarding: d.Onboarding.Service, accounts: d.Accounts.Service}.get)
 }
 
 // mountAdmin mounts the staff-only /v1/admin routes.

@@ -114,8 +114,33 @@ CREATE TABLE onboarding_cohort_activity (
 CREATE FUNCTION onboarding_shard(org uuid) RETURNS smallint LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN (abs(hashtext(org::text)) % 16)::smallint;
 
+-- recount_members sets an organization's member counters from its member
+-- rows: current members, those with a member step completed, and per
+-- member step key those who completed it. Membership changes are rare;
+-- events add to the counters instead.
+-- +goose StatementBegin
+CREATE FUNCTION onboarding_recount_members(org uuid)
+    RETURNS TABLE (members_joined integer, members_started integer, member_completions jsonb) LANGUAGE sql AS $$
+    UPDATE onboarding_organizations o
+    SET members_joined = c.joined, members_started = c.started, member_completions = c.completions, updated_at = now()
+    FROM (
+        SELECT count(*) FILTER (WHERE left_at IS NULL) AS joined,
+               count(*) FILTER (WHERE left_at IS NULL AND first_step_at IS NOT NULL) AS started,
+               coalesce((SELECT jsonb_object_agg(k, n) FROM (
+                   SELECT k, count(*) AS n FROM onboarding_members c, unnest(c.completed_steps) AS k
+                   WHERE c.organization_id = org AND c.left_at IS NULL GROUP BY k) AS per_key), '{}') AS completions
+        FROM onboarding_members WHERE organization_id = org
+    ) AS c
+    WHERE o.organization_id = org
+    RETURNING o.members_joined, o.members_started, o.member_completions;
+$$;
+-- +goose StatementEnd
+
 -- Every membership gets its onboarding row whoever creates it (signup,
--- invitation, seed); a member who comes back keeps their row and progress.
+-- invitation, seed, a fixture) and the organization's member counters
+-- follow; a member who comes back keeps their row and progress. The
+-- organization row is locked before (by whoever changes memberships), so
+-- the counters' row is taken in the usual order.
 -- +goose StatementBegin
 CREATE FUNCTION onboarding_track_member() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -130,6 +155,7 @@ BEGIN
         UPDATE onboarding_members SET left_at = NULL, updated_at = now()
         WHERE organization_id = NEW.organization_id AND user_id = NEW.user_id;
     END IF;
+    PERFORM onboarding_recount_members(NEW.organization_id);
     RETURN NEW;
 END
 $$;
@@ -137,6 +163,7 @@ CREATE FUNCTION onboarding_untrack_member() RETURNS trigger LANGUAGE plpgsql AS 
 BEGIN
     UPDATE onboarding_members SET left_at = now(), updated_at = now()
     WHERE organization_id = OLD.organization_id AND user_id = OLD.user_id;
+    PERFORM onboarding_recount_members(OLD.organization_id);
     RETURN OLD;
 END
 $$;
@@ -199,6 +226,7 @@ DROP TRIGGER memberships_onboarding_untrack ON memberships;
 DROP TRIGGER memberships_onboarding_track ON memberships;
 DROP FUNCTION onboarding_untrack_member();
 DROP FUNCTION onboarding_track_member();
+DROP FUNCTION onboarding_recount_members(uuid);
 DROP FUNCTION onboarding_shard(uuid);
 DROP TABLE onboarding_cohort_activity;
 DROP TABLE onboarding_cohort_members;

@@ -15,42 +15,70 @@ import (
 // Checklist returns the caller's checklist. An organization still on an
 // older version moves to the latest one first (see upgradeProgress).
 func (s *Service) Checklist(ctx context.Context, c Caller) (Checklist, error) {
-	st, v, dismissed, err := s.current(ctx, c.OrgID, c.UserID)
+	cur, err := s.current(ctx, c.OrgID, c.UserID)
 	if err != nil {
 		return Checklist{}, wrap("read checklist", err)
 	}
-	plan, err := s.planFor(ctx, s.db, c.OrgID, v)
+	plan, err := s.planFor(ctx, s.db, c.OrgID, cur.version)
 	if err != nil {
 		return Checklist{}, wrap("read checklist", err)
 	}
-	list := buildChecklist(st, v, c.Role, plan)
-	list.Dismissed = dismissed
+	list := buildChecklist(cur.state, cur.mine, cur.version, c.Role, plan)
+	list.Dismissed = cur.dismissed
 	return list, nil
 }
 
-// current returns the organization's state on the latest version, and
-// whether user dismissed the checklist: one batched read, and a transaction
+// currentState is an organization's state on the latest version, as one
+// user reads it: their own progress on member steps and whether they
+// dismissed the checklist.
+type currentState struct {
+	state     *orgState
+	version   *Version
+	mine      progressMap
+	dismissed bool
+}
+
+// current reads the organization's state on the latest version for user
+// (uuid.Nil: nobody's own progress): one batched read, and a transaction
 // only when the organization must move to a newer version first.
-func (s *Service) current(ctx context.Context, orgID, userID uuid.UUID) (*orgState, *Version, bool, error) {
+func (s *Service) current(ctx context.Context, orgID, userID uuid.UUID) (currentState, error) {
 	snap, err := s.store.snapshot(ctx, orgID, userID)
 	if err != nil {
-		return nil, nil, false, err
+		return currentState{}, err
 	}
 	if snap.state.version < snap.latest {
-		var st *orgState
-		var v *Version
+		cur := currentState{dismissed: snap.dismissed}
 		err := s.db.InTx(ctx, func(tx *database.Tx) error {
 			var err error
-			st, v, err = s.withState(ctx, tx, orgID, nil)
+			if cur.state, cur.version, err = s.withState(ctx, tx, orgID, nil); err != nil {
+				return err
+			}
+			cur.mine, err = s.memberProgress(ctx, tx, orgID, userID)
 			return err
 		})
 		if err != nil {
-			return nil, nil, false, fmt.Errorf("move to version %d: %w", snap.latest, err)
+			return currentState{}, fmt.Errorf("move to version %d: %w", snap.latest, err)
 		}
-		return st, v, snap.dismissed, nil
+		return cur, nil
 	}
 	v, err := s.store.version(ctx, s.db.SQL(), snap.state.version)
-	return snap.state, v, snap.dismissed, err
+	return currentState{state: snap.state, version: v, mine: snap.mine, dismissed: snap.dismissed}, err
+}
+
+// memberProgress is user's own progress on member steps in the
+// organization (empty for someone without a member row, or uuid.Nil).
+func (s *Service) memberProgress(ctx context.Context, tx *database.Tx, orgID, userID uuid.UUID) (progressMap, error) {
+	if userID == uuid.Nil {
+		return progressMap{}, nil
+	}
+	members, err := s.store.loadMembers(ctx, tx, orgID, []uuid.UUID{userID})
+	if err != nil {
+		return nil, err
+	}
+	if m, ok := members[userID]; ok {
+		return m.progress, nil
+	}
+	return progressMap{}, nil
 }
 
 // planFor looks the organization's plan up, on h (the caller's
@@ -71,13 +99,16 @@ func (s *Service) planFor(ctx context.Context, h database.Handle, orgID uuid.UUI
 // changeStep runs a caller's change to a step of their organization's
 // checklist in one transaction, and answers with the checklist built from
 // the state that transaction saved, not from a second read after the
-// commit. change gets the step with key of the organization's version: 404
-// when there is none or the caller does not see it (a step they do not see
-// is like an unknown key).
-func (s *Service) changeStep(ctx context.Context, c Caller, key string, change func(st *orgState, step Step) error) (Checklist, error) {
+// commit. change gets the step with key of the organization's version, and
+// the progress it changes: the organization's for an organization step,
+// the caller's own for a member step. 404 when there is no such step or
+// the caller does not see it (a step they do not see is like an unknown
+// key).
+func (s *Service) changeStep(ctx context.Context, c Caller, key string, change func(pm progressMap, step Step) error) (Checklist, error) {
 	var list Checklist
 	err := s.db.InTx(ctx, func(tx *database.Tx) error {
 		var plan string
+		var mine progressMap
 		st, v, err := s.withState(ctx, tx, c.OrgID, func(st *orgState, v *Version) error {
 			var err error
 			if plan, err = s.planFor(ctx, tx, c.OrgID, v); err != nil {
@@ -87,35 +118,64 @@ func (s *Service) changeStep(ctx context.Context, c Caller, key string, change f
 			if !ok || !shown(step, c.Role, plan) {
 				return apperr.NotFound("step")
 			}
-			return change(st, step)
+			if !step.member() {
+				return change(st.progress, step)
+			}
+			return s.changeOwnStep(ctx, tx, st, c, step, change)
 		})
 		if err != nil {
+			return err
+		}
+		if mine, err = s.memberProgress(ctx, tx, c.OrgID, c.UserID); err != nil {
 			return err
 		}
 		dismissed, err := s.store.dismissed(ctx, tx.SQL(), c.OrgID, c.UserID)
 		if err != nil {
 			return err
 		}
-		list = buildChecklist(st, v, c.Role, plan)
+		list = buildChecklist(st, mine, v, c.Role, plan)
 		list.Dismissed = dismissed
 		return nil
 	})
 	return list, err
 }
 
-// Complete ticks a manual step off for the whole organization (see
-// completeManually).
+// changeOwnStep applies change to the caller's own progress on the member
+// step, and counts a completion it makes in the organization's counters.
+// The caller must (still, under the organization's lock) be a member.
+func (s *Service) changeOwnStep(ctx context.Context, tx *database.Tx, st *orgState, c Caller, step Step, change func(pm progressMap, step Step) error) error {
+	members, err := s.store.loadMembers(ctx, tx, c.OrgID, []uuid.UUID{c.UserID})
+	if err != nil {
+		return err
+	}
+	me := members[c.UserID]
+	if me == nil || !me.current {
+		return apperr.NotFound("member")
+	}
+	wasDone := me.progress[step.Key] != nil && me.progress[step.Key].CompletedAt != nil
+	if err := change(me.progress, step); err != nil {
+		return err
+	}
+	if !wasDone && me.progress[step.Key].CompletedAt != nil {
+		memberCompleted(st, me, step.Key)
+	}
+	return s.store.saveMembers(ctx, tx, c.OrgID, []*memberState{me}, s.now())
+}
+
+// Complete ticks a manual step off: for the whole organization, or for the
+// caller alone when it is a member step (see completeManually).
 func (s *Service) Complete(ctx context.Context, c Caller, key string) (Checklist, error) {
-	list, err := s.changeStep(ctx, c, key, func(st *orgState, step Step) error {
-		return completeManually(st, step, c.UserID, s.nowMicros())
+	list, err := s.changeStep(ctx, c, key, func(pm progressMap, step Step) error {
+		return completeManually(pm, step, c.UserID, s.nowMicros())
 	})
 	return list, wrap("complete step", err)
 }
 
-// Skip sets an optional step aside (see skipStep).
+// Skip sets an optional step aside: for the whole organization, or for
+// the caller alone when it is a member step (see skipStep).
 func (s *Service) Skip(ctx context.Context, c Caller, key string) (Checklist, error) {
-	list, err := s.changeStep(ctx, c, key, func(st *orgState, step Step) error {
-		return skipStep(st, step, c.UserID, s.nowMicros())
+	list, err := s.changeStep(ctx, c, key, func(pm progressMap, step Step) error {
+		return skipStep(pm, step, c.UserID, s.nowMicros())
 	})
 	return list, wrap("skip step", err)
 }
@@ -138,7 +198,11 @@ func (s *Service) Dismiss(ctx context.Context, c Caller) (Checklist, error) {
 		if err != nil {
 			return err
 		}
-		list = buildChecklist(st, v, c.Role, plan)
+		mine, err := s.memberProgress(ctx, tx, c.OrgID, c.UserID)
+		if err != nil {
+			return err
+		}
+		list = buildChecklist(st, mine, v, c.Role, plan)
 		list.Dismissed = true
 		return nil
 	})

@@ -25,12 +25,14 @@ type Checklist struct {
 	ActivatedAt *time.Time      `json:"activated_at"`
 }
 
-// ChecklistStep is one step of a checklist with the organization's progress.
+// ChecklistStep is one step of a checklist with its progress: the
+// organization's, or for a member step the reader's own.
 type ChecklistStep struct {
 	Key         string     `json:"key"`
 	Title       string     `json:"title"`
 	Description string     `json:"description"`
 	Required    bool       `json:"required"`
+	Scope       string     `json:"scope"`
 	Type        string     `json:"type"`
 	Status      string     `json:"status"`
 	CompletedAt *time.Time `json:"completed_at"`
@@ -46,18 +48,27 @@ type Progress struct {
 
 // buildChecklist is the checklist of st on version v as a member with role
 // sees it when the organization is on plan: the steps the audience rules
-// show them, with the organization's progress. completed counts completed
+// show them, with the organization's progress on organization steps and
+// mine (the reader's own) on member steps. completed counts completed
 // steps; total counts shown steps that are not skipped (skipping an
 // optional step takes it out of the count); percent is completed/total
 // rounded down, 0 when total is 0. Dismissed is the member's own, not the
-// organization's: the caller sets it.
-func buildChecklist(st *orgState, v *Version, role, plan string) Checklist {
-	c := Checklist{Version: v.Version, Steps: make([]ChecklistStep, 0, len(v.Steps)), ActivatedAt: st.activatedAt}
+// organization's: the caller sets it. An activation that member thresholds
+// decided shows no time (it would tell when members used the service).
+func buildChecklist(st *orgState, mine progressMap, v *Version, role, plan string) Checklist {
+	c := Checklist{Version: v.Version, Steps: make([]ChecklistStep, 0, len(v.Steps))}
+	if !st.activatedByMembers {
+		c.ActivatedAt = st.activatedAt
+	}
 	for _, step := range v.Steps {
 		if !shown(step, role, plan) {
 			continue
 		}
-		cs := stepView(step, st.progress[step.Key])
+		p := st.progress[step.Key]
+		if step.member() {
+			p = mine[step.Key]
+		}
+		cs := stepView(step, p)
 		c.Steps = append(c.Steps, cs)
 		switch cs.Status {
 		case StatusCompleted:
@@ -78,7 +89,7 @@ func buildChecklist(st *orgState, v *Version, role, plan string) Checklist {
 func stepView(step Step, p *stepProgress) ChecklistStep {
 	cs := ChecklistStep{
 		Key: step.Key, Title: step.Title, Description: step.Description, Required: step.Required,
-		Type: step.Completion.Type, Status: StatusPending,
+		Scope: step.Scope, Type: step.Completion.Type, Status: StatusPending,
 		Progress: Progress{Target: int64(step.Completion.Target())},
 	}
 	if p == nil {

@@ -79,7 +79,7 @@ func (s *Service) Ingest(ctx context.Context, c Caller, events []ClientEvent) (I
 	err = s.db.InTx(ctx, func(tx *database.Tx) error {
 		_, _, err := s.withState(ctx, tx, c.OrgID, func(st *orgState, v *Version) error {
 			var err error
-			accepted, err = s.applyEvents(ctx, tx, st, v, "client", received, batch)
+			accepted, err = s.applyEvents(ctx, tx, st, v, sourceClient, received, batch)
 			return err
 		})
 		return err
@@ -147,10 +147,52 @@ func (s *Service) Record(ctx context.Context, tx *database.Tx, e serverevent.Eve
 	}
 	ev := storedEvent{ID: newID(), Name: e.Name, UserID: e.UserID, SentAt: at, OccurredAt: at, Properties: props}
 	_, _, err := s.withState(ctx, tx, e.OrganizationID, func(st *orgState, v *Version) error {
-		_, err := s.applyEvents(ctx, tx, st, v, "server", s.now(), []storedEvent{ev})
-		return err
+		if _, err := s.applyEvents(ctx, tx, st, v, sourceServer, s.now(), []storedEvent{ev}); err != nil {
+			return err
+		}
+		s.applyServerFacts(e, st)
+		return nil
 	})
 	return wrap("record "+e.Name, err)
+}
+
+// applyServerFacts keeps what the organization's counters know of its
+// subscription up to date from the server event e, in the transaction of
+// the change it reports. (Membership changes recount the member counters
+// in the database, by trigger, before their event is recorded.) Activation
+// is evaluated next, so a membership or seat change that meets the member
+// thresholds activates.
+func (s *Service) applyServerFacts(e serverevent.Event, st *orgState) {
+	switch e.Name {
+	case serverevent.SubscriptionActivated, serverevent.SubscriptionUpdated, serverevent.SubscriptionCanceled:
+		st.seats = 0
+		if status, _ := e.Properties["status"].(string); liveStatus(status) {
+			st.seats = intProperty(e.Properties["seats"])
+		}
+		if plan, ok := e.Properties["plan_id"].(string); ok && plan != "" {
+			st.planID = &plan
+		}
+	}
+}
+
+// liveStatus reports whether a subscription in status still pays for its
+// seats (its quantity is what member thresholds are shares of).
+func liveStatus(status string) bool {
+	return status == "trialing" || status == "active" || status == "past_due"
+}
+
+// intProperty reads a whole number from an event property as billing sets
+// it (an int) or as JSON decodes it (a float64).
+func intProperty(v any) int {
+	switch n := v.(type) {
+	case int:
+		return n
+	case int64:
+		return int(n)
+	case float64:
+		return int(n)
+	}
+	return 0
 }
 
 var _ serverevent.Recorder = (*Service)(nil)

@@ -60,7 +60,13 @@ type Config struct {
 	Subscriptions SubscriptionLookup // nil: the support view shows no subscription
 	Log           *slog.Logger
 	Now           func() time.Time // nil: time.Now
+	// MinGroupSize is the smallest group whose count of members' use of
+	// the service anyone outside it may see (0: DefaultMinGroupSize).
+	MinGroupSize int
 }
+
+// DefaultMinGroupSize is MIN_GROUP_SIZE's default.
+const DefaultMinGroupSize = 5
 
 // Service runs onboarding use cases. It implements serverevent.Recorder.
 type Service struct {
@@ -70,11 +76,15 @@ type Service struct {
 	subscriptions SubscriptionLookup
 	log           *slog.Logger
 	now           func() time.Time
+	minGroup      int
 }
 
 // NewService builds the onboarding service.
 func NewService(c Config) *Service {
-	s := &Service{db: c.DB, store: newStore(c.DB), plans: c.Plans, subscriptions: c.Subscriptions, log: c.Log, now: c.Now}
+	s := &Service{db: c.DB, store: newStore(c.DB), plans: c.Plans, subscriptions: c.Subscriptions, log: c.Log, now: c.Now, minGroup: c.MinGroupSize}
+	if s.minGroup <= 0 {
+		s.minGroup = DefaultMinGroupSize
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}

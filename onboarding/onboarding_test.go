@@ -36,6 +36,20 @@ func newOrg(t *testing.T, db *database.DB) uuid.UUID {
 	return id
 }
 
+// newMember adds a user with a membership of role in org.
+func newMember(t *testing.T, db *database.DB, org uuid.UUID, role string) onboarding.Caller {
+	t.Helper()
+	id := uuid.Must(uuid.NewV7())
+	ctx := context.Background()
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO users (id, email, full_name, password_hash) VALUES ($1, $2, 'M', 'x')`, id, id.String()+"@example.test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO memberships (organization_id, user_id, role) VALUES ($1, $2, $3)`, org, id, role); err != nil {
+		t.Fatal(err)
+	}
+	return onboarding.Caller{OrgID: org, UserID: id, Role: role}
+}
+
 func count(t *testing.T, db *database.DB, sql string, args ...any) int {
 	t.Helper()
 	var n int
@@ -212,16 +226,20 @@ func TestSeedPublishesOnceAndSetsActivation(t *testing.T) {
 	if err != nil || c.Version != 1 || len(c.Steps) < 4 {
 		t.Fatalf("seeded checklist %+v %v", c, err)
 	}
-	if _, err := svc.Ingest(ctx, onboarding.Caller{OrgID: org, Role: "member"}, []onboarding.ClientEvent{{ID: uuid.NewString(), Name: "session_booked", Timestamp: time.Now().Format(time.RFC3339)}}); err != nil {
+	booker, colleague := newMember(t, db, org, "member"), newMember(t, db, org, "member")
+	if _, err := svc.Ingest(ctx, booker, []onboarding.ClientEvent{{ID: uuid.NewString(), Name: "session_booked", Timestamp: time.Now().Format(time.RFC3339)}}); err != nil {
 		t.Fatal(err)
 	}
-	c, err = svc.Checklist(ctx, onboarding.Caller{OrgID: org, Role: "member"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range c.Steps {
-		if s.Key == "first_session_booked" && s.Status != onboarding.StatusCompleted {
-			t.Fatalf("first_session_booked after a session_booked event: %+v", s)
+	// first_session_booked is each member's own step.
+	for who, want := range map[onboarding.Caller]string{booker: onboarding.StatusCompleted, colleague: onboarding.StatusPending} {
+		c, err = svc.Checklist(ctx, who)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range c.Steps {
+			if s.Key == "first_session_booked" && (s.Status != want || s.Scope != onboarding.ScopeMember) {
+				t.Fatalf("first_session_booked after one member's session_booked event, for %v: %+v, want %s", who.UserID, s, want)
+			}
 		}
 	}
 }

@@ -33,26 +33,53 @@ type stepProgress struct {
 	SkippedBy   *uuid.UUID `json:"skipped_by,omitempty"`
 }
 
+// progressMap is progress by step key: an organization's on its
+// organization steps, or one member's on their member steps.
+type progressMap map[string]*stepProgress
+
+// step returns the progress on key, adding an empty one if there is none.
+func (pm progressMap) step(key string) *stepProgress {
+	p, ok := pm[key]
+	if !ok {
+		p = &stepProgress{}
+		pm[key] = p
+	}
+	return p
+}
+
 // orgState is an organization's onboarding row: the version it is on, its
-// progress by step key and its milestones.
+// progress on organization steps by key, its milestones and the counters
+// its members' own progress adds up to.
 type orgState struct {
 	orgID             uuid.UUID
 	signedUpAt        time.Time
 	version           int
-	progress          map[string]*stepProgress
+	progress          progressMap
 	checkoutStartedAt *time.Time
 	paidAt            *time.Time
 	activatedAt       *time.Time
+	// activatedByMembers: member thresholds were part of the activation,
+	// so its time is never shown for this organization alone.
+	activatedByMembers bool
+
+	// memberCompletions counts, per member step key, the current members
+	// who completed it; membersStarted those with any member step done.
+	memberCompletions map[string]int
+	membersJoined     int
+	membersStarted    int
+	membersInvited    int
+	// seats is the live subscription's quantity (0: none); planID its plan.
+	seats  int
+	planID *string
 }
 
-// step returns the progress on key, adding an empty one if there is none.
-func (st *orgState) step(key string) *stepProgress {
-	p, ok := st.progress[key]
-	if !ok {
-		p = &stepProgress{}
-		st.progress[key] = p
+// shareBase is what member thresholds are shares of: the seats paid for,
+// or the members who joined while there is no subscription.
+func (st *orgState) shareBase() int {
+	if st.seats > 0 {
+		return st.seats
 	}
-	return p
+	return st.membersJoined
 }
 
 // eventCount is an organization's counter of one event name.
@@ -72,32 +99,47 @@ func eventNames(v *Version) []string {
 	return names
 }
 
-// sameRule reports whether two completion rules complete a step the same
-// way (a manual step's count is not part of its rule).
-func sameRule(a, b Completion) bool {
-	return a.Type == b.Type && a.Event == b.Event && a.Target() == b.Target()
+// sameRule reports whether two steps complete the same way: the same
+// scope (whose progress it is) and completion rule (a manual step's count
+// is not part of its rule).
+func sameRule(a, b Step) bool {
+	return a.Scope == b.Scope && a.Completion.Type == b.Completion.Type &&
+		a.Completion.Event == b.Completion.Event && a.Completion.Target() == b.Completion.Target()
 }
 
-// upgradeProgress moves the organization from version from (the one its
-// progress was kept under) to version to; counts are its counters of
-// eventNames(to).
-//
-// A step of to whose completion rule is the same in from keeps its progress
-// as it is: a completion is never undone while the rule that gave it
-// stands (the contract keeps progress on keys that still exist). A step
-// whose rule changed, or whose key from did not have (new, or back after a
-// version without it), starts over under its rule: the count and completion
-// it holds measured something else, so they go. An event step then counts
-// every event of its name the organization has recorded, those recorded
-// before the step existed included. Skips stay: setting an optional step
-// aside is not about how it completes. Progress on keys to does not have is
-// left alone, unshown.
-func upgradeProgress(st *orgState, from, to *Version, counts map[string]eventCount) {
+// changedSteps lists the steps of to with scope whose progress starts over
+// on moving from from: new keys, and keys whose rule changed.
+func changedSteps(from, to *Version, scope string) []Step {
+	var out []Step
 	for _, step := range to.Steps {
-		if old, ok := from.step(step.Key); ok && sameRule(old.Completion, step.Completion) {
+		if step.Scope != scope {
 			continue
 		}
-		if p, ok := st.progress[step.Key]; ok {
+		if old, ok := from.step(step.Key); !ok || !sameRule(old, step) {
+			out = append(out, step)
+		}
+	}
+	return out
+}
+
+// upgradeProgress moves progress pm (an organization's, or one member's)
+// from version from (the one it was kept under) to version to, for the
+// steps of to with scope; counts are the counters of eventNames(to) of the
+// same owner (the organization's, or the member's own).
+//
+// A step whose rule is the same in from keeps its progress as it is: a
+// completion is never undone while the rule that gave it stands (the
+// contract keeps progress on keys that still exist). A step whose rule or
+// scope changed, or whose key from did not have (new, or back after a
+// version without it), starts over under its rule: the count and
+// completion it holds measured something else, so they go. An event step
+// then counts every event of its name its owner has recorded, those
+// recorded before the step existed included. Skips stay: setting an
+// optional step aside is not about how it completes. Progress on keys to
+// does not have is left alone, unshown.
+func upgradeProgress(pm progressMap, from, to *Version, scope string, counts map[string]eventCount) {
+	for _, step := range changedSteps(from, to, scope) {
+		if p, ok := pm[step.Key]; ok {
 			p.Count, p.CompletedAt, p.CompletedBy, p.How = 0, nil, nil, ""
 		}
 		if step.Completion.Type != CompletionEvent {
@@ -107,7 +149,7 @@ func upgradeProgress(st *orgState, from, to *Version, counts map[string]eventCou
 		if !ok {
 			continue
 		}
-		p := st.step(step.Key)
+		p := pm.step(step.Key)
 		p.Count = c.count
 		target := int64(step.Completion.Target())
 		if c.count < target {
@@ -126,7 +168,7 @@ func upgradeProgress(st *orgState, from, to *Version, counts map[string]eventCou
 }
 
 // applyEventsToProgress counts newly recorded events (their times by name)
-// towards the event steps of v and the milestones; totals are the
+// towards the organization steps of v and the milestones; totals are the
 // organization's counters of those names after them.
 func applyEventsToProgress(st *orgState, v *Version, inserted map[string][]time.Time, totals map[string]int64) {
 	for name, times := range inserted {
@@ -136,10 +178,12 @@ func applyEventsToProgress(st *orgState, v *Version, inserted map[string][]time.
 			st.checkoutStartedAt = earliest(st.checkoutStartedAt, times[0])
 		case serverevent.InvoicePaid:
 			st.paidAt = earliest(st.paidAt, times[0])
+		case serverevent.MemberInvited:
+			st.membersInvited += len(times)
 		}
 		for _, step := range v.Steps {
-			if step.Completion.Type == CompletionEvent && step.Completion.Event == name {
-				countTowards(st.step(step.Key), int64(step.Completion.Target()), totals[name], times)
+			if !step.member() && step.Completion.Type == CompletionEvent && step.Completion.Event == name {
+				countTowards(st.progress.step(step.Key), int64(step.Completion.Target()), totals[name], times)
 			}
 		}
 	}
@@ -171,11 +215,11 @@ func countTowards(p *stepProgress, target, total int64, times []time.Time) {
 // completeManually ticks a manual step off, by a person at a time. Event
 // steps complete only through their events (409 event_step). Completing a
 // completed step changes nothing.
-func completeManually(st *orgState, step Step, by uuid.UUID, at time.Time) error {
+func completeManually(pm progressMap, step Step, by uuid.UUID, at time.Time) error {
 	if step.Completion.Type == CompletionEvent {
 		return apperr.Conflict("event_step", fmt.Sprintf("step %q completes by itself after %d %q event(s)", step.Key, step.Completion.Target(), step.Completion.Event))
 	}
-	p := st.step(step.Key)
+	p := pm.step(step.Key)
 	if p.CompletedAt != nil {
 		return nil
 	}
@@ -186,11 +230,11 @@ func completeManually(st *orgState, step Step, by uuid.UUID, at time.Time) error
 // skipStep sets an optional step aside. Required steps cannot be skipped
 // (409 step_required), nor completed ones (409 step_completed). Skipping a
 // skipped step changes nothing.
-func skipStep(st *orgState, step Step, by uuid.UUID, at time.Time) error {
+func skipStep(pm progressMap, step Step, by uuid.UUID, at time.Time) error {
 	if step.Required {
 		return apperr.Conflict("step_required", fmt.Sprintf("step %q is required and cannot be skipped", step.Key))
 	}
-	p := st.step(step.Key)
+	p := pm.step(step.Key)
 	if p.CompletedAt != nil {
 		return apperr.Conflict("step_completed", fmt.Sprintf("step %q is already completed", step.Key))
 	}
@@ -202,7 +246,7 @@ func skipStep(st *orgState, step Step, by uuid.UUID, at time.Time) error {
 }
 
 // completedKeys lists, sorted, the keys with a completion (for metrics).
-func completedKeys(progress map[string]*stepProgress) []string {
+func completedKeys(progress progressMap) []string {
 	keys := []string{}
 	for key, p := range progress {
 		if p.CompletedAt != nil {

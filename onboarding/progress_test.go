@@ -22,7 +22,9 @@ func eventRule(event string, count int) Completion {
 
 func version(n int, steps ...Step) *Version { return &Version{Version: n, Steps: steps} }
 
-func stepWith(key string, c Completion) Step { return Step{Key: key, Title: key, Completion: c} }
+func stepWith(key string, c Completion) Step {
+	return Step{Key: key, Title: key, Scope: ScopeOrganization, Completion: c}
+}
 
 func stateWith(progress map[string]*stepProgress) *orgState {
 	if progress == nil {
@@ -58,7 +60,7 @@ func TestUpgradeProgressStartsOverAStepWhoseRuleChanged(t *testing.T) {
 		"a": {count: 2, firstAt: at(1), lastAt: at(3)},
 		"c": {count: 4, firstAt: at(5), lastAt: at(8)},
 	}
-	upgradeProgress(st, from, to, counts)
+	upgradeProgress(st.progress, from, to, ScopeOrganization, counts)
 
 	if p := st.progress["x"]; p.Count != 0 || p.CompletedAt != nil {
 		t.Errorf("x kept the old event's count: %+v", p)
@@ -81,7 +83,7 @@ func TestUpgradeProgressCountsTheNewEventsEarlierOccurrences(t *testing.T) {
 	from := version(1, stepWith("x", eventRule("a", 3)))
 	to := version(2, stepWith("x", eventRule("b", 3)), stepWith("new_one", eventRule("b", 1)))
 	st := stateWith(map[string]*stepProgress{"x": {Count: 2}})
-	upgradeProgress(st, from, to, map[string]eventCount{"b": {count: 1, firstAt: at(4), lastAt: at(4)}})
+	upgradeProgress(st.progress, from, to, ScopeOrganization, map[string]eventCount{"b": {count: 1, firstAt: at(4), lastAt: at(4)}})
 	if p := st.progress["x"]; p.Count != 1 || p.CompletedAt != nil {
 		t.Errorf("x: %+v, want 1 pending", p)
 	}
@@ -109,7 +111,7 @@ func TestUpgradeProgressKeepsProgressUnderTheSameRule(t *testing.T) {
 		"optional": {SkippedAt: ptr(at(1)), SkippedBy: &user},
 		"removed":  {Count: 1, CompletedAt: ptr(at(1)), How: doneManually},
 	})
-	upgradeProgress(st, from, to, map[string]eventCount{"session_booked": {count: 3, firstAt: at(1), lastAt: at(9)}})
+	upgradeProgress(st.progress, from, to, ScopeOrganization, map[string]eventCount{"session_booked": {count: 3, firstAt: at(1), lastAt: at(9)}})
 	if *st.progress["guide"] != *guide || *st.progress["sessions"] != *sessions {
 		t.Errorf("progress under an unchanged rule moved: guide %+v sessions %+v", st.progress["guide"], st.progress["sessions"])
 	}
@@ -125,7 +127,7 @@ func TestUpgradeProgressStartsOverAKeyBackAfterAVersionWithoutIt(t *testing.T) {
 	from := version(2, stepWith("other", Completion{Type: CompletionManual}))
 	to := version(3, stepWith("back", Completion{Type: CompletionManual}))
 	st := stateWith(map[string]*stepProgress{"back": {Count: 1, CompletedAt: ptr(at(1)), How: doneManually}})
-	upgradeProgress(st, from, to, nil)
+	upgradeProgress(st.progress, from, to, ScopeOrganization, nil)
 	if p := st.progress["back"]; p.CompletedAt != nil {
 		t.Errorf("a key back from an older version kept its completion: %+v", p)
 	}
@@ -180,36 +182,36 @@ func TestCompleteManuallyAndSkip(t *testing.T) {
 	sessions := stepWith("sessions", eventRule("session_booked", 2))
 	st := stateWith(nil)
 
-	if err := completeManually(st, sessions, user, at(1)); !apperr.HasReason(err, "event_step") {
+	if err := completeManually(st.progress, sessions, user, at(1)); !apperr.HasReason(err, "event_step") {
 		t.Fatalf("completing an event step: %v", err)
 	}
-	if err := completeManually(st, guide, user, at(1)); err != nil {
+	if err := completeManually(st.progress, guide, user, at(1)); err != nil {
 		t.Fatal(err)
 	}
-	if err := completeManually(st, guide, other, at(2)); err != nil {
+	if err := completeManually(st.progress, guide, other, at(2)); err != nil {
 		t.Fatal(err)
 	}
 	if p := st.progress["guide"]; p.Count != 1 || !p.CompletedAt.Equal(at(1)) || *p.CompletedBy != user || p.How != doneManually {
 		t.Fatalf("guide completed twice: %+v", p)
 	}
 
-	if err := skipStep(st, required, user, at(3)); !apperr.HasReason(err, "step_required") {
+	if err := skipStep(st.progress, required, user, at(3)); !apperr.HasReason(err, "step_required") {
 		t.Fatalf("skipping a required step: %v", err)
 	}
-	if err := skipStep(st, guide, user, at(3)); !apperr.HasReason(err, "step_completed") {
+	if err := skipStep(st.progress, guide, user, at(3)); !apperr.HasReason(err, "step_completed") {
 		t.Fatalf("skipping a completed step: %v", err)
 	}
-	if err := skipStep(st, optional, user, at(3)); err != nil {
+	if err := skipStep(st.progress, optional, user, at(3)); err != nil {
 		t.Fatal(err)
 	}
-	if err := skipStep(st, optional, other, at(4)); err != nil {
+	if err := skipStep(st.progress, optional, other, at(4)); err != nil {
 		t.Fatal(err)
 	}
 	if p := st.progress["optional"]; !p.SkippedAt.Equal(at(3)) || *p.SkippedBy != user {
 		t.Fatalf("optional skipped twice: %+v", p)
 	}
 	// Completing a skipped step completes it.
-	if err := completeManually(st, optional, user, at(5)); err != nil {
+	if err := completeManually(st.progress, optional, user, at(5)); err != nil {
 		t.Fatal(err)
 	}
 	if p := st.progress["optional"]; p.CompletedAt == nil || p.SkippedAt != nil {

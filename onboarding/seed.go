@@ -20,10 +20,12 @@ var demoSteps = []StepInput{
 		Required: true, Audience: Audience{Roles: []string{"owner", "admin"}}, Completion: Completion{Type: CompletionEvent, Event: serverevent.MemberInvited}},
 	{Key: "teammates_joined", Title: "Three teammates joined", Description: "Your team starts using the offer.",
 		Required: false, Audience: Audience{Roles: []string{"owner", "admin"}}, Completion: Completion{Type: CompletionEvent, Event: serverevent.MemberJoined, Count: 3}},
-	{Key: "first_session_booked", Title: "Book your first session", Description: "Book a first conversation with a psychologist.",
-		Required: true, Completion: Completion{Type: CompletionEvent, Event: "session_booked"}},
+	// Each member's own steps: whether a colleague booked is never shown
+	// to anyone else, only counted above the group-size floor.
+	{Key: "first_session_booked", Title: "Book your first session", Description: "Book a first conversation with a psychologist. Nobody at your company sees whether or when you do.",
+		Required: true, Scope: ScopeMember, Completion: Completion{Type: CompletionEvent, Event: "session_booked"}},
 	{Key: "read_welcome_guide", Title: "Read the welcome guide", Description: "Five minutes on how the service works and what stays confidential.",
-		Required: false, Completion: Completion{Type: CompletionManual}},
+		Required: false, Scope: ScopeMember, Completion: Completion{Type: CompletionManual}},
 }
 
 // Seed makes a demo checklist on a database that has never published one:
@@ -46,8 +48,11 @@ func (s *Service) Seed(ctx context.Context) (bool, error) {
 	if _, err := s.Publish(ctx, uuid.Nil); err != nil {
 		return false, fmt.Errorf("seed: %w", err)
 	}
+	// Activated: paid, invited, and a fifth of the seats booked a first
+	// session within 30 days of signup.
 	if _, err := s.SetActivation(ctx, uuid.Nil, DefinitionInput{
-		RequiredSteps: []string{"choose_plan", "invite_teammate", "first_session_booked"}, WindowDays: 30,
+		RequiredSteps: []string{"choose_plan", "invite_teammate"}, WindowDays: 30,
+		MemberSteps: []MemberStep{{Key: "first_session_booked", MinShare: 0.2}},
 	}); err != nil {
 		return false, fmt.Errorf("seed: %w", err)
 	}

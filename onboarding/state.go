@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -48,7 +49,10 @@ func (s *Service) withState(ctx context.Context, tx *database.Tx, orgID uuid.UUI
 				return nil, nil, err
 			}
 		}
-		upgradeProgress(st, v, to, counts)
+		upgradeProgress(st.progress, v, to, ScopeOrganization, counts)
+		if err := s.upgradeMembers(ctx, tx, st, v, to); err != nil {
+			return nil, nil, err
+		}
 		st.version, v, changed = latest, to, true
 	}
 	if change != nil {
@@ -57,8 +61,12 @@ func (s *Service) withState(ctx context.Context, tx *database.Tx, orgID uuid.UUI
 		}
 	}
 	if st.activatedAt == nil {
-		if at, ok := activated(def, st); ok {
-			st.activatedAt, changed = &at, true
+		at, ok, err := s.evaluateActivation(ctx, tx, def, st)
+		if err != nil {
+			return nil, nil, err
+		}
+		if ok {
+			st.activatedAt, st.activatedByMembers, changed = &at, len(def.MemberSteps) > 0, true
 			if err := s.recordActivation(ctx, tx, st, v, def); err != nil {
 				return nil, nil, err
 			}
@@ -70,17 +78,85 @@ func (s *Service) withState(ctx context.Context, tx *database.Tx, orgID uuid.UUI
 	return st, v, s.store.saveState(ctx, tx, st, s.now())
 }
 
+// upgradeMembers moves every member's own progress from version from to
+// version to, when to adds or changes member steps: each starts over on
+// them from that member's own counters. The organization's member
+// counters are then recounted.
+func (s *Service) upgradeMembers(ctx context.Context, tx *database.Tx, st *orgState, from, to *Version) error {
+	steps := changedSteps(from, to, ScopeMember)
+	if len(steps) == 0 {
+		return nil
+	}
+	members, err := s.store.allMembers(ctx, tx, st.orgID)
+	if err != nil || len(members) == 0 {
+		return err
+	}
+	var names []string
+	for _, step := range steps {
+		if step.Completion.Type == CompletionEvent && !slices.Contains(names, step.Completion.Event) {
+			names = append(names, step.Completion.Event)
+		}
+	}
+	counts := map[uuid.UUID]map[string]eventCount{}
+	if len(names) > 0 {
+		if counts, err = s.store.memberEventCounts(ctx, tx, st.orgID, names); err != nil {
+			return err
+		}
+	}
+	list := make([]*memberState, 0, len(members))
+	for _, m := range members {
+		upgradeProgress(m.progress, from, to, ScopeMember, counts[m.userID])
+		memberStarted(m)
+		list = append(list, m)
+	}
+	if err := s.store.saveMembers(ctx, tx, st.orgID, list, s.now()); err != nil {
+		return err
+	}
+	return s.store.recountMembers(ctx, tx, st)
+}
+
+// evaluateActivation tells whether st meets def now, and since when (see
+// activated). Member thresholds need the time the last member needed
+// completed the step, read only once the counters say enough did.
+func (s *Service) evaluateActivation(ctx context.Context, tx *database.Tx, def Definition, st *orgState) (time.Time, bool, error) {
+	reached := map[string]time.Time{}
+	if len(def.MemberSteps) > 0 {
+		if _, ok := organizationStepsDone(def, st); !ok {
+			return time.Time{}, false, nil
+		}
+		base := st.shareBase()
+		for _, ms := range def.MemberSteps {
+			k := membersNeeded(ms.MinShare, base)
+			if st.memberCompletions[ms.Key] < k {
+				return time.Time{}, false, nil
+			}
+			at, ok, err := s.store.kthCompletion(ctx, tx, st.orgID, ms.Key, k)
+			if err != nil || !ok {
+				return time.Time{}, false, err
+			}
+			reached[ms.Key] = at
+		}
+	}
+	at, ok := activated(def, st, reached)
+	return at, ok, nil
+}
+
 // recordActivation mirrors activated_at onto the organization and records
 // organization_activated through the ordinary event path.
 func (s *Service) recordActivation(ctx context.Context, tx *database.Tx, st *orgState, v *Version, def Definition) error {
-	if err := s.store.markOrganizationActivated(ctx, tx, st.orgID, *st.activatedAt); err != nil {
-		return err
+	// A time that member thresholds decided would tell the company when
+	// its members used the service: it stays in onboarding's own rows, for
+	// aggregates, and the organization shows none.
+	if !st.activatedByMembers {
+		if err := s.store.markOrganizationActivated(ctx, tx, st.orgID, *st.activatedAt); err != nil {
+			return err
+		}
 	}
-	props, err := json.Marshal(map[string]any{"required_steps": def.RequiredSteps, "window_days": def.WindowDays})
+	props, err := json.Marshal(map[string]any{"required_steps": def.RequiredSteps, "window_days": def.WindowDays, "member_steps": def.MemberSteps})
 	if err != nil {
 		return fmt.Errorf("encode %s properties: %w", serverevent.OrganizationActivated, err)
 	}
-	_, err = s.applyEvents(ctx, tx, st, v, "server", s.now(), []storedEvent{{
+	_, err = s.applyEvents(ctx, tx, st, v, sourceServer, s.now(), []storedEvent{{
 		ID: newID(), Name: serverevent.OrganizationActivated, SentAt: *st.activatedAt, OccurredAt: *st.activatedAt, Properties: props,
 	}})
 	return err
@@ -88,17 +164,71 @@ func (s *Service) recordActivation(ctx context.Context, tx *database.Tx, st *org
 
 // applyEvents records a batch for the locked organization st on version v:
 // one insert for the batch, the counters of what it actually inserted
-// (duplicates left out), then their effect on progress and milestones. It
+// (duplicates left out), then their effect on progress and milestones, the
+// organization's and, for events of current members, each one's own. It
 // returns how many events were new.
 func (s *Service) applyEvents(ctx context.Context, tx *database.Tx, st *orgState, v *Version, source string, received time.Time, batch []storedEvent) (int, error) {
-	inserted, n, err := s.store.insertEvents(ctx, tx, st.orgID, source, received, batch)
-	if err != nil || n == 0 {
+	in, err := s.store.insertEvents(ctx, tx, st.orgID, source, received, batch)
+	if err != nil || in.count == 0 {
 		return 0, err
 	}
-	totals, err := s.store.bumpCounts(ctx, tx, st.orgID, inserted)
+	totals, err := s.store.bumpCounts(ctx, tx, st.orgID, in.byName)
 	if err != nil {
 		return 0, err
 	}
-	applyEventsToProgress(st, v, inserted, totals)
-	return n, nil
+	applyEventsToProgress(st, v, in.byName, totals)
+	if len(in.byUser) > 0 {
+		// What the backend records about a person (they joined, verified
+		// their email) may complete their steps, but is not their use of
+		// the service: only their own events make them active.
+		if err := s.applyMemberEvents(ctx, tx, st, v, in.byUser, source != sourceServer); err != nil {
+			return 0, err
+		}
+	}
+	return in.count, nil
+}
+
+// Event sources.
+const (
+	sourceClient = "client"
+	sourceServer = "server"
+)
+
+// applyMemberEvents counts the batch's events of current members towards
+// their own counters, member steps and (when the events are their use of
+// the service) retention weeks. Events of someone who is not a member of
+// the organization count for the organization only.
+func (s *Service) applyMemberEvents(ctx context.Context, tx *database.Tx, st *orgState, v *Version, byUser map[uuid.UUID]map[string][]time.Time, activity bool) error {
+	users := make([]uuid.UUID, 0, len(byUser))
+	for u := range byUser {
+		users = append(users, u)
+	}
+	members, err := s.store.loadMembers(ctx, tx, st.orgID, users)
+	if err != nil {
+		return err
+	}
+	events := make(map[uuid.UUID]map[string][]time.Time, len(members))
+	for u, byName := range byUser {
+		if m, ok := members[u]; ok && m.current {
+			events[u] = byName
+		}
+	}
+	if len(events) == 0 {
+		return nil
+	}
+	totals, err := s.store.recordMemberActivity(ctx, tx, st.orgID, members, events, activity)
+	if err != nil {
+		return err
+	}
+	changed := make([]*memberState, 0, len(events))
+	for u, byName := range events {
+		m := members[u]
+		ev := memberEvents{times: byName, totals: make(map[string]int64, len(byName)), activity: activity}
+		for name := range byName {
+			ev.totals[name] = totals[memberEventKey{user: u, name: name}]
+		}
+		countMemberEvents(st, m, v, ev)
+		changed = append(changed, m)
+	}
+	return s.store.saveMembers(ctx, tx, st.orgID, changed, s.now())
 }

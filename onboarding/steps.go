@@ -14,6 +14,16 @@ import (
 	"github.com/onramp/onramp/internal/database"
 )
 
+// Step scopes: whose progress a step tracks.
+const (
+	// ScopeOrganization is one progress for the whole company ("invite
+	// your team").
+	ScopeOrganization = "organization"
+	// ScopeMember is each member's own progress ("book your first
+	// session"), seen by that member alone.
+	ScopeMember = "member"
+)
+
 // Completion types.
 const (
 	CompletionManual = "manual" // a person ticks it off
@@ -41,9 +51,13 @@ type Step struct {
 	Description string     `json:"description"`
 	Position    int        `json:"position"`
 	Required    bool       `json:"required"`
+	Scope       string     `json:"scope"`
 	Audience    Audience   `json:"audience"`
 	Completion  Completion `json:"completion"`
 }
+
+// member reports whether each member has their own progress on the step.
+func (s Step) member() bool { return s.Scope == ScopeMember }
 
 // Audience limits who sees a step; an empty list means everyone.
 type Audience struct {
@@ -80,6 +94,7 @@ type StepInput struct {
 	Description string
 	Position    int
 	Required    bool
+	Scope       string // "" is ScopeOrganization
 	Audience    Audience
 	Completion  Completion
 }
@@ -90,12 +105,16 @@ type StepPatch struct {
 	Description *string
 	Position    *int
 	Required    *bool
+	Scope       *string
 	Audience    *Audience
 	Completion  *Completion
 }
 
 // normalize fills defaults so stored steps are uniform.
 func (s *Step) normalize() {
+	if s.Scope == "" {
+		s.Scope = ScopeOrganization // versions published before scopes existed
+	}
 	if s.Audience.Roles == nil {
 		s.Audience.Roles = []string{}
 	}
@@ -112,6 +131,7 @@ func (s *Step) validate(v *apperr.Validator) {
 	v.Check(keyPattern.MatchString(s.Key), "key", "must be 2-64 characters: a lower-case letter, then lower-case letters, digits or _")
 	v.Check(s.Title != "" && len(s.Title) <= maxTitle, "title", fmt.Sprintf("must be 1 to %d characters", maxTitle))
 	v.Check(len(s.Description) <= maxDescription, "description", fmt.Sprintf("must be at most %d characters", maxDescription))
+	v.Check(s.Scope == ScopeOrganization || s.Scope == ScopeMember, "scope", "must be organization or member")
 	for i, r := range s.Audience.Roles {
 		v.Check(slices.Contains(roles, r), fmt.Sprintf("audience.roles[%d]", i), "must be owner, admin or member")
 	}
@@ -200,6 +220,9 @@ func (s *Service) UpdateStep(ctx context.Context, actor uuid.UUID, key string, p
 		}
 		if p.Required != nil {
 			step.Required = *p.Required
+		}
+		if p.Scope != nil {
+			step.Scope = *p.Scope
 		}
 		if p.Audience != nil {
 			step.Audience = *p.Audience

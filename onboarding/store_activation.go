@@ -16,13 +16,13 @@ import (
 // activationDefinition reads the definition; before a PM sets one it is no
 // required steps and the default window.
 func (s *store) activationDefinition(ctx context.Context, q database.Querier) (Definition, error) {
-	d := Definition{RequiredSteps: []string{}, WindowDays: DefaultWindowDays}
-	var steps []byte
+	d := Definition{RequiredSteps: []string{}, WindowDays: DefaultWindowDays, MemberSteps: []MemberStep{}}
+	var steps, members []byte
 	var at sql.NullTime
 	var by uuid.NullUUID
 	err := q.QueryRowContext(ctx, `
-		SELECT array_to_json(required_steps), window_days, updated_at, updated_by FROM onboarding_activation`).
-		Scan(&steps, &d.WindowDays, &at, &by)
+		SELECT array_to_json(required_steps), window_days, member_steps, updated_at, updated_by FROM onboarding_activation`).
+		Scan(&steps, &d.WindowDays, &members, &at, &by)
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, nil
 	}
@@ -30,6 +30,9 @@ func (s *store) activationDefinition(ctx context.Context, q database.Querier) (D
 		return d, fmt.Errorf("read activation definition: %w", err)
 	}
 	if err := json.Unmarshal(steps, &d.RequiredSteps); err != nil {
+		return d, fmt.Errorf("decode activation definition: %w", err)
+	}
+	if err := json.Unmarshal(members, &d.MemberSteps); err != nil {
 		return d, fmt.Errorf("decode activation definition: %w", err)
 	}
 	d.UpdatedAt = timePtr(at)
@@ -41,13 +44,17 @@ func (s *store) activationDefinition(ctx context.Context, q database.Querier) (D
 
 // saveActivation replaces the definition.
 func (s *store) saveActivation(ctx context.Context, tx *database.Tx, in DefinitionInput, at time.Time, by uuid.UUID) error {
+	members, err := json.Marshal(in.MemberSteps)
+	if err != nil {
+		return fmt.Errorf("encode activation definition: %w", err)
+	}
 	if _, err := tx.SQL().ExecContext(ctx, `
-		INSERT INTO onboarding_activation (singleton, required_steps, window_days, updated_at, updated_by)
-		VALUES (true, $1::text[], $2, $3, $4)
+		INSERT INTO onboarding_activation (singleton, required_steps, window_days, member_steps, updated_at, updated_by)
+		VALUES (true, $1::text[], $2, $3, $4, $5)
 		ON CONFLICT (singleton) DO UPDATE
-		SET required_steps = excluded.required_steps, window_days = excluded.window_days,
+		SET required_steps = excluded.required_steps, window_days = excluded.window_days, member_steps = excluded.member_steps,
 		    updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
-		in.RequiredSteps, in.WindowDays, at, nullID(by)); err != nil {
+		in.RequiredSteps, in.WindowDays, members, at, nullID(by)); err != nil {
 		return fmt.Errorf("save activation definition: %w", err)
 	}
 	return nil
@@ -58,9 +65,16 @@ func (s *store) saveActivation(ctx context.Context, tx *database.Tx, in Definiti
 // for the required steps of ver: for each, either its key is among the
 // organization's completed steps, or (for an organization that has not
 // moved to ver yet) the organization's counter already holds enough events
-// of the step's name. The list is a superset: each candidate is evaluated
-// exactly under its lock.
-func (s *store) activationCandidates(ctx context.Context, tx *database.Tx, ver *Version, required []string) ([]uuid.UUID, error) {
+// of the step's name; and for each member threshold, some current member
+// completed the member step (or the organization has not moved to ver
+// yet). The list is a superset: each candidate is evaluated exactly under
+// its lock.
+func (s *store) activationCandidates(ctx context.Context, tx *database.Tx, ver *Version, in DefinitionInput) ([]uuid.UUID, error) {
+	required := in.RequiredSteps
+	memberKeys := make([]string, len(in.MemberSteps))
+	for i, ms := range in.MemberSteps {
+		memberKeys[i] = ms.Key
+	}
 	keys, events, targets := make([]string, len(required)), make([]string, len(required)), make([]int32, len(required))
 	for i, k := range required {
 		step, _ := ver.step(k)
@@ -78,7 +92,9 @@ func (s *store) activationCandidates(ctx context.Context, tx *database.Tx, ver *
 		          AND NOT (o.version < $4 AND r.event <> '' AND EXISTS (
 		                SELECT 1 FROM onboarding_event_counts c
 		                WHERE c.organization_id = o.organization_id AND c.name = r.event AND c.count >= r.target)))
-		ORDER BY o.organization_id`, keys, events, targets, ver.Version)
+		  AND (o.version < $4 OR NOT EXISTS (
+		        SELECT 1 FROM unnest($5::text[]) AS k WHERE coalesce((o.member_completions ->> k)::int, 0) = 0))
+		ORDER BY o.organization_id`, keys, events, targets, ver.Version, memberKeys)
 	if err != nil {
 		return nil, fmt.Errorf("find organizations to activate: %w", err)
 	}

@@ -11,11 +11,18 @@ import (
 	"github.com/onramp/onramp/internal/database"
 )
 
+// insertedEvents is what a batch actually recorded (duplicates left out):
+// occurrence times by name, and by member and name for events of a person.
+type insertedEvents struct {
+	byName map[string][]time.Time
+	byUser map[uuid.UUID]map[string][]time.Time
+	count  int
+}
+
 // insertEvents inserts the batch in one statement (INSERT … SELECT FROM
 // unnest … ON CONFLICT DO NOTHING): an id the organization already sent is
-// left out. It returns the occurrence times of the events actually
-// inserted, by name, and how many there were.
-func (s *store) insertEvents(ctx context.Context, tx *database.Tx, orgID uuid.UUID, source string, received time.Time, batch []storedEvent) (map[string][]time.Time, int, error) {
+// left out.
+func (s *store) insertEvents(ctx context.Context, tx *database.Tx, orgID uuid.UUID, source string, received time.Time, batch []storedEvent) (insertedEvents, error) {
 	n := len(batch)
 	ids, names, users, props := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	sent, occurred := make([]time.Time, n), make([]time.Time, n)
@@ -33,27 +40,34 @@ func (s *store) insertEvents(ctx context.Context, tx *database.Tx, orgID uuid.UU
 		FROM unnest($4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::bool[], $10::text[])
 		  AS e(id, name, user_id, sent_at, occurred_at, clamped, properties)
 		ON CONFLICT (organization_id, id) DO NOTHING
-		RETURNING name, occurred_at`,
+		RETURNING name, occurred_at, user_id`,
 		orgID, source, received, ids, names, users, sent, occurred, clamped, props)
 	if err != nil {
-		return nil, 0, fmt.Errorf("insert events: %w", err)
+		return insertedEvents{}, fmt.Errorf("insert events: %w", err)
 	}
 	defer rows.Close()
-	inserted := map[string][]time.Time{}
-	count := 0
+	in := insertedEvents{byName: map[string][]time.Time{}, byUser: map[uuid.UUID]map[string][]time.Time{}}
 	for rows.Next() {
 		var name string
 		var at time.Time
-		if err := rows.Scan(&name, &at); err != nil {
-			return nil, 0, fmt.Errorf("insert events: %w", err)
+		var user uuid.NullUUID
+		if err := rows.Scan(&name, &at, &user); err != nil {
+			return insertedEvents{}, fmt.Errorf("insert events: %w", err)
 		}
-		inserted[name] = append(inserted[name], at.UTC())
-		count++
+		at = at.UTC()
+		in.byName[name] = append(in.byName[name], at)
+		if user.Valid {
+			if in.byUser[user.UUID] == nil {
+				in.byUser[user.UUID] = map[string][]time.Time{}
+			}
+			in.byUser[user.UUID][name] = append(in.byUser[user.UUID][name], at)
+		}
+		in.count++
 	}
 	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("insert events: %w", err)
+		return insertedEvents{}, fmt.Errorf("insert events: %w", err)
 	}
-	return inserted, count, nil
+	return in, nil
 }
 
 // bumpCounts adds the inserted events to the per-(organization, name)

@@ -17,8 +17,9 @@ import (
 // (what a checklist shows), not the milestones or signup time.
 type snapshot struct {
 	state     *orgState
-	latest    int  // the latest published version
-	dismissed bool // by the user the read was for
+	latest    int         // the latest published version
+	mine      progressMap // the user's own progress on member steps
+	dismissed bool        // by the user the read was for
 }
 
 // snapshot reads the organization's row, the latest version number and
@@ -38,12 +39,18 @@ func (s *store) snapshot(ctx context.Context, orgID, userID uuid.UUID) (snapshot
 	if err != nil {
 		return snapshot{}, err
 	}
-	st := &orgState{orgID: orgID, version: row.version, progress: progress}
+	mine := progressMap{}
+	if row.mine != nil {
+		if mine, err = decodeProgress(row.mine); err != nil {
+			return snapshot{}, err
+		}
+	}
+	st := &orgState{orgID: orgID, version: row.version, progress: progress, activatedByMembers: row.byMembers}
 	if row.activated.Valid {
 		at := row.activated.Time.UTC()
 		st.activatedAt = &at
 	}
-	return snapshot{state: st, latest: row.latest, dismissed: row.dismissed}, nil
+	return snapshot{state: st, latest: row.latest, mine: mine, dismissed: row.dismissed}, nil
 }
 
 // snapshotKey is one checklist read: an organization, seen by one user.
@@ -56,6 +63,8 @@ type snapshotRow struct {
 	version, latest int
 	progress        []byte
 	activated       pgtype.Timestamptz
+	byMembers       bool
+	mine            []byte // NULL: the user has no member row
 	dismissed       bool
 }
 
@@ -71,12 +80,13 @@ const snapshotMaxBatch = 256
 func newSnapshotReads(pool *pgxpool.Pool) *coalesce.Batcher[snapshotKey, snapshotRow] {
 	queries := coalesce.NewStatements(snapshotMaxBatch, []string{"uuid", "uuid"}, func(values string) string {
 		return `
-	SELECT q.i, o.version, o.progress, o.activated_at,
+	SELECT q.i, o.version, o.progress, o.activated_at, o.activated_by_members, m.progress,
 	       (SELECT coalesce(max(version), 0) FROM onboarding_versions),
 	       EXISTS (SELECT 1 FROM onboarding_dismissals d
 	                WHERE d.organization_id = q.org AND d.user_id = q.usr)
 	FROM (VALUES ` + values + `) AS q(org, usr, i)
-	JOIN onboarding_organizations o ON o.organization_id = q.org`
+	JOIN onboarding_organizations o ON o.organization_id = q.org
+	LEFT JOIN onboarding_members m ON m.organization_id = q.org AND m.user_id = q.usr AND m.left_at IS NULL`
 	})
 	return coalesce.New(coalesce.Limits{MaxInFlight: snapshotQueriesInFlight, MaxBatch: snapshotMaxBatch},
 		func(ctx context.Context, keys []snapshotKey) ([]snapshotRow, error) {
@@ -102,7 +112,7 @@ func readSnapshots(ctx context.Context, pool *pgxpool.Pool, queries coalesce.Sta
 	}
 	out, err := coalesce.QueryRows(ctx, pool, query, args, len(keys), func(r *snapshotRow) []any {
 		r.found = true // called only for an organization that has a row
-		return []any{&r.version, &r.progress, &r.activated, &r.latest, &r.dismissed}
+		return []any{&r.version, &r.progress, &r.activated, &r.byMembers, &r.mine, &r.latest, &r.dismissed}
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read checklist state: %w", err)

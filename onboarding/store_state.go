@@ -25,12 +25,15 @@ func (s *store) lockState(ctx context.Context, tx *database.Tx, orgID uuid.UUID)
 		return nil, err
 	}
 	st := &orgState{orgID: orgID}
-	var progress []byte
+	var progress, completions []byte
 	var checkout, paid, activated sql.NullTime
+	var plan sql.NullString
 	err := tx.SQL().QueryRowContext(ctx, `
-		SELECT signed_up_at, version, progress, checkout_started_at, paid_at, activated_at
+		SELECT signed_up_at, version, progress, checkout_started_at, paid_at, activated_at, activated_by_members,
+		       member_completions, members_joined, members_started, members_invited, seats, plan_id
 		FROM onboarding_organizations WHERE organization_id = $1 FOR UPDATE`, orgID).
-		Scan(&st.signedUpAt, &st.version, &progress, &checkout, &paid, &activated)
+		Scan(&st.signedUpAt, &st.version, &progress, &checkout, &paid, &activated, &st.activatedByMembers,
+			&completions, &st.membersJoined, &st.membersStarted, &st.membersInvited, &st.seats, &plan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.NotFound("organization")
 	}
@@ -40,17 +43,23 @@ func (s *store) lockState(ctx context.Context, tx *database.Tx, orgID uuid.UUID)
 	if st.progress, err = decodeProgress(progress); err != nil {
 		return nil, err
 	}
+	if err := json.Unmarshal(completions, &st.memberCompletions); err != nil {
+		return nil, fmt.Errorf("decode member completions: %w", err)
+	}
+	if plan.Valid {
+		st.planID = &plan.String
+	}
 	st.checkoutStartedAt, st.paidAt, st.activatedAt = timePtr(checkout), timePtr(paid), timePtr(activated)
 	return st, nil
 }
 
-func decodeProgress(b []byte) (map[string]*stepProgress, error) {
-	var p map[string]*stepProgress
+func decodeProgress(b []byte) (progressMap, error) {
+	var p progressMap
 	if err := json.Unmarshal(b, &p); err != nil {
 		return nil, fmt.Errorf("decode progress: %w", err)
 	}
 	if p == nil {
-		p = map[string]*stepProgress{}
+		p = progressMap{}
 	}
 	return p, nil
 }
@@ -62,11 +71,21 @@ func (s *store) saveState(ctx context.Context, tx *database.Tx, st *orgState, no
 	if err != nil {
 		return fmt.Errorf("encode progress: %w", err)
 	}
+	completions := []byte("{}")
+	if len(st.memberCompletions) > 0 {
+		if completions, err = json.Marshal(st.memberCompletions); err != nil {
+			return fmt.Errorf("encode member completions: %w", err)
+		}
+	}
 	_, err = tx.SQL().ExecContext(ctx, `
 		UPDATE onboarding_organizations
-		SET version = $2, progress = $3, completed_steps = $4::text[], checkout_started_at = $5, paid_at = $6, activated_at = $7, updated_at = $8
+		SET version = $2, progress = $3, completed_steps = $4::text[], checkout_started_at = $5, paid_at = $6,
+		    activated_at = $7, activated_by_members = $8, member_completions = $9, members_joined = $10,
+		    members_started = $11, members_invited = $12, seats = $13, plan_id = $14, updated_at = $15
 		WHERE organization_id = $1`,
-		st.orgID, st.version, progress, completedKeys(st.progress), nullTime(st.checkoutStartedAt), nullTime(st.paidAt), nullTime(st.activatedAt), now)
+		st.orgID, st.version, progress, completedKeys(st.progress), nullTime(st.checkoutStartedAt), nullTime(st.paidAt),
+		nullTime(st.activatedAt), st.activatedByMembers, completions, st.membersJoined,
+		st.membersStarted, st.membersInvited, st.seats, st.planID, now)
 	if err != nil {
 		return fmt.Errorf("save onboarding state: %w", err)
 	}

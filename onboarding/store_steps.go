@@ -13,7 +13,7 @@ import (
 // draftSteps lists the draft in order.
 func (s *store) draftSteps(ctx context.Context, q database.Querier) ([]DraftStep, error) {
 	rows, err := q.QueryContext(ctx, `
-		SELECT key, position, title, description, required, audience, completion, created_at, updated_at
+		SELECT key, position, title, description, required, scope, audience, completion, created_at, updated_at
 		FROM onboarding_steps ORDER BY position, key`)
 	if err != nil {
 		return nil, fmt.Errorf("read draft steps: %w", err)
@@ -23,7 +23,7 @@ func (s *store) draftSteps(ctx context.Context, q database.Querier) ([]DraftStep
 	for rows.Next() {
 		var d DraftStep
 		var audience, completion []byte
-		if err := rows.Scan(&d.Key, &d.Position, &d.Title, &d.Description, &d.Required, &audience, &completion, &d.CreatedAt, &d.UpdatedAt); err != nil {
+		if err := rows.Scan(&d.Key, &d.Position, &d.Title, &d.Description, &d.Required, &d.Scope, &audience, &completion, &d.CreatedAt, &d.UpdatedAt); err != nil {
 			return nil, fmt.Errorf("read draft steps: %w", err)
 		}
 		if err := json.Unmarshal(audience, &d.Audience); err != nil {
@@ -64,9 +64,9 @@ func (s *store) insertStep(ctx context.Context, tx *database.Tx, step Step, now 
 		return fmt.Errorf("make room for step %s: %w", step.Key, err)
 	}
 	_, err = tx.SQL().ExecContext(ctx, `
-		INSERT INTO onboarding_steps (key, position, title, description, required, audience, completion, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
-		step.Key, step.Position, step.Title, step.Description, step.Required, audience, completion, now)
+		INSERT INTO onboarding_steps (key, position, title, description, required, scope, audience, completion, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
+		step.Key, step.Position, step.Title, step.Description, step.Required, step.Scope, audience, completion, now)
 	if database.IsUniqueViolation(err, "") {
 		return apperr.Conflict("step_exists", fmt.Sprintf("the draft already has a step %q", step.Key))
 	}
@@ -83,8 +83,8 @@ func (s *store) updateStep(ctx context.Context, tx *database.Tx, step Step, now 
 		return err
 	}
 	if _, err := tx.SQL().ExecContext(ctx, `
-		UPDATE onboarding_steps SET title = $2, description = $3, required = $4, audience = $5, completion = $6, updated_at = $7
-		WHERE key = $1`, step.Key, step.Title, step.Description, step.Required, audience, completion, now); err != nil {
+		UPDATE onboarding_steps SET title = $2, description = $3, required = $4, scope = $5, audience = $6, completion = $7, updated_at = $8
+		WHERE key = $1`, step.Key, step.Title, step.Description, step.Required, step.Scope, audience, completion, now); err != nil {
 		return fmt.Errorf("update step %s: %w", step.Key, err)
 	}
 	return nil

@@ -85,7 +85,8 @@ func (s *Service) Support(ctx context.Context, orgID uuid.UUID) (SupportView, er
 			view.Subscription = sub
 		}
 	}
-	st, v, _, err := s.current(ctx, orgID, uuid.Nil)
+	cur, err := s.current(ctx, orgID, uuid.Nil)
+	st, v := cur.state, cur.version
 	if err != nil {
 		return view, fmt.Errorf("support view: %w", err)
 	}

@@ -39,3 +39,15 @@ func SeatsUsed(ctx context.Context, h database.Handle, orgID uuid.UUID) (int, er
 	}
 	return int(n), nil
 }
+
+// PendingInvitations counts the organization's open, unexpired invitations.
+func (s *Service) PendingInvitations(ctx context.Context, orgID uuid.UUID) (int, error) {
+	var n int64
+	err := s.db.Gorm.WithContext(ctx).Model(&Invitation{}).
+		Where("organization_id = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?", orgID, s.now()).
+		Count(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("count pending invitations: %w", err)
+	}
+	return int(n), nil
+}

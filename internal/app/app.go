@@ -91,7 +91,7 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 	// view) from billing.
 	onboardingSvc := onboarding.NewService(onboarding.Config{
 		DB: db, Log: log.With("component", "onboarding"),
-		Plans: billingSvc,
+		Plans: billingSvc, MinGroupSize: cfg.MinGroupSize,
 		Subscriptions: func(ctx context.Context, orgID uuid.UUID) (any, error) {
 			return billingSvc.Subscription(ctx, orgID) // NotFound: the view shows null
 		},

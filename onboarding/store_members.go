@@ -1,0 +1,303 @@
+package onboarding
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/onramp/onramp/internal/database"
+)
+
+// Members' rows, counters and retention milestones. Every write runs with
+// the organization locked (lockState), so a member's row changes one batch
+// at a time.
+
+const memberColumns = `user_id, joined_at, left_at IS NULL, progress, first_step_at, last_active_at`
+
+// loadMembers reads the rows of the given users of the organization; a
+// user who never was a member of it has none.
+func (s *store) loadMembers(ctx context.Context, tx *database.Tx, orgID uuid.UUID, users []uuid.UUID) (map[uuid.UUID]*memberState, error) {
+	ids := make([]string, len(users))
+	for i, u := range users {
+		ids[i] = u.String()
+	}
+	return s.queryMembers(ctx, tx, `SELECT `+memberColumns+` FROM onboarding_members
+		WHERE organization_id = $1 AND user_id = ANY($2::text[]::uuid[])`, orgID, ids)
+}
+
+// allMembers reads every member row of the organization, former members
+// included (a version change recomputes their progress too).
+func (s *store) allMembers(ctx context.Context, tx *database.Tx, orgID uuid.UUID) (map[uuid.UUID]*memberState, error) {
+	return s.queryMembers(ctx, tx, `SELECT `+memberColumns+` FROM onboarding_members WHERE organization_id = $1`, orgID)
+}
+
+func (s *store) queryMembers(ctx context.Context, tx *database.Tx, query string, args ...any) (map[uuid.UUID]*memberState, error) {
+	rows, err := tx.SQL().QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read members: %w", err)
+	}
+	defer rows.Close()
+	out := map[uuid.UUID]*memberState{}
+	for rows.Next() {
+		m := &memberState{}
+		var progress []byte
+		var first, last sql.NullTime
+		if err := rows.Scan(&m.userID, &m.joinedAt, &m.current, &progress, &first, &last); err != nil {
+			return nil, fmt.Errorf("read members: %w", err)
+		}
+		if m.progress, err = decodeProgress(progress); err != nil {
+			return nil, err
+		}
+		m.joinedAt = m.joinedAt.UTC()
+		m.firstStepAt, m.lastActive = timePtr(first), timePtr(last)
+		out[m.userID] = m
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read members: %w", err)
+	}
+	return out, nil
+}
+
+// saveMembers writes members' rows back, with completed_steps (the member
+// step keys they completed, which counters are recounted from).
+func (s *store) saveMembers(ctx context.Context, tx *database.Tx, orgID uuid.UUID, members []*memberState, now time.Time) error {
+	if len(members) == 0 {
+		return nil
+	}
+	n := len(members)
+	ids, progress, completed, firsts, lasts := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	for i, m := range members {
+		p, err := json.Marshal(m.progress)
+		if err != nil {
+			return fmt.Errorf("encode member progress: %w", err)
+		}
+		c, err := json.Marshal(completedKeys(m.progress))
+		if err != nil {
+			return fmt.Errorf("encode member progress: %w", err)
+		}
+		ids[i], progress[i], completed[i] = m.userID.String(), string(p), string(c)
+		firsts[i], lasts[i] = timeText(m.firstStepAt), timeText(m.lastActive)
+	}
+	if _, err := tx.SQL().ExecContext(ctx, `
+		UPDATE onboarding_members m
+		SET progress = u.progress::jsonb,
+		    completed_steps = ARRAY(SELECT jsonb_array_elements_text(u.completed::jsonb)),
+		    first_step_at = NULLIF(u.first_at, '')::timestamptz,
+		    last_active_at = NULLIF(u.last_at, '')::timestamptz,
+		    updated_at = $2
+		FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS u(user_id, progress, completed, first_at, last_at)
+		WHERE m.organization_id = $1 AND m.user_id = u.user_id::uuid`,
+		orgID, now, ids, progress, completed, firsts, lasts); err != nil {
+		return fmt.Errorf("save members: %w", err)
+	}
+	return nil
+}
+
+// timeText is t for a text parameter, "" for none.
+func timeText(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// memberEventKey is one member's events of one name.
+type memberEventKey struct {
+	user uuid.UUID
+	name string
+}
+
+// memberWeek is a week after joining in which a member sent an event of a
+// name ("" stands for any event).
+type memberWeek struct {
+	user uuid.UUID
+	week int32
+	name string
+}
+
+// maxRetentionWeek is the last week after joining retention follows.
+const maxRetentionWeek = 12
+
+// recordMemberActivity adds the members' newly recorded events to their
+// per-name counters and retention weeks, in one statement: the counters
+// come back as totals; a week row seen for the first time adds its member
+// to the anonymous retention rollup of their join week. events holds, per
+// member of members, their events' times by name; without activity (what
+// the backend recorded about them) the weeks are left alone.
+func (s *store) recordMemberActivity(ctx context.Context, tx *database.Tx, orgID uuid.UUID, members map[uuid.UUID]*memberState, events map[uuid.UUID]map[string][]time.Time, activity bool) (map[memberEventKey]int64, error) {
+	var cUsers, cNames []string
+	var cCounts []int64
+	var cFirsts, cLasts []time.Time
+	weeks := map[memberWeek]bool{}
+	var wUsers, wNames, wCohorts []string
+	var wWeeks []int32
+	for user, byName := range events {
+		m := members[user]
+		cohort := weekStart(m.joinedAt)
+		for name, times := range byName {
+			cUsers, cNames = append(cUsers, user.String()), append(cNames, name)
+			cCounts = append(cCounts, int64(len(times)))
+			cFirsts = append(cFirsts, slices.MinFunc(times, time.Time.Compare))
+			cLasts = append(cLasts, slices.MaxFunc(times, time.Time.Compare))
+			for _, at := range times {
+				if !activity {
+					break
+				}
+				week := int32(at.Sub(cohort) / (7 * 24 * time.Hour))
+				if at.Before(cohort) || week > maxRetentionWeek {
+					continue
+				}
+				for _, n := range []string{name, ""} {
+					k := memberWeek{user: user, week: week, name: n}
+					if weeks[k] {
+						continue
+					}
+					weeks[k] = true
+					wUsers, wWeeks, wNames = append(wUsers, user.String()), append(wWeeks, week), append(wNames, n)
+					wCohorts = append(wCohorts, cohort.Format(time.DateOnly))
+				}
+			}
+		}
+	}
+	rows, err := tx.SQL().QueryContext(ctx, `
+		WITH counts AS (
+		    INSERT INTO onboarding_member_event_counts AS c (organization_id, user_id, name, count, first_at, last_at)
+		    SELECT $1, a.user_id::uuid, a.name, a.n, a.first_at, a.last_at
+		    FROM unnest($2::text[], $3::text[], $4::bigint[], $5::timestamptz[], $6::timestamptz[]) AS a(user_id, name, n, first_at, last_at)
+		    ON CONFLICT (organization_id, user_id, name) DO UPDATE
+		    SET count = c.count + excluded.count,
+		        first_at = LEAST(c.first_at, excluded.first_at),
+		        last_at = GREATEST(c.last_at, excluded.last_at)
+		    RETURNING user_id, name, count
+		), input AS (
+		    SELECT w.user_id::uuid AS user_id, w.week::smallint AS week, w.name, w.cohort::date AS cohort
+		    FROM unnest($7::text[], $8::int[], $9::text[], $10::text[]) AS w(user_id, week, name, cohort)
+		), weeks AS (
+		    INSERT INTO onboarding_member_weeks (organization_id, user_id, week, name)
+		    SELECT $1, user_id, week, name FROM input
+		    ON CONFLICT DO NOTHING
+		    RETURNING user_id, week, name
+		), rollup AS (
+		    INSERT INTO onboarding_cohort_activity AS r (cohort, week, name, shard, members)
+		    SELECT i.cohort, w.week, w.name, onboarding_shard($1), count(*)
+		    FROM weeks w JOIN input i USING (user_id, week, name)
+		    GROUP BY i.cohort, w.week, w.name
+		    ON CONFLICT (cohort, name, week, shard) DO UPDATE SET members = r.members + excluded.members
+		)
+		SELECT user_id, name, count FROM counts`,
+		orgID, cUsers, cNames, cCounts, cFirsts, cLasts, wUsers, wWeeks, wNames, wCohorts)
+	if err != nil {
+		return nil, fmt.Errorf("record member activity: %w", err)
+	}
+	defer rows.Close()
+	totals := make(map[memberEventKey]int64, len(cUsers))
+	for rows.Next() {
+		var k memberEventKey
+		var n int64
+		if err := rows.Scan(&k.user, &k.name, &n); err != nil {
+			return nil, fmt.Errorf("record member activity: %w", err)
+		}
+		totals[k] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("record member activity: %w", err)
+	}
+	return totals, nil
+}
+
+// weekStart is Monday 00:00 UTC of t's week, as PostgreSQL's
+// date_trunc('week', t AT TIME ZONE 'UTC').
+func weekStart(t time.Time) time.Time {
+	t = t.UTC()
+	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	return day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7))
+}
+
+// memberEventCounts reads every member's counters of the named events.
+func (s *store) memberEventCounts(ctx context.Context, tx *database.Tx, orgID uuid.UUID, names []string) (map[uuid.UUID]map[string]eventCount, error) {
+	rows, err := tx.SQL().QueryContext(ctx, `
+		SELECT user_id, name, count, first_at, last_at FROM onboarding_member_event_counts
+		WHERE organization_id = $1 AND name = ANY($2::text[])`, orgID, names)
+	if err != nil {
+		return nil, fmt.Errorf("read member event counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[uuid.UUID]map[string]eventCount{}
+	for rows.Next() {
+		var user uuid.UUID
+		var name string
+		var c eventCount
+		if err := rows.Scan(&user, &name, &c.count, &c.firstAt, &c.lastAt); err != nil {
+			return nil, fmt.Errorf("read member event counts: %w", err)
+		}
+		c.firstAt, c.lastAt = c.firstAt.UTC(), c.lastAt.UTC()
+		if out[user] == nil {
+			out[user] = map[string]eventCount{}
+		}
+		out[user][name] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read member event counts: %w", err)
+	}
+	return out, nil
+}
+
+// recountMembers sets the organization's member counters from its member
+// rows (the database function the membership triggers use too), after a
+// version change recomputed members' progress, and reads them into st.
+func (s *store) recountMembers(ctx context.Context, tx *database.Tx, st *orgState) error {
+	var completions []byte
+	err := tx.SQL().QueryRowContext(ctx, `
+		SELECT members_joined, members_started, member_completions FROM onboarding_recount_members($1)`, st.orgID).
+		Scan(&st.membersJoined, &st.membersStarted, &completions)
+	if err != nil {
+		return fmt.Errorf("recount members: %w", err)
+	}
+	st.memberCompletions = map[string]int{}
+	if err := json.Unmarshal(completions, &st.memberCompletions); err != nil {
+		return fmt.Errorf("recount members: %w", err)
+	}
+	return nil
+}
+
+// kthCompletion is when the k-th current member (k ≥ 1, in completion
+// order) completed the member step key; false when fewer did.
+func (s *store) kthCompletion(ctx context.Context, tx *database.Tx, orgID uuid.UUID, key string, k int) (time.Time, bool, error) {
+	var at sql.NullTime
+	err := tx.SQL().QueryRowContext(ctx, `
+		SELECT (progress -> $2::text ->> 'completed_at')::timestamptz AS at FROM onboarding_members
+		WHERE organization_id = $1 AND left_at IS NULL AND completed_steps @> ARRAY[$2::text]
+		ORDER BY at OFFSET $3 LIMIT 1`, orgID, key, k-1).Scan(&at)
+	if err == sql.ErrNoRows || (err == nil && !at.Valid) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("find the %d-th completion of %s: %w", k, key, err)
+	}
+	return at.Time.UTC(), true, nil
+}
+
+// engagementCounts reads the organization's member counters and counts its
+// current members active since since.
+func (s *store) engagementCounts(ctx context.Context, orgID uuid.UUID, since time.Time) (engagementRow, error) {
+	var r engagementRow
+	var completions []byte
+	err := s.db.SQL().QueryRowContext(ctx, `
+		SELECT o.seats, o.members_joined, o.member_completions,
+		       (SELECT count(*) FROM onboarding_members m
+		         WHERE m.organization_id = o.organization_id AND m.left_at IS NULL AND m.last_active_at >= $2)
+		FROM onboarding_organizations o WHERE o.organization_id = $1`, orgID, since).
+		Scan(&r.seats, &r.joined, &completions, &r.active28d)
+	if err != nil {
+		return r, fmt.Errorf("read engagement counts: %w", err)
+	}
+	if err := json.Unmarshal(completions, &r.completions); err != nil {
+		return r, fmt.Errorf("decode member completions: %w", err)
+	}
+	return r, nil
+}
