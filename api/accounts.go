@@ -31,6 +31,9 @@ func mountAccounts(v1 *gin.RouterGroup, d Deps) {
 	v1.POST("/auth/password-reset", h.requestPasswordReset)
 	v1.POST("/auth/password-reset/confirm", h.confirmPasswordReset)
 	v1.GET("/me", user, h.me)
+	v1.PATCH("/me", user, h.updateMe)
+	v1.DELETE("/me", user, h.eraseMe)
+	v1.GET("/me/export", user, h.exportMe)
 
 	org := v1.Group("/organization", user, requireOrg())
 	org.GET("", h.getOrganization)
@@ -71,12 +74,14 @@ type userBody struct {
 	EmailVerified   bool       `json:"email_verified"`
 	EmailVerifiedAt *time.Time `json:"email_verified_at"`
 	Staff           bool       `json:"staff"`
+	Locale          *string    `json:"locale"`
+	TimeZone        *string    `json:"time_zone"`
 	CreatedAt       time.Time  `json:"created_at"`
 }
 
 func newUserBody(u account.User) userBody {
 	return userBody{ID: u.ID, Email: u.Email, FullName: u.FullName, EmailVerified: u.EmailVerifiedAt != nil,
-		EmailVerifiedAt: utc(u.EmailVerifiedAt), Staff: u.IsStaff, CreatedAt: u.CreatedAt.UTC()}
+		EmailVerifiedAt: utc(u.EmailVerifiedAt), Staff: u.IsStaff, Locale: u.Locale, TimeZone: u.TimeZone, CreatedAt: u.CreatedAt.UTC()}
 }
 
 // sessionBody answers signup, login, refresh and invitation acceptance.

@@ -5,6 +5,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
+
+	"github.com/onramp/onramp/internal/account"
 )
 
 type membershipBody struct {
@@ -26,12 +28,16 @@ func (h accountHandlers) me(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	respond(c, http.StatusOK, newMeBody(me))
+}
+
+func newMeBody(me account.Me) meBody {
 	body := meBody{User: newUserBody(me.User), Organization: newOrganizationBody(me.Organization), Role: nonEmpty(me.Role),
 		Memberships: make([]membershipBody, 0, len(me.Memberships))}
 	for _, m := range me.Memberships {
 		body.Memberships = append(body.Memberships, membershipBody(m))
 	}
-	respond(c, http.StatusOK, body)
+	return body
 }
 
 func (h accountHandlers) getOrganization(c *gin.Context) {

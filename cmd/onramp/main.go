@@ -16,6 +16,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// Time zones people pick (PATCH /v1/me) load without a zoneinfo
+	// database on the host: minimal images have none.
+	_ "time/tzdata"
 
 	"github.com/onramp/onramp/internal/config"
 )

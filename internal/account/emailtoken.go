@@ -60,7 +60,9 @@ func (s *Service) sendVerification(ctx context.Context, tx *database.Tx, user Us
 	if err != nil {
 		return err
 	}
-	return s.sendMail(ctx, tx, mail.VerificationEmail(user.Email, user.FullName, s.link("verify-email", token)))
+	m := mail.VerificationEmail(user.Email, user.FullName, s.link("verify-email", token))
+	m.UserID = user.ID
+	return s.sendMail(ctx, tx, m)
 }
 
 // VerifyEmail confirms the address a verification token was sent to.
@@ -165,21 +167,24 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email, client string
 func (s *Service) SendPasswordReset(ctx context.Context, email string) error {
 	err := s.db.InTx(ctx, func(tx *database.Tx) error {
 		var user User
-		err := tx.WithContext(ctx).Where("email = ?", email).Take(&user).Error
+		// An erased account's tombstone (…@erased.invalid) is nobody's.
+		err := tx.WithContext(ctx).Where("email = ? AND erased_at IS NULL", email).Take(&user).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("find user: %w", err)
 		}
-		if _, err := s.limits.takeIn(ctx, tx, "reset:"+email, Limit{Max: resetsPerHour, Window: time.Hour}, "too many reset emails"); err != nil {
+		if _, err := s.limits.takeIn(ctx, tx, resetBucket(email), Limit{Max: resetsPerHour, Window: time.Hour}, "too many reset emails"); err != nil {
 			return err
 		}
 		token, err := s.issueEmailToken(ctx, tx, user.ID, PurposePasswordReset, PasswordResetTTL)
 		if err != nil {
 			return err
 		}
-		return s.sendMail(ctx, tx, mail.PasswordResetEmail(user.Email, user.FullName, s.link("reset-password", token)))
+		m := mail.PasswordResetEmail(user.Email, user.FullName, s.link("reset-password", token))
+		m.UserID = user.ID
+		return s.sendMail(ctx, tx, m)
 	})
 	if apperr.Is(err, apperr.CodeRateLimited) {
 		s.log.WarnContext(ctx, "password reset emails rate limited for an address")
@@ -190,6 +195,9 @@ func (s *Service) SendPasswordReset(ctx context.Context, email string) error {
 	}
 	return nil
 }
+
+// resetBucket counts the reset emails sent to an address.
+func resetBucket(email string) string { return "reset:" + email }
 
 // ResetPassword sets a new password with a reset token and signs the user
 // out everywhere: every refresh token of the user is revoked.

@@ -13,6 +13,7 @@ import (
 	"github.com/onramp/onramp/internal/apperr"
 	"github.com/onramp/onramp/internal/auth"
 	"github.com/onramp/onramp/internal/database"
+	"github.com/onramp/onramp/internal/serverevent"
 )
 
 // Member is a person in an organization, as its members see them.
@@ -91,8 +92,11 @@ func (s *Service) RemoveMember(ctx context.Context, actor auth.Principal, userID
 		if err := tx.Where("organization_id = ? AND user_id = ?", actor.OrgID, userID).Delete(&Membership{}).Error; err != nil {
 			return fmt.Errorf("delete membership: %w", err)
 		}
-		return tx.Model(&RefreshToken{}).Where("user_id = ? AND organization_id = ? AND revoked_at IS NULL", userID, actor.OrgID).
-			Update("revoked_at", s.now()).Error
+		if err := tx.Model(&RefreshToken{}).Where("user_id = ? AND organization_id = ? AND revoked_at IS NULL", userID, actor.OrgID).
+			Update("revoked_at", s.now()).Error; err != nil {
+			return fmt.Errorf("revoke sessions: %w", err)
+		}
+		return s.recordEvent(ctx, tx, actor.OrgID, serverevent.MemberRemoved, userID, nil)
 	})
 	if err != nil {
 		return fmt.Errorf("remove member: %w", err)

@@ -37,8 +37,13 @@ type User struct {
 	PasswordHash    string
 	EmailVerifiedAt *time.Time
 	IsStaff         bool
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// Locale ("en", "fr") and TimeZone (an IANA name) are nil until said.
+	Locale   *string
+	TimeZone *string
+	// ErasedAt is set on the tombstone an erased account leaves (erasure.go).
+	ErasedAt  *time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 func (User) TableName() string { return "users" }

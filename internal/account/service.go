@@ -20,9 +20,11 @@ import (
 )
 
 // Mailer queues an email in the caller's transaction; jobs.Mailer
-// implements it.
+// implements it. Forget drops, in the caller's transaction, the queued
+// emails and requests that name a person erasing their account.
 type Mailer interface {
 	Enqueue(ctx context.Context, tx *database.Tx, m mail.Message) error
+	Forget(ctx context.Context, tx *database.Tx, userID uuid.UUID, email string) error
 }
 
 // PasswordResetQueue queues a password reset request in the caller's
@@ -40,6 +42,7 @@ type Config struct {
 	PasswordResets PasswordResetQueue
 	Seats          SeatPolicy           // nil: FreeSeats
 	Events         serverevent.Recorder // nil: no product events recorded
+	PersonalData   PersonalData         // nil: the account's own data is all there is
 	PublicURL      *url.URL             // base of links in emails
 	// SignupRateLimit is signups per client IP per hour; 0 disables it.
 	SignupRateLimit int
@@ -55,6 +58,7 @@ type Service struct {
 	resets          PasswordResetQueue
 	seats           SeatPolicy
 	events          serverevent.Recorder
+	personal        PersonalData
 	publicURL       *url.URL
 	signupRateLimit int
 	now             func() time.Time
@@ -73,6 +77,7 @@ func NewService(c Config) *Service {
 		resets:          c.PasswordResets,
 		seats:           c.Seats,
 		events:          c.Events,
+		personal:        c.PersonalData,
 		publicURL:       c.PublicURL,
 		signupRateLimit: c.SignupRateLimit,
 		now:             c.Now,

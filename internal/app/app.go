@@ -102,11 +102,12 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 	})
 	billingSvc.SetEvents(onboardingSvc)
 
-	// accounts (billing plugs in Seats, onboarding plugs in Events)
+	// accounts (billing plugs in Seats, onboarding plugs in Events and the
+	// person's own data for export and erasure)
 	accounts := account.NewService(account.Config{
 		DB: db, Signer: signer, Mailer: outbox, PasswordResets: jobs.NewPasswordResets(queue), PublicURL: cfg.PublicURL,
 		SignupRateLimit: cfg.SignupRateLimit, Log: log.With("component", "account"),
-		Seats: billingSvc.SeatPolicy(), Events: onboardingSvc, Now: cfg.Now,
+		Seats: billingSvc.SeatPolicy(), Events: onboardingSvc, PersonalData: onboardingSvc, Now: cfg.Now,
 	})
 
 	workers := river.NewWorkers()

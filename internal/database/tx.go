@@ -28,8 +28,20 @@ func (tx *Tx) SQL() *sql.Tx { return tx.sql }
 // back when it returns an error or panics. A transaction is never held
 // across a call to Stripe, SMTP or any other network peer: fn writes an
 // outbox row (a job) instead, and the job makes the call after the commit.
-func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
-	sqlTx, err := d.SQL().BeginTx(ctx, nil)
+func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	return d.inTx(ctx, nil, fn)
+}
+
+// InSnapshot runs fn in a read-only transaction that sees one snapshot of
+// the database (REPEATABLE READ): reads spread over several statements and
+// packages (a person's export) agree with each other, whatever commits
+// while they run. A write in fn fails.
+func (d *DB) InSnapshot(ctx context.Context, fn func(tx *Tx) error) error {
+	return d.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}, fn)
+}
+
+func (d *DB) inTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *Tx) error) (err error) {
+	sqlTx, err := d.SQL().BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}

@@ -129,3 +129,42 @@ func mustUUID(t *testing.T, s string) uuid.UUID {
 	}
 	return id
 }
+
+// InSnapshot's reads agree with each other while other transactions
+// commit, and it refuses to write.
+func TestInSnapshotReadsOneSnapshotAndNeverWrites(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	ctx := context.Background()
+	err := db.InSnapshot(ctx, func(tx *database.Tx) error {
+		var before int
+		if err := tx.Raw(`SELECT count(*) FROM organizations`).Scan(&before).Error; err != nil {
+			return err
+		}
+		if err := db.InTx(ctx, func(other *database.Tx) error {
+			return other.Exec(`INSERT INTO organizations (id, name) VALUES (gen_random_uuid(), 'Committed meanwhile')`).Error
+		}); err != nil {
+			return err
+		}
+		var after int
+		if err := tx.Raw(`SELECT count(*) FROM organizations`).Scan(&after).Error; err != nil {
+			return err
+		}
+		if after != before {
+			t.Errorf("the snapshot saw %d organizations, then %d", before, after)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.InSnapshot(ctx, func(tx *database.Tx) error {
+		return tx.Exec(`INSERT INTO organizations (id, name) VALUES (gen_random_uuid(), 'Written')`).Error
+	})
+	if err == nil {
+		t.Error("a write inside InSnapshot succeeded")
+	}
+	if n := count(t, db); n != 1 {
+		t.Fatalf("%d organizations, want only the one committed outside", n)
+	}
+}

@@ -2,9 +2,12 @@ package jobs
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 
 	"github.com/onramp/onramp/internal/database"
@@ -57,7 +60,43 @@ type Mailer struct {
 // NewMailer queues emails on q.
 func NewMailer(q *Queue) *Mailer { return &Mailer{queue: q} }
 
-// Enqueue queues m in tx.
+// Enqueue queues msg in tx and logs it in sent_emails in the same
+// transaction: the log holds an email if and only if it was queued. The
+// log keeps what a person's export shows (kind, subject, when), never the
+// body, which may carry a single-use link.
 func (m *Mailer) Enqueue(ctx context.Context, tx *database.Tx, msg mail.Message) error {
-	return m.queue.Insert(ctx, tx, sendEmailArgs{Message: msg})
+	if msg.Kind == "" {
+		return fmt.Errorf("queue email %q: no kind", msg.Subject)
+	}
+	if err := m.queue.Insert(ctx, tx, sendEmailArgs{Message: msg}); err != nil {
+		return err
+	}
+	_, err := tx.SQL().ExecContext(ctx, `
+		INSERT INTO sent_emails (id, user_id, recipient, kind, subject, queued_at)
+		VALUES ($1, $2, $3, $4, $5, now())`,
+		uuid.Must(uuid.NewV7()), uuid.NullUUID{UUID: msg.UserID, Valid: msg.UserID != uuid.Nil},
+		strings.ToLower(msg.To), msg.Kind, msg.Subject)
+	if err != nil {
+		return fmt.Errorf("log queued email: %w", err)
+	}
+	return nil
+}
+
+// Forget deletes, in tx, the queued emails and password reset requests
+// that name a person erasing their account, by account or by address
+// (email; "" matches by account only), so their address does not outlive
+// the account in the job table. A job being
+// worked at that moment finishes, and River deletes it minutes later with
+// every other completed job.
+func (m *Mailer) Forget(ctx context.Context, tx *database.Tx, userID uuid.UUID, email string) error {
+	_, err := tx.SQL().ExecContext(ctx, `
+		DELETE FROM river_job
+		WHERE state <> 'running'
+		  AND ((kind = $1 AND (args->'message'->>'user_id' = $3 OR lower(args->'message'->>'to') = $4))
+		    OR (kind = $2 AND args->>'email' = $4))`,
+		sendEmailArgs{}.Kind(), passwordResetArgs{}.Kind(), userID.String(), strings.ToLower(email))
+	if err != nil {
+		return fmt.Errorf("forget queued emails: %w", err)
+	}
+	return nil
 }

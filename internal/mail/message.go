@@ -7,6 +7,8 @@ package mail
 import (
 	"fmt"
 	"strings"
+
+	"github.com/google/uuid"
 )
 
 // Message is one plain-text email.
@@ -14,12 +16,26 @@ type Message struct {
 	To      string `json:"to"`
 	Subject string `json:"subject"`
 	Text    string `json:"text"`
+	// Kind names what the email is (KindEmailVerification, …): the
+	// sent-email log a person's export reads records it with the subject.
+	Kind string `json:"kind,omitempty"`
+	// UserID is the recipient's account when they have one (zero for an
+	// invitee, who has none yet).
+	UserID uuid.UUID `json:"user_id,omitzero"`
 }
+
+// Kinds of email.
+const (
+	KindEmailVerification = "email_verification"
+	KindPasswordReset     = "password_reset"
+	KindInvitation        = "invitation"
+)
 
 // VerificationEmail asks a new user to confirm their address.
 func VerificationEmail(to, fullName, link string) Message {
 	return Message{
 		To:      to,
+		Kind:    KindEmailVerification,
 		Subject: "Confirm your email address",
 		Text: lines(
 			greeting(fullName),
@@ -37,6 +53,7 @@ func VerificationEmail(to, fullName, link string) Message {
 func PasswordResetEmail(to, fullName, link string) Message {
 	return Message{
 		To:      to,
+		Kind:    KindPasswordReset,
 		Subject: "Reset your password",
 		Text: lines(
 			greeting(fullName),
@@ -59,6 +76,7 @@ func InvitationEmail(to, organizationName, inviterName, link string) Message {
 	}
 	return Message{
 		To:      to,
+		Kind:    KindInvitation,
 		Subject: fmt.Sprintf("Join %s on Onramp", organizationName),
 		Text: lines(
 			"Hello,",
