@@ -170,3 +170,32 @@ func TestActivationDefinitionChecksEachStepsScope(t *testing.T) {
 		t.Fatalf("a refused definition was stored")
 	}
 }
+
+func TestRemovingAMemberReevaluatesMemberThresholds(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	_, staff := env.StaffToken(t)
+	org := env.NewOrg(t, testenv.OrgOptions{CreatedAt: time.Now().Add(-2 * time.Hour)})
+	ids := make([]uuid.UUID, 4)
+	tokens := make([]string, 4)
+	for i := range ids {
+		ids[i], tokens[i] = env.NewMember(t, org.ID, "member")
+	}
+	publishSteps(t, env, staff, memberStep(eventStep("booked", "session_booked", 1, true)))
+	memberThreshold(t, env, staff, "booked", 0.5) // no subscription: half of the 5 members, 3
+	at := time.Now().Add(-time.Hour).UTC().Truncate(time.Microsecond)
+	for i := range 2 {
+		postEvents(t, env, tokens[i], ev("session_booked", at.Add(time.Duration(i)*time.Minute))).Expect(t, http.StatusAccepted)
+	}
+	if got, _ := activation(t, env, org.ID); got != nil {
+		t.Fatalf("activated with 2 of 5 members")
+	}
+	// With 4 members, 2 is half.
+	env.Do(t, "DELETE", "/v1/organization/members/"+ids[3].String(), nil, testenv.WithBearer(org.OwnerToken)).Expect(t, http.StatusNoContent)
+	if got, _ := activation(t, env, org.ID); got == nil || !got.Equal(at.Add(time.Minute)) {
+		t.Fatalf("after a member left: activated at %v, want %v", got, at.Add(time.Minute))
+	}
+	if n := scalar[int](t, env, `SELECT members_joined FROM onboarding_organizations WHERE organization_id = $1`, org.ID); n != 4 {
+		t.Fatalf("members_joined %d, want 4", n)
+	}
+}
