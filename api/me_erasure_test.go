@@ -232,3 +232,26 @@ func TestEraseAccountOfTheSoleMemberErasesTheCompanyOnceNotPaying(t *testing.T) 
 		}
 	}
 }
+
+// A signup sent with an Idempotency-Key keeps its answer for a day, to
+// replay it; erasing the account takes that answer (email, name) away too.
+func TestEraseAccountForgetsTheSignupReplay(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	body := map[string]any{"company_name": "Solo", "email": "solo@erase.test", "password": "correct horse battery", "full_name": "Sol Owner"}
+	var s struct {
+		AccessToken string `json:"access_token"`
+	}
+	env.Do(t, http.MethodPost, "/v1/signup", body, testenv.WithHeader("Idempotency-Key", "solo-signup")).
+		Expect(t, http.StatusCreated).Decode(t, &s)
+	kept := `SELECT count(*) FROM idempotency_keys WHERE position(convert_to($1, 'UTF8') IN response_body) > 0`
+	if n := scalar[int](t, env, kept, "solo@erase.test"); n != 1 {
+		t.Fatalf("%d replay rows hold the signup's answer before erasure, want 1", n)
+	}
+	eraseMe(t, env, s.AccessToken, "correct horse battery").Expect(t, http.StatusNoContent)
+	for _, text := range []string{"solo@erase.test", "Sol Owner"} {
+		if n := scalar[int](t, env, kept, text); n != 0 {
+			t.Errorf("%d replay rows still hold %q after erasure", n, text)
+		}
+	}
+}

@@ -193,6 +193,10 @@ func (s *Service) leaveTombstone(ctx context.Context, tx *database.Tx, u User) e
 		{"delete rate limits", `DELETE FROM rate_limit_hits
 			WHERE bucket IN (?, ?) OR starts_with(bucket, ?) OR (starts_with(bucket, 'invite-to:') AND right(bucket, length(?)) = ?)`,
 			[]any{loginBucket(u.Email), resetBucket(u.Email), loginPairPrefix(u.Email), " " + u.Email, " " + u.Email}},
+		// A signup sent with an Idempotency-Key keeps its answer (their
+		// email and name) for a day, to replay it: it goes too.
+		{"delete signup replays", `DELETE FROM idempotency_keys
+			WHERE starts_with(scope, 'signup:') AND position(convert_to(?, 'UTF8') IN response_body) > 0`, []any{u.ID.String()}},
 		{"blank user", `UPDATE users SET email = ?, full_name = '', password_hash = '', locale = NULL, time_zone = NULL,
 			email_verified_at = NULL, erased_at = ?, updated_at = ? WHERE id = ?`,
 			[]any{u.ID.String() + "@erased.invalid", now, now, u.ID}},

@@ -66,6 +66,17 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (Session, error) {
 
 	var session Session
 	err = s.db.InTx(ctx, func(tx *database.Tx) error {
+		// An erasure that committed since the password was checked leaves a
+		// tombstone no session may open on; the share lock waits for one in
+		// progress.
+		var still []uuid.UUID
+		if err := tx.WithContext(ctx).Model(&User{}).Clauses(clause.Locking{Strength: "SHARE"}).Select("id").
+			Where("id = ? AND erased_at IS NULL AND password_hash = ?", user.ID, user.PasswordHash).Find(&still).Error; err != nil {
+			return fmt.Errorf("recheck user: %w", err)
+		}
+		if len(still) == 0 {
+			return errBadCredentials
+		}
 		m, err := s.pickMembership(ctx, tx, user.ID, in.OrganizationID)
 		if err != nil {
 			return err
