@@ -3,6 +3,7 @@ package api_test
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -143,4 +144,42 @@ func deref(p *int) any {
 		return nil
 	}
 	return *p
+}
+
+// When every member sent a client name (5 of 5), listing it would tell
+// about each of them: the support view leaves it out.
+func TestSupportViewHidesANameEveryMemberSent(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	_, staff := env.StaffToken(t)
+	org := env.NewOrg(t, testenv.OrgOptions{})
+	tokens := []string{org.OwnerToken}
+	for range 4 {
+		_, tok := env.NewMember(t, org.ID, "member")
+		tokens = append(tokens, tok)
+	}
+	for _, tok := range tokens {
+		postEvents(t, env, tok, ev("session_booked", time.Now().Add(-time.Minute))).Expect(t, http.StatusAccepted)
+	}
+	body := string(env.Do(t, "GET", "/v1/admin/organizations/"+org.ID.String(), nil, testenv.WithBearer(staff)).Expect(t, http.StatusOK).Body)
+	if strings.Contains(body, `"session_booked"`) {
+		t.Errorf("5 of 5 members sent session_booked and staff can see it (every member booked):\n%s", body)
+	}
+}
+
+// The access log line of a member's own tick names neither the member
+// step nor the member.
+func TestAccessLogDoesNotTellWhoCompletedAMemberStep(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	_, staff := env.StaffToken(t)
+	org := env.NewOrg(t, testenv.OrgOptions{})
+	memberID, member := env.NewMember(t, org.ID, "member")
+	publishSteps(t, env, staff, memberStep(manualStep("read_guide", false)))
+	env.Do(t, "POST", "/v1/onboarding/checklist/steps/read_guide/complete", nil, testenv.WithBearer(member)).Expect(t, http.StatusOK)
+	for _, line := range env.Log.Lines() {
+		if strings.Contains(fmt.Sprint(line["path"]), "read_guide") && line["user_id"] == memberID.String() {
+			t.Fatalf("a log line tells that this member completed read_guide, and when: %v", line)
+		}
+	}
 }

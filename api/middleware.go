@@ -66,20 +66,20 @@ func withAccessLog(log *slog.Logger) gin.HandlerFunc {
 		c.Next()
 
 		status := c.Writer.Status()
+		// The route template, never the path (nor its query): a path names
+		// what a person did ("…/steps/first_session_booked/complete"), and
+		// no user id: a line must not tell who used the service, or when.
+		// The organization stays, for operators.
 		attrs := []any{
 			"method", methodOf(c),
 			"route", routeOf(c),
-			"path", c.Request.URL.Path, // never the query: it may carry secrets
 			"status", status,
 			"duration_ms", float64(time.Since(start).Microseconds()) / 1000,
 			"bytes", c.Writer.Size(),
 			"client_ip", c.ClientIP(),
 		}
-		if p, ok := principalFrom(c); ok {
-			attrs = append(attrs, "user_id", p.UserID.String())
-			if p.HasOrg() {
-				attrs = append(attrs, "organization_id", p.OrgID.String())
-			}
+		if p, ok := principalFrom(c); ok && p.HasOrg() {
+			attrs = append(attrs, "organization_id", p.OrgID.String())
 		}
 		level := slog.LevelInfo
 		if status >= 500 {

@@ -38,8 +38,9 @@ func (s *store) supportOrganization(ctx context.Context, orgID uuid.UUID) (o Sup
 }
 
 // supportEventCounts reads the organization's counter of each event name
-// with how many current members sent events of it, in one pass over the
-// organization's member counters (never the events table).
+// with how many current members sent events of it (and how many current
+// members there are), in one pass over the organization's member counters
+// (never the events table).
 func (s *store) supportEventCounts(ctx context.Context, orgID uuid.UUID) ([]eventNameCount, error) {
 	rows, err := s.db.SQL().QueryContext(ctx, `
 		WITH senders AS (
@@ -48,8 +49,9 @@ func (s *store) supportEventCounts(ctx context.Context, orgID uuid.UUID) ([]even
 			JOIN onboarding_members m ON m.organization_id = mc.organization_id AND m.user_id = mc.user_id AND m.left_at IS NULL
 			WHERE mc.organization_id = $1
 			GROUP BY mc.name)
-		SELECT c.name, c.count, coalesce(s.n, 0)
+		SELECT c.name, c.count, coalesce(s.n, 0), o.members_joined
 		FROM onboarding_event_counts c LEFT JOIN senders s ON s.name = c.name
+		JOIN onboarding_organizations o ON o.organization_id = c.organization_id
 		WHERE c.organization_id = $1
 		ORDER BY c.name`, orgID)
 	if err != nil {
@@ -59,7 +61,7 @@ func (s *store) supportEventCounts(ctx context.Context, orgID uuid.UUID) ([]even
 	var out []eventNameCount
 	for rows.Next() {
 		var c eventNameCount
-		if err := rows.Scan(&c.Name, &c.Count, &c.Senders); err != nil {
+		if err := rows.Scan(&c.Name, &c.Count, &c.Senders, &c.Members); err != nil {
 			return nil, fmt.Errorf("event counts: %w", err)
 		}
 		out = append(out, c)

@@ -190,19 +190,21 @@ type eventNameCount struct {
 	Name    string
 	Count   int64
 	Senders int
+	Members int // current members of the organization
 }
 
 // eventCounts lists every server-side name's count (the backend records
 // them for the organization, not for a person) and a client-sent name's
-// count only when at least minGroup current members sent it: below that,
-// the name is left out altogether, since even its presence would tell
-// that someone used the service. organization_activated is left out too
+// count only when at least minGroup current members sent it and at least
+// minGroup did not (all five of five members booked tells about each):
+// otherwise the name is left out altogether, since even its presence
+// would tell that someone used the service. organization_activated is left out too
 // when member thresholds decided the activation (hideActivation).
 func eventCounts(rows []eventNameCount, minGroup int, hideActivation bool) []EventCount {
 	out := make([]EventCount, 0, len(rows))
 	for _, r := range rows {
 		server := slices.Contains(serverNames, r.Name)
-		if (!server && r.Senders < minGroup) || (hideActivation && r.Name == serverevent.OrganizationActivated) {
+		if _, hidden := floored(r.Senders, r.Members, minGroup); (!server && hidden) || (hideActivation && r.Name == serverevent.OrganizationActivated) {
 			continue
 		}
 		out = append(out, EventCount{Name: r.Name, Count: r.Count})

@@ -225,13 +225,31 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput) (Session
 	var session Session
 	err := s.db.InTx(ctx, func(tx *database.Tx) error {
 		now := s.now()
+		// The organization first, then the invitation, as every change to
+		// an organization's memberships and onboarding takes them: the
+		// membership's trigger updates the organization's onboarding row,
+		// which event batches and invitations reach through the
+		// organization's lock.
 		var inv Invitation
-		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("token_hash = ?", hashSecret(in.Token)).Take(&inv).Error
+		err := tx.Where("token_hash = ?", hashSecret(in.Token)).Take(&inv).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return errBadInvitationToken
 		}
 		if err != nil {
 			return fmt.Errorf("find invitation: %w", err)
+		}
+		if err := tx.LockOrganization(ctx, inv.OrganizationID); err != nil {
+			if apperr.Is(err, apperr.CodeNotFound) {
+				return errBadInvitationToken
+			}
+			return err
+		}
+		err = tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", inv.ID).Take(&inv).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return errBadInvitationToken // revoked with its organization meanwhile
+		}
+		if err != nil {
+			return fmt.Errorf("lock invitation: %w", err)
 		}
 		if inv.Status(now) != "pending" {
 			return errBadInvitationToken
