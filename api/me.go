@@ -94,7 +94,7 @@ type notificationPreferencesBody struct {
 }
 
 type sentEmailBody struct {
-	Kind     string    `json:"kind"`
+	Type     string    `json:"type"`
 	Subject  string    `json:"subject"`
 	QueuedAt time.Time `json:"queued_at"`
 }
@@ -118,7 +118,7 @@ func (h accountHandlers) exportMe(c *gin.Context) {
 			OrganizationName: m.OrganizationName, Role: m.Role, JoinedAt: m.JoinedAt.UTC()})
 	}
 	for _, e := range exp.Emails {
-		body.Emails = append(body.Emails, sentEmailBody{Kind: e.Kind, Subject: e.Subject, QueuedAt: e.QueuedAt.UTC()})
+		body.Emails = append(body.Emails, sentEmailBody{Type: e.Kind, Subject: e.Subject, QueuedAt: e.QueuedAt.UTC()})
 	}
 	// Health data: kept out of every cache, and saved as a file by a browser.
 	noStore(c)

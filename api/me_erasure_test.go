@@ -255,3 +255,27 @@ func TestEraseAccountForgetsTheSignupReplay(t *testing.T) {
 		}
 	}
 }
+
+// An organization step an erased member ticked stays ticked, without
+// their id.
+func TestEraseAccountKeepsTheirTicksWithoutTheirID(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	_, staff := env.StaffToken(t)
+	ada := env.Signup(t, testenv.SignupOptions{Company: "Acme", Email: "ada@ticks.test", FullName: "Ada Admin"})
+	env.VerifyEmail(t, ada.User.Email)
+	bob := joinAsNewUser(t, env, ada, "bob@ticks.test", "Bob Ticker")
+	publishSteps(t, env, staff, manualStep("welcome_pack", false))
+	env.Do(t, http.MethodPost, "/v1/onboarding/checklist/steps/welcome_pack/complete", nil, testenv.WithBearer(bob.AccessToken)).Expect(t, http.StatusOK)
+	holds := `SELECT count(*) FROM onboarding_organizations WHERE organization_id = $1 AND strpos(progress::text, $2) > 0`
+	if n := scalar[int](t, env, holds, ada.Organization.ID, bob.User.ID.String()); n != 1 {
+		t.Fatalf("the fixture should name bob in the organization's progress")
+	}
+	eraseMe(t, env, bob.AccessToken, testenv.DefaultPassword).Expect(t, http.StatusNoContent)
+	if n := scalar[int](t, env, holds, ada.Organization.ID, bob.User.ID.String()); n != 0 {
+		t.Fatal("the organization's progress still names the erased member")
+	}
+	if status, _, _, _ := checklist(t, env, ada.AccessToken).step(t, "welcome_pack"); status != "completed" {
+		t.Fatalf("welcome_pack after the erasure: %s, want still completed", status)
+	}
+}

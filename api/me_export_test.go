@@ -26,7 +26,7 @@ type exportDoc struct {
 	} `json:"memberships"`
 	NotificationPreferences map[string]bool `json:"notification_preferences"`
 	Emails                  []struct {
-		Kind    string `json:"kind"`
+		Kind    string `json:"type"`
 		Subject string `json:"subject"`
 	} `json:"emails"`
 	Onboarding struct {

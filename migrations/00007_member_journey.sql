@@ -182,15 +182,18 @@ INSERT INTO onboarding_member_event_counts (organization_id, user_id, name, coun
 SELECT e.organization_id, e.user_id, e.name, count(*), min(e.occurred_at), max(e.occurred_at)
 FROM onboarding_events e JOIN onboarding_members m USING (organization_id, user_id)
 GROUP BY 1, 2, 3;
+-- Activity (last active, retention weeks) is what members sent themselves:
+-- what the backend recorded about them (they joined) is not use.
 UPDATE onboarding_members m SET last_active_at = c.last_at
-FROM (SELECT organization_id, user_id, max(last_at) AS last_at FROM onboarding_member_event_counts GROUP BY 1, 2) c
+FROM (SELECT organization_id, user_id, max(occurred_at) AS last_at FROM onboarding_events
+      WHERE source = 'client' AND user_id IS NOT NULL GROUP BY 1, 2) c
 WHERE c.organization_id = m.organization_id AND c.user_id = m.user_id;
 INSERT INTO onboarding_member_weeks (organization_id, user_id, week, name)
 SELECT DISTINCT e.organization_id, e.user_id, w.week, n.name
 FROM onboarding_events e JOIN onboarding_members m USING (organization_id, user_id)
 CROSS JOIN LATERAL (SELECT floor(extract(epoch FROM e.occurred_at - date_trunc('week', m.joined_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') / 604800)::int AS week) w
 CROSS JOIN LATERAL (VALUES (e.name), ('')) AS n(name)
-WHERE w.week BETWEEN 0 AND 12;
+WHERE e.source = 'client' AND w.week BETWEEN 0 AND 12;
 INSERT INTO onboarding_cohort_members (cohort, shard, members)
 SELECT date_trunc('week', joined_at AT TIME ZONE 'UTC')::date, onboarding_shard(organization_id), count(*)
 FROM onboarding_members GROUP BY 1, 2;

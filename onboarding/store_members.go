@@ -187,6 +187,7 @@ func (s *store) recordMemberActivity(ctx context.Context, tx *database.Tx, orgID
 		    SELECT i.cohort, w.week, w.name, onboarding_shard($1), count(*)
 		    FROM weeks w JOIN input i USING (user_id, week, name)
 		    GROUP BY i.cohort, w.week, w.name
+		    ORDER BY i.cohort, w.name, w.week -- the key's order: batches of one shard lock its rows in the same order
 		    ON CONFLICT (cohort, name, week, shard) DO UPDATE SET members = r.members + excluded.members
 		)
 		SELECT user_id, name, count FROM counts`,

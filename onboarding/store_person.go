@@ -108,12 +108,20 @@ func (s *store) personEvents(ctx context.Context, q database.Querier, orgs []str
 }
 
 // erasePerson anonymizes the person's events in orgs (no author, no
-// properties: the company's counts of them stay right) and deletes their
-// member rows (with their counts and weeks, by cascade) and dismissals.
+// properties: the company's counts of them stay right), takes their id off
+// the organization steps they ticked or skipped (the ticks stay), and
+// deletes their member rows (with their counts and weeks, by cascade) and
+// dismissals.
 func (s *store) erasePerson(ctx context.Context, tx *database.Tx, orgs []string, userID uuid.UUID) error {
 	for _, st := range []struct{ what, query string }{
 		{"anonymize events", `UPDATE onboarding_events SET user_id = NULL, properties = '{}'
 			WHERE organization_id = ANY($1::uuid[]) AND user_id = $2`},
+		{"unname organization progress", `UPDATE onboarding_organizations o
+			SET progress = (SELECT jsonb_object_agg(p.key, p.value
+			        - CASE WHEN p.value->>'completed_by' = $2::text THEN 'completed_by' ELSE '' END
+			        - CASE WHEN p.value->>'skipped_by' = $2::text THEN 'skipped_by' ELSE '' END)
+			    FROM jsonb_each(o.progress) AS p)
+			WHERE o.organization_id = ANY($1::uuid[]) AND o.progress::text LIKE '%' || $2::text || '%'`},
 		{"delete member rows", `DELETE FROM onboarding_members WHERE organization_id = ANY($1::uuid[]) AND user_id = $2`},
 		{"delete dismissals", `DELETE FROM onboarding_dismissals WHERE organization_id = ANY($1::uuid[]) AND user_id = $2`},
 	} {
