@@ -49,7 +49,7 @@ func TestMemberJourneyBackfillsWhatMembersDidBefore(t *testing.T) {
 	}
 	var got struct {
 		members, joined, invited, counted, weeks, cohortMembers, cohortWeek1 int
-		lastActive                                                     string
+		lastActive                                                           string
 	}
 	err = db.Pool.QueryRow(ctx, `
 		SELECT (SELECT count(*) FROM onboarding_members),
