@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/onramp/onramp/internal/config"
 	"github.com/onramp/onramp/internal/testing/testenv"
 )
 
@@ -83,7 +84,8 @@ func metricsFixture(t *testing.T, env *testenv.Env, staff string) {
 
 func TestFunnelAndCohortsMatchHandComputedNumbers(t *testing.T) {
 	t.Parallel()
-	env := testenv.New(t)
+	// Medians need at least MIN_GROUP_SIZE activated organizations: 2 here.
+	env := testenv.New(t, func(c *config.Config) { c.MinGroupSize = 2 })
 	_, staff := env.StaffToken(t)
 	as := testenv.WithBearer(staff)
 	metricsFixture(t, env, staff)
@@ -114,12 +116,12 @@ func TestFunnelAndCohortsMatchHandComputedNumbers(t *testing.T) {
 	env.Do(t, "GET", "/v1/admin/metrics/activation?from=2026-10-05&to=2026-10-26&interval=week", nil, as).Expect(t, http.StatusOK).Decode(t, &c)
 	assertCohorts(t, c, []cohort{
 		{"2026-10-05", 3, 1, 2, 0.6667, ptr(36)}, // o1 24 h, o2 48 h
-		{"2026-10-12", 2, 2, 1, 0.5, ptr(12)},    // o5; o4 outside the window
+		{"2026-10-12", 2, 2, 1, 0.5, nil},        // o5 alone (o4 outside the window): no median of one
 		{"2026-10-19", 0, 0, 0, 0, nil},
 	})
 	env.Do(t, "GET", "/v1/admin/metrics/activation?from=2026-09-01&to=2026-11-01&interval=month", nil, as).Expect(t, http.StatusOK).Decode(t, &c)
 	assertCohorts(t, c, []cohort{
-		{"2026-09-01", 1, 1, 1, 1, ptr(5)},
+		{"2026-09-01", 1, 1, 1, 1, nil},       // one activated organization: no median
 		{"2026-10-01", 6, 3, 3, 0.5, ptr(24)}, // 12, 24, 48 h
 	})
 	env.Do(t, "GET", "/v1/admin/metrics/activation?from=2026-09-01&to=2026-11-01&interval=month&utm_source=linkedin", nil, as).Expect(t, http.StatusOK).Decode(t, &c)

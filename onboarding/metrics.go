@@ -119,7 +119,7 @@ type Cohort struct {
 // (starting Monday) or month of their signup, every period of the range
 // included (empty ones with zeros); the first and last may be partial.
 // activation_rate is activated/signed_up (0 for an empty cohort); the median
-// is over activated organizations, null when there are none.
+// is over activated organizations, null when fewer than MIN_GROUP_SIZE are.
 func (s *Service) Cohorts(ctx context.Context, q MetricsQuery) ([]Cohort, error) {
 	if err := q.validate(true); err != nil {
 		return nil, err
@@ -132,7 +132,10 @@ func (s *Service) Cohorts(ctx context.Context, q MetricsQuery) ([]Cohort, error)
 	for i, r := range rows {
 		c := r.Cohort
 		c.ActivationRate = ratio(c.Activated, c.SignedUp)
-		if r.median.Valid {
+		// A median over fewer organizations than the group floor is close
+		// to one company's own time, which member thresholds may have set
+		// (the k-th member's booking): it is not shown.
+		if r.median.Valid && c.Activated >= int64(s.minGroupSize) {
 			m := math.Round(r.median.Float64*100) / 100
 			c.MedianHoursToActivate = &m
 		}
