@@ -149,13 +149,16 @@ func steps(orgs, members, big, events int) []step {
 			SELECT user_id, 'bench+' || i || '.' || k || '@bench.test', 'Bench ' || role || ' ' || k, '!', joined_at FROM bm;
 			-- The trigger recounts the organization's members at every row;
 			-- the member rows and counters are filled in bulk below instead.
+			-- (Replica role: no foreign-key checks either, the rows exist.)
 			ALTER TABLE memberships DISABLE TRIGGER memberships_onboarding_track;
+			SET session_replication_role = replica;
 			INSERT INTO memberships (organization_id, user_id, role, joined_at)
 			SELECT organization_id, user_id, role, joined_at FROM bm;
-			ALTER TABLE memberships ENABLE TRIGGER memberships_onboarding_track;
 			INSERT INTO refresh_tokens (id, family_id, user_id, organization_id, token_hash, expires_at)
 			SELECT gen_random_uuid(), gen_random_uuid(), user_id, organization_id, sha256(user_id::text::bytea), now() + interval '30 days'
 			FROM bm;
+			SET session_replication_role = DEFAULT;
+			ALTER TABLE memberships ENABLE TRIGGER memberships_onboarding_track;
 			-- The PM who reads the metrics: a staff user without a membership.
 			WITH s AS (
 			    INSERT INTO users (id, email, full_name, password_hash, email_verified_at, is_staff)
@@ -372,6 +375,12 @@ func steps(orgs, members, big, events int) []step {
 			INSERT INTO onboarding_event_counts (organization_id, name, count, first_at, last_at)
 			SELECT organization_id, 'organization_activated', 1, activated_at, activated_at
 			FROM onboarding_organizations WHERE activated_at IS NOT NULL`},
+		// The events were inserted in random received_at order, which
+		// leaves that index half empty from page splits; the service
+		// appends to it in time order, which keeps it dense. Rebuilt, it
+		// is what ingestion would have left (with it as loaded, the events
+		// phase ran about 25 % slower).
+		{what: "received_at index rebuilt", sql: `REINDEX INDEX onboarding_events_received_idx`},
 		{what: "vacuum analyze", sql: `VACUUM ANALYZE`},
 	}
 }
