@@ -14,14 +14,15 @@ import (
 
 // seatsBody is GET /v1/admin/metrics/seats.
 type seatsBody struct {
-	MinGroupSize     int      `json:"min_group_size"`
-	Organizations    int      `json:"organizations"`
-	SeatsPaid        int      `json:"seats_paid"`
-	MembersInvited   int      `json:"members_invited"`
-	MembersJoined    int      `json:"members_joined"`
-	MembersStarted   *int     `json:"members_started"`
-	MembersActive28d *int     `json:"members_active_28d"`
-	Suppressed       []string `json:"suppressed"`
+	MinGroupSize      int        `json:"min_group_size"`
+	Organizations     int        `json:"organizations"`
+	SeatsPaid         int        `json:"seats_paid"`
+	MembersInvited    int        `json:"members_invited"`
+	MembersJoined     int        `json:"members_joined"`
+	MembersStarted    *int       `json:"members_started"`
+	MembersActive28d  *int       `json:"members_active_28d"`
+	MembersActiveAsOf *time.Time `json:"members_active_as_of"`
+	Suppressed        []string   `json:"suppressed"`
 }
 
 // String shows suppressed counts as "-", for comparison with a want.
@@ -66,10 +67,18 @@ func (b retentionBody) Strings() []string {
 	return out
 }
 
+// seatMetrics reads the seat metrics right after the active members were
+// recounted, as the hourly job does, at the service's clock.
 func seatMetrics(t *testing.T, env *testenv.Env, staff, query string) seatsBody {
 	t.Helper()
+	if _, err := env.App.Onboarding.RecountActiveMembers(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	var b seatsBody
 	env.Do(t, "GET", "/v1/admin/metrics/seats?"+query, nil, testenv.WithBearer(staff)).Expect(t, http.StatusOK).Decode(t, &b)
+	if b.MembersActiveAsOf == nil {
+		t.Fatalf("seats?%s: no members_active_as_of after a recount", query)
+	}
 	return b
 }
 

@@ -24,6 +24,10 @@ ALTER TABLE onboarding_organizations
     ADD COLUMN members_joined integer NOT NULL DEFAULT 0,
     ADD COLUMN members_started integer NOT NULL DEFAULT 0,
     ADD COLUMN members_invited integer NOT NULL DEFAULT 0,
+    -- Current members with an event of their own in the 28 days before
+    -- the last recount (an hourly job; onboarding_active_recounts says
+    -- when): a rolling window no event can keep exact.
+    ADD COLUMN members_active_28d integer NOT NULL DEFAULT 0,
     -- The live subscription's quantity and plan as billing last recorded
     -- them (0 and NULL when there is none).
     ADD COLUMN seats integer NOT NULL DEFAULT 0,
@@ -35,7 +39,14 @@ ALTER TABLE onboarding_organizations
 
 -- The seat metrics read organizations by signup time from this index alone.
 CREATE INDEX onboarding_organizations_seats_idx ON onboarding_organizations (signed_up_at)
-    INCLUDE (utm_source, plan_id, seats, members_invited, members_joined, members_started);
+    INCLUDE (utm_source, plan_id, seats, members_invited, members_joined, members_started, members_active_28d);
+
+-- When members_active_28d was last recounted, and from which instant.
+CREATE TABLE onboarding_active_recounts (
+    singleton    boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    counted_at   timestamptz NOT NULL,
+    active_since timestamptz NOT NULL
+);
 
 -- Profile and erasure. A NULL locale or time zone is "not said"; an erased
 -- user keeps a tombstone row (its id is referenced) with no email or name.
@@ -59,11 +70,10 @@ CREATE TABLE onboarding_members (
     updated_at      timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (organization_id, user_id)
 );
--- Members active in the last 28 days, per organization and overall.
+-- Members active in the last 28 days, per organization (the engagement
+-- reads one organization's; the hourly recount goes through them all).
 CREATE INDEX onboarding_members_active_idx ON onboarding_members (organization_id, last_active_at)
     WHERE left_at IS NULL;
-CREATE INDEX onboarding_members_last_active_idx ON onboarding_members (last_active_at)
-    INCLUDE (organization_id) WHERE left_at IS NULL;
 CREATE INDEX onboarding_members_user_idx ON onboarding_members (user_id);
 
 -- How many events of each name a member sent, so a member step published
@@ -237,10 +247,11 @@ DROP TABLE onboarding_member_weeks;
 DROP TABLE onboarding_member_event_counts;
 DROP TABLE onboarding_members;
 ALTER TABLE users DROP COLUMN erased_at, DROP COLUMN time_zone, DROP COLUMN locale;
+DROP TABLE onboarding_active_recounts;
 DROP INDEX onboarding_organizations_seats_idx;
 ALTER TABLE onboarding_organizations
     DROP COLUMN activated_by_members, DROP COLUMN plan_id, DROP COLUMN seats,
-    DROP COLUMN members_invited, DROP COLUMN members_started, DROP COLUMN members_joined,
+    DROP COLUMN members_active_28d, DROP COLUMN members_invited, DROP COLUMN members_started, DROP COLUMN members_joined,
     DROP COLUMN member_completions;
 ALTER TABLE onboarding_activation DROP COLUMN member_steps;
 ALTER TABLE onboarding_steps DROP COLUMN scope;

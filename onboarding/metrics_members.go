@@ -48,20 +48,27 @@ type SeatMetrics struct {
 	MembersJoined    int       `json:"members_joined"`
 	MembersStarted   *int      `json:"members_started"`
 	MembersActive28d *int      `json:"members_active_28d"`
-	Suppressed       []string  `json:"suppressed"`
+	// MembersActiveAsOf is when the active members were last recounted
+	// (RecountActiveMembers, hourly); nil before the first recount.
+	MembersActiveAsOf *time.Time `json:"members_active_as_of"`
+	Suppressed        []string   `json:"suppressed"`
 }
 
 // Seats sums, over organizations that signed up in the range, the seats of
 // their live subscriptions, the invitations they sent, their current
 // members, those of them who completed a member step and those who sent an
-// event in the 28 days before now. It reads only the organizations'
-// rollup columns and the members' milestone rows.
+// event in the 28 days before the last recount. It reads only the
+// organizations' rollup columns, through one covering index.
 func (s *Service) Seats(ctx context.Context, q SeatsQuery) (SeatMetrics, error) {
 	if err := q.validate(); err != nil {
 		return SeatMetrics{}, err
 	}
 	now := s.now().UTC()
-	c, err := s.store.seatCounts(ctx, q, now.Add(-activeWindow))
+	c, err := s.store.seatCounts(ctx, q)
+	if err != nil {
+		return SeatMetrics{}, err
+	}
+	recount, err := s.store.activeRecount(ctx)
 	if err != nil {
 		return SeatMetrics{}, err
 	}
@@ -69,6 +76,9 @@ func (s *Service) Seats(ctx context.Context, q SeatsQuery) (SeatMetrics, error) 
 		From: q.From.UTC(), To: q.To.UTC(), AsOf: now, MinGroupSize: s.minGroupSize,
 		Organizations: c.organizations, SeatsPaid: c.seats, MembersInvited: c.invited, MembersJoined: c.joined,
 		Suppressed: []string{},
+	}
+	if recount != nil {
+		m.MembersActiveAsOf = &recount.CountedAt
 	}
 	if q.UTMSource != "" {
 		m.UTMSource = &q.UTMSource

@@ -119,6 +119,9 @@ func TestSeatMetricsSumTheRollupsAndHideSmallCounts(t *testing.T) {
 	from, to := rollupTime(t, "2026-03-02T00:00:00Z"), rollupTime(t, "2026-03-16T00:00:00Z")
 	seats := func(source, plan string) SeatMetrics {
 		t.Helper()
+		if _, err := svc.RecountActiveMembers(ctx); err != nil {
+			t.Fatal(err)
+		}
 		m, err := svc.Seats(ctx, SeatsQuery{MetricsQuery: MetricsQuery{From: from, To: to, UTMSource: source}, PlanID: plan})
 		if err != nil {
 			t.Fatal(err)
@@ -127,7 +130,7 @@ func TestSeatMetricsSumTheRollupsAndHideSmallCounts(t *testing.T) {
 	}
 	check := func(got SeatMetrics, want SeatMetrics) {
 		t.Helper()
-		want.From, want.To, want.AsOf, want.MinGroupSize = from, to, now, 2
+		want.From, want.To, want.AsOf, want.MinGroupSize, want.MembersActiveAsOf = from, to, now, 2, &now
 		want.UTMSource, want.PlanID = got.UTMSource, got.PlanID
 		g, _ := json.Marshal(got)
 		w, _ := json.Marshal(want)
@@ -338,5 +341,51 @@ func TestRetentionRefusesBadQueries(t *testing.T) {
 		if !apperr.Is(err, apperr.CodeInvalid) {
 			t.Fatalf("%s: %v, want invalid", name, err)
 		}
+	}
+}
+
+// The active members the seat metrics read move only when recounted, and a
+// recount with nothing new changes no row.
+func TestRecountActiveMembersMovesTheCountersOnly(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	seatsFixture(t, db)
+	ctx := context.Background()
+	now := rollupTime(t, "2026-04-01T12:00:00Z")
+	svc := NewService(Config{DB: db, Now: func() time.Time { return now }, MinGroupSize: 2})
+	q := SeatsQuery{MetricsQuery: MetricsQuery{From: rollupTime(t, "2026-03-02T00:00:00Z"), To: rollupTime(t, "2026-03-16T00:00:00Z")}}
+	active := func() int {
+		t.Helper()
+		m, err := svc.Seats(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.MembersActive28d == nil {
+			return -1
+		}
+		return *m.MembersActive28d
+	}
+	if n := active(); n != -1 { // 0 of 15 before any recount: suppressed
+		t.Fatalf("active before any recount: %d", n)
+	}
+	if changed, err := svc.RecountActiveMembers(ctx); err != nil || changed != 5 {
+		t.Fatalf("first recount changed %d organizations (%v), want the 5 with active members", changed, err)
+	}
+	if n := active(); n != 7 {
+		t.Fatalf("active after the recount: %d, want 7", n)
+	}
+	if changed, err := svc.RecountActiveMembers(ctx); err != nil || changed != 0 {
+		t.Fatalf("second recount changed %d organizations (%v), want 0", changed, err)
+	}
+	// A week later A's 03-04…03-10 members fall out of the window.
+	now = now.AddDate(0, 0, 7)
+	if n := active(); n != 7 {
+		t.Fatalf("active a week later, before the recount: %d, want the last count 7", n)
+	}
+	if _, err := svc.RecountActiveMembers(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := active(); n >= 7 {
+		t.Fatalf("active a week later, recounted: %d, want fewer than 7", n)
 	}
 }

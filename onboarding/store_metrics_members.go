@@ -13,12 +13,10 @@ type seatCountRow struct {
 }
 
 // seatCounts sums the rollup columns of the organizations that signed up in
-// the query's range (from onboarding_organizations_seats_idx alone) and
-// counts their current members whose latest event is at or after
-// activeSince (from onboarding_members' partial indexes of current
-// members). It never reads events or memberships.
-func (s *store) seatCounts(ctx context.Context, q SeatsQuery, activeSince time.Time) (seatCountRow, error) {
-	args := []any{q.From, q.To, activeSince}
+// the query's range, from onboarding_organizations_seats_idx alone. It
+// never reads events, members or memberships.
+func (s *store) seatCounts(ctx context.Context, q SeatsQuery) (seatCountRow, error) {
+	args := []any{q.From, q.To}
 	where := "o.signed_up_at >= $1 AND o.signed_up_at < $2"
 	if q.UTMSource != "" {
 		args = append(args, q.UTMSource)
@@ -32,9 +30,7 @@ func (s *store) seatCounts(ctx context.Context, q SeatsQuery, activeSince time.T
 	err := s.db.SQL().QueryRowContext(ctx, `
 		SELECT count(*), coalesce(sum(o.seats), 0), coalesce(sum(o.members_invited), 0),
 		       coalesce(sum(o.members_joined), 0), coalesce(sum(o.members_started), 0),
-		       (SELECT count(*)
-		        FROM onboarding_members m JOIN onboarding_organizations o USING (organization_id)
-		        WHERE m.left_at IS NULL AND m.last_active_at >= $3 AND `+where+`)
+		       coalesce(sum(o.members_active_28d), 0)
 		FROM onboarding_organizations o
 		WHERE `+where, args...).
 		Scan(&r.organizations, &r.seats, &r.invited, &r.joined, &r.started, &r.active)

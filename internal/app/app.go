@@ -118,11 +118,15 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 		_, err := onboardingSvc.PruneExpiredEvents(ctx)
 		return err
 	})
+	jobs.AddActiveRecountWorker(workers, func(ctx context.Context) error {
+		_, err := onboardingSvc.RecountActiveMembers(ctx)
+		return err
+	})
 	runner, err := jobs.NewRunner(db.Pool, jobs.RunnerConfig{
 		Log:          log,
 		Workers:      workers,
 		PollInterval: cfg.JobPollInterval,
-		Periodic:     []*river.PeriodicJob{jobs.PruneJob(), jobs.EventPruneJob()},
+		Periodic:     []*river.PeriodicJob{jobs.PruneJob(), jobs.EventPruneJob(), jobs.ActiveRecountJob()},
 	})
 	if err != nil {
 		return nil, err
