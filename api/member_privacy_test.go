@@ -183,3 +183,19 @@ func TestAccessLogDoesNotTellWhoCompletedAMemberStep(t *testing.T) {
 		}
 	}
 }
+
+// A step completed by organization_activated would show the company when
+// its members' thresholds were met: no step may wait for it.
+func TestNoStepWaitsForActivation(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	_, staff := env.StaffToken(t)
+	res := env.Do(t, "POST", "/v1/admin/onboarding/steps", eventStep("activated", "organization_activated", 1, false),
+		testenv.WithBearer(staff)).Expect(t, http.StatusUnprocessableEntity).Map(t)
+	if errs := fmt.Sprint(res["errors"]); !strings.Contains(errs, "completion.event") {
+		t.Fatalf("errors %s, want one on completion.event", errs)
+	}
+	if n := scalar[int](t, env, `SELECT count(*) FROM onboarding_steps`); n != 0 {
+		t.Fatalf("%d steps stored", n)
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/onramp/onramp/internal/apperr"
 	"github.com/onramp/onramp/internal/database"
+	"github.com/onramp/onramp/internal/serverevent"
 )
 
 // Step scopes: whose progress a step tracks.
@@ -146,6 +147,9 @@ func (s *Step) validate(v *apperr.Validator) {
 	case CompletionEvent:
 		v.Check(c.Event != "", "completion.event", "an event step needs the event that completes it")
 		v.Check(c.Event == "" || eventNamePattern.MatchString(c.Event), "completion.event", "must be an event name: a lower-case letter, then lower-case letters, digits, _ or .")
+		// Activation follows from steps, not the other way round; and a step
+		// showing its time would show when members' thresholds were met.
+		v.Check(c.Event != serverevent.OrganizationActivated, "completion.event", "organization_activated follows from the steps: a step cannot wait for it")
 		v.Check(c.Count >= 1 && c.Count <= maxEventCount, "completion.count", fmt.Sprintf("must be from 1 to %d", maxEventCount))
 	default:
 		v.Check(false, "completion.type", "must be manual or event")
