@@ -112,3 +112,10 @@ func (s *Service) ErasePerson(ctx context.Context, tx *database.Tx, userID uuid.
 	}
 	return wrap("erase person", s.store.erasePerson(ctx, tx, orgs, userID))
 }
+
+// ForgetOrganization deletes the organization's events, for an
+// organization being deleted (the rest of its onboarding rows go with it
+// by foreign key; events have none, see migration 00008).
+func (s *Service) ForgetOrganization(ctx context.Context, tx *database.Tx, orgID uuid.UUID) error {
+	return wrap("forget organization", s.store.deleteOrganizationEvents(ctx, tx, orgID))
+}

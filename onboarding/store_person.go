@@ -131,3 +131,11 @@ func (s *store) erasePerson(ctx context.Context, tx *database.Tx, orgs []string,
 	}
 	return nil
 }
+
+// deleteOrganizationEvents deletes every event of the organization.
+func (s *store) deleteOrganizationEvents(ctx context.Context, tx *database.Tx, orgID uuid.UUID) error {
+	if _, err := tx.SQL().ExecContext(ctx, `DELETE FROM onboarding_events WHERE organization_id = $1`, orgID); err != nil {
+		return fmt.Errorf("delete the organization's events: %w", err)
+	}
+	return nil
+}

@@ -148,6 +148,11 @@ func (s *Service) leaveForGood(ctx context.Context, tx *database.Tx, m Membershi
 		if liveBilling[st.BillingStatus] {
 			return errSubscriptionActive
 		}
+		if s.personal != nil {
+			if err := s.personal.ForgetOrganization(ctx, tx, m.OrganizationID); err != nil {
+				return fmt.Errorf("erase organization: %w", err)
+			}
+		}
 		if err := tx.Exec(`DELETE FROM organizations WHERE id = ?`, m.OrganizationID).Error; err != nil {
 			return fmt.Errorf("erase organization: %w", err)
 		}

@@ -17,6 +17,12 @@ import (
 type personalDataProbe struct {
 	erased      []uuid.UUID
 	memberships []int64
+	forgotten   []uuid.UUID // organizations
+}
+
+func (p *personalDataProbe) ForgetOrganization(_ context.Context, _ *database.Tx, orgID uuid.UUID) error {
+	p.forgotten = append(p.forgotten, orgID)
+	return nil
 }
 
 func (p *personalDataProbe) ExportPerson(context.Context, *database.Tx, uuid.UUID) (any, error) {
@@ -113,6 +119,9 @@ func TestRemovalAndErasureRecordWhoLeftAsTheyShould(t *testing.T) {
 	if len(probe.erased) != 2 || probe.erased[0] != bob.User.ID || probe.erased[1] != solo.User.ID ||
 		probe.memberships[0] != 0 || probe.memberships[1] != 0 {
 		t.Fatalf("PersonalData erased %v with %v memberships left, want Bob then Solo with none", probe.erased, probe.memberships)
+	}
+	if len(probe.forgotten) != 1 || probe.forgotten[0] != solo.Organization.ID {
+		t.Fatalf("PersonalData forgot organizations %v, want Solo's alone", probe.forgotten)
 	}
 
 	// The last owner with other members is refused, and nothing is recorded.

@@ -21,6 +21,11 @@ type PersonalData interface {
 	// person. Their memberships are gone by then; the organizations they
 	// were the sole member of too.
 	ErasePerson(ctx context.Context, tx *database.Tx, userID uuid.UUID) error
+	// ForgetOrganization deletes what the package keeps about an
+	// organization that is being deleted and that the database does not
+	// delete with it (onboarding's events have no foreign key: it cost
+	// every inserted event a check). The organization is locked.
+	ForgetOrganization(ctx context.Context, tx *database.Tx, orgID uuid.UUID) error
 }
 
 // Export is everything stored about a person, as one document (GDPR
