@@ -67,19 +67,22 @@ func withAccessLog(log *slog.Logger) gin.HandlerFunc {
 
 		status := c.Writer.Status()
 		// The route template, never the path (nor its query): a path names
-		// what a person did ("…/steps/first_session_booked/complete"), and
-		// no user id: a line must not tell who used the service, or when.
-		// The organization stays, for operators.
+		// what a person did ("…/steps/first_session_booked/complete"). A
+		// member's request names their organization only: no user id, and
+		// no address, which in a small company would tell who used the
+		// service, and when. Anonymous requests (sign-ups, sign-ins, the
+		// webhook) keep the client's address, which abuse is traced by.
 		attrs := []any{
 			"method", methodOf(c),
 			"route", routeOf(c),
 			"status", status,
 			"duration_ms", float64(time.Since(start).Microseconds()) / 1000,
 			"bytes", c.Writer.Size(),
-			"client_ip", c.ClientIP(),
 		}
 		if p, ok := principalFrom(c); ok && p.HasOrg() {
 			attrs = append(attrs, "organization_id", p.OrgID.String())
+		} else if !ok {
+			attrs = append(attrs, "client_ip", c.ClientIP())
 		}
 		level := slog.LevelInfo
 		if status >= 500 {

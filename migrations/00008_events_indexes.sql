@@ -33,9 +33,14 @@ DROP INDEX CONCURRENTLY IF EXISTS onboarding_events_recent_idx;
 ALTER TABLE onboarding_events DROP CONSTRAINT IF EXISTS onboarding_events_organization_id_fkey;
 
 -- +goose Down
-DELETE FROM onboarding_events e WHERE NOT EXISTS (SELECT 1 FROM organizations o WHERE o.id = e.organization_id);
+-- The key comes back NOT VALID (new rows are checked at once, without
+-- blocking ingestion while every old one is), then is validated; each step
+-- can run again after a failed attempt.
+ALTER TABLE onboarding_events DROP CONSTRAINT IF EXISTS onboarding_events_organization_id_fkey;
 ALTER TABLE onboarding_events ADD CONSTRAINT onboarding_events_organization_id_fkey
-    FOREIGN KEY (organization_id) REFERENCES organizations (id) ON DELETE CASCADE;
+    FOREIGN KEY (organization_id) REFERENCES organizations (id) ON DELETE CASCADE NOT VALID;
+DELETE FROM onboarding_events e WHERE NOT EXISTS (SELECT 1 FROM organizations o WHERE o.id = e.organization_id);
+ALTER TABLE onboarding_events VALIDATE CONSTRAINT onboarding_events_organization_id_fkey;
 CREATE INDEX CONCURRENTLY IF NOT EXISTS onboarding_events_recent_idx ON onboarding_events (organization_id, received_at DESC);
 DROP INDEX CONCURRENTLY IF EXISTS onboarding_events_server_recent_idx;
 DROP INDEX CONCURRENTLY IF EXISTS onboarding_events_received_idx;

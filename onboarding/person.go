@@ -3,6 +3,7 @@ package onboarding
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -111,6 +112,22 @@ func (s *Service) ErasePerson(ctx context.Context, tx *database.Tx, userID uuid.
 		return nil
 	}
 	return wrap("erase person", s.store.erasePerson(ctx, tx, orgs, userID))
+}
+
+// PersonOrganizations lists the organizations onboarding keeps something
+// of the person in, current or former, for the erasure to lock first.
+func (s *Service) PersonOrganizations(ctx context.Context, tx *database.Tx, userID uuid.UUID) ([]uuid.UUID, error) {
+	ids, err := s.store.personOrganizations(ctx, tx.SQL(), userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]uuid.UUID, len(ids))
+	for i, id := range ids {
+		if out[i], err = uuid.Parse(id); err != nil {
+			return nil, fmt.Errorf("find the person's organizations: %w", err)
+		}
+	}
+	return out, nil
 }
 
 // ForgetOrganization deletes the organization's events, for an

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -96,6 +98,9 @@ func (s *Service) EraseAccount(ctx context.Context, p auth.Principal, in EraseIn
 		if err := tx.Where("user_id = ?", user.ID).Order("organization_id").Find(&memberships).Error; err != nil {
 			return fmt.Errorf("find memberships: %w", err)
 		}
+		if err := s.lockPersonOrganizations(ctx, tx, user.ID, memberships); err != nil {
+			return err
+		}
 		for _, m := range memberships {
 			if err := s.leaveForGood(ctx, tx, m); err != nil {
 				return err
@@ -110,6 +115,33 @@ func (s *Service) EraseAccount(ctx context.Context, p auth.Principal, in EraseIn
 	})
 	if err != nil {
 		return fmt.Errorf("erase account: %w", err)
+	}
+	return nil
+}
+
+// lockPersonOrganizations locks, in id order, every organization the
+// erasure will touch: those of the person's memberships and those they
+// left that still hold something of theirs (their ticks, their events).
+// Locking them as it goes would take a former organization after a
+// current one with a higher id: the reverse of other multi-organization
+// paths, a deadlock.
+func (s *Service) lockPersonOrganizations(ctx context.Context, tx *database.Tx, userID uuid.UUID, memberships []Membership) error {
+	orgs := make([]uuid.UUID, 0, len(memberships))
+	for _, m := range memberships {
+		orgs = append(orgs, m.OrganizationID)
+	}
+	if s.personal != nil {
+		former, err := s.personal.PersonOrganizations(ctx, tx, userID)
+		if err != nil {
+			return fmt.Errorf("find the person's organizations: %w", err)
+		}
+		orgs = append(orgs, former...)
+	}
+	slices.SortFunc(orgs, func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) })
+	for _, id := range slices.Compact(orgs) {
+		if err := tx.LockOrganization(ctx, id); err != nil && !apperr.Is(err, apperr.CodeNotFound) {
+			return err
+		}
 	}
 	return nil
 }

@@ -20,6 +20,10 @@ type personalDataProbe struct {
 	forgotten   []uuid.UUID // organizations
 }
 
+func (p *personalDataProbe) PersonOrganizations(context.Context, *database.Tx, uuid.UUID) ([]uuid.UUID, error) {
+	return nil, nil
+}
+
 func (p *personalDataProbe) ForgetOrganization(_ context.Context, _ *database.Tx, orgID uuid.UUID) error {
 	p.forgotten = append(p.forgotten, orgID)
 	return nil

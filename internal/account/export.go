@@ -21,6 +21,10 @@ type PersonalData interface {
 	// person. Their memberships are gone by then; the organizations they
 	// were the sole member of too.
 	ErasePerson(ctx context.Context, tx *database.Tx, userID uuid.UUID) error
+	// PersonOrganizations lists the organizations, current or former, the
+	// package keeps something of the person in: the erasure locks them all
+	// first, in id order, like every path that locks several.
+	PersonOrganizations(ctx context.Context, tx *database.Tx, userID uuid.UUID) ([]uuid.UUID, error)
 	// ForgetOrganization deletes what the package keeps about an
 	// organization that is being deleted and that the database does not
 	// delete with it (onboarding's events have no foreign key: it cost
