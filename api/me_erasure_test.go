@@ -59,7 +59,7 @@ func TestEraseAccountLeavesNoEmailOrNameBehind(t *testing.T) {
 	seedMemberRows(t, env, acme, bob.User.ID, "bob_step")
 	invite(t, env, dan.AccessToken, email, "member").Expect(t, http.StatusCreated)
 	env.Do(t, http.MethodPost, "/v1/auth/password-reset", map[string]any{"email": email}).Expect(t, http.StatusAccepted)
-	env.Mail.WaitFor(t, email, "Reset your password")
+	env.Mail.WaitFor(t, email, "Réinitialisez votre mot de passe") // he reads French (locale above)
 	waitForJobs(t, env, "send_email")
 	bobEvents := scalar[int](t, env, `SELECT count(*) FROM onboarding_events WHERE organization_id = $1 AND user_id = $2 AND source = 'client'`, acme, bob.User.ID)
 	acmeEvents := scalar[int](t, env, `SELECT count(*) FROM onboarding_events WHERE organization_id = $1`, acme)

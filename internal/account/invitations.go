@@ -116,7 +116,10 @@ func (s *Service) Invite(ctx context.Context, actor auth.Principal, in InviteInp
 		if err := tx.Create(&inv).Error; err != nil {
 			return fmt.Errorf("store invitation: %w", err)
 		}
-		if err := s.sendMail(ctx, tx, mail.InvitationEmail(inv.Email, org.Name, inviter.FullName, s.link("accept-invitation", token))); err != nil {
+		// The invitee has said nothing yet: they read what their colleague
+		// who invites them reads, most likely.
+		invitation := mail.InvitationEmail(mail.LocaleOf(inviter.Locale), inv.Email, org.Name, inviter.FullName, s.link("accept-invitation", token))
+		if err := s.sendMail(ctx, tx, invitation); err != nil {
 			return err
 		}
 		return s.recordEvent(ctx, tx, org.ID, serverevent.MemberInvited, actor.UserID,

@@ -60,7 +60,7 @@ func (r rig) enqueue(m mail.Message) error {
 func TestQueuedEmailIsSentAfterCommit(t *testing.T) {
 	t.Parallel()
 	r := start(t)
-	msg := mail.InvitationEmail("bob@acme.test", "Acmé Café", "Ada", "http://onramp.test/accept-invitation?token=abc")
+	msg := mail.InvitationEmail(mail.English, "bob@acme.test", "Acmé Café", "Ada", "http://onramp.test/accept-invitation?token=abc")
 	err := r.db.InTx(context.Background(), func(tx *database.Tx) error {
 		return r.outbox.Enqueue(context.Background(), tx, msg)
 	})
@@ -84,7 +84,7 @@ func TestEmailOfARolledBackChangeIsNeverQueued(t *testing.T) {
 	r := start(t)
 	rollback := errors.New("the change failed")
 	err := r.db.InTx(context.Background(), func(tx *database.Tx) error {
-		if err := r.outbox.Enqueue(context.Background(), tx, mail.VerificationEmail("ghost@acme.test", "Ghost", "http://x/verify-email?token=1")); err != nil {
+		if err := r.outbox.Enqueue(context.Background(), tx, mail.VerificationEmail(mail.English, "ghost@acme.test", "Ghost", "http://x/verify-email?token=1")); err != nil {
 			return err
 		}
 		return rollback
@@ -100,7 +100,7 @@ func TestEmailOfARolledBackChangeIsNeverQueued(t *testing.T) {
 		t.Fatalf("%d jobs queued by a rolled-back transaction", jobs)
 	}
 	// A later committed email goes out and the rolled-back one never does.
-	if err := r.enqueue(mail.VerificationEmail("real@acme.test", "Real", "http://x/verify-email?token=2")); err != nil {
+	if err := r.enqueue(mail.VerificationEmail(mail.English, "real@acme.test", "Real", "http://x/verify-email?token=2")); err != nil {
 		t.Fatal(err)
 	}
 	r.smtp.WaitFor(t, "real@acme.test", "Confirm")
@@ -113,7 +113,7 @@ func TestFailedDeliveryIsRetried(t *testing.T) {
 	t.Parallel()
 	r := start(t)
 	r.smtp.FailNext(1)
-	if err := r.enqueue(mail.PasswordResetEmail("carol@acme.test", "Carol", "http://x/reset-password?token=3")); err != nil {
+	if err := r.enqueue(mail.PasswordResetEmail(mail.English, "carol@acme.test", "Carol", "http://x/reset-password?token=3")); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(45 * time.Second)

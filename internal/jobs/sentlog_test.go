@@ -42,11 +42,11 @@ func TestQueuedEmailIsLoggedWithoutItsBody(t *testing.T) {
 	db, outbox, _ := queueOnly(t)
 	ctx := context.Background()
 	ada := newUser(t, db, "ada@acme.test")
-	verify := mail.VerificationEmail("ada@acme.test", "Ada", "http://x/verify-email?token=secret-1")
+	verify := mail.VerificationEmail(mail.English, "ada@acme.test", "Ada", "http://x/verify-email?token=secret-1")
 	verify.UserID = ada
 	rollback := errors.New("the change failed")
 	err := db.InTx(ctx, func(tx *database.Tx) error {
-		if err := outbox.Enqueue(ctx, tx, mail.InvitationEmail("Ghost@Acme.test", "Acme", "Ada", "http://x?token=secret-0")); err != nil {
+		if err := outbox.Enqueue(ctx, tx, mail.InvitationEmail(mail.English, "Ghost@Acme.test", "Acme", "Ada", "http://x?token=secret-0")); err != nil {
 			return err
 		}
 		return rollback
@@ -54,7 +54,7 @@ func TestQueuedEmailIsLoggedWithoutItsBody(t *testing.T) {
 	if !errors.Is(err, rollback) {
 		t.Fatal(err)
 	}
-	for _, m := range []mail.Message{verify, mail.InvitationEmail("Bob@Acme.test", "Acme", "Ada", "http://x?token=secret-2")} {
+	for _, m := range []mail.Message{verify, mail.InvitationEmail(mail.English, "Bob@Acme.test", "Acme", "Ada", "http://x?token=secret-2")} {
 		if err := db.InTx(ctx, func(tx *database.Tx) error { return outbox.Enqueue(ctx, tx, m) }); err != nil {
 			t.Fatal(err)
 		}
@@ -107,10 +107,10 @@ func TestForgetDropsAPersonsQueuedJobs(t *testing.T) {
 	db, outbox, resets := queueOnly(t)
 	ctx := context.Background()
 	ada := newUser(t, db, "ada@acme.test")
-	byAccount := mail.PasswordResetEmail("old-address@acme.test", "Ada", "http://x")
+	byAccount := mail.PasswordResetEmail(mail.English, "old-address@acme.test", "Ada", "http://x")
 	byAccount.UserID = ada
 	err := db.InTx(ctx, func(tx *database.Tx) error {
-		for _, m := range []mail.Message{byAccount, mail.InvitationEmail("ADA@acme.test", "Acme", "Bob", "http://x"), mail.InvitationEmail("carol@acme.test", "Acme", "Ada", "http://x")} {
+		for _, m := range []mail.Message{byAccount, mail.InvitationEmail(mail.English, "ADA@acme.test", "Acme", "Bob", "http://x"), mail.InvitationEmail(mail.English, "carol@acme.test", "Acme", "Ada", "http://x")} {
 			if err := outbox.Enqueue(ctx, tx, m); err != nil {
 				return err
 			}

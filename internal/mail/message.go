@@ -32,31 +32,55 @@ const (
 )
 
 // VerificationEmail asks a new user to confirm their address.
-func VerificationEmail(to, fullName, link string) Message {
-	return Message{
-		To:      to,
-		Kind:    KindEmailVerification,
-		Subject: "Confirm your email address",
-		Text: lines(
-			greeting(fullName),
+func VerificationEmail(l Locale, to, fullName, link string) Message {
+	m := Message{To: to, Kind: KindEmailVerification}
+	switch l {
+	case French:
+		m.Subject = "Confirmez votre adresse e-mail"
+		m.Text = lines(
+			greeting(l, fullName),
+			"",
+			"Merci de confirmer votre adresse e-mail en ouvrant ce lien\u00a0:",
+			link,
+			"",
+			"Ce lien ne sert qu\u2019une fois et expire dans 24\u00a0heures.",
+			"Si vous n\u2019avez pas créé de compte Onramp, vous pouvez ignorer cet e-mail.",
+		)
+	default:
+		m.Subject = "Confirm your email address"
+		m.Text = lines(
+			greeting(l, fullName),
 			"",
 			"Please confirm your email address by opening this link:",
 			link,
 			"",
 			"The link works once and expires in 24 hours.",
 			"If you did not create an Onramp account, you can ignore this email.",
-		),
+		)
 	}
+	return m
 }
 
 // PasswordResetEmail carries a one-hour password reset link.
-func PasswordResetEmail(to, fullName, link string) Message {
-	return Message{
-		To:      to,
-		Kind:    KindPasswordReset,
-		Subject: "Reset your password",
-		Text: lines(
-			greeting(fullName),
+func PasswordResetEmail(l Locale, to, fullName, link string) Message {
+	m := Message{To: to, Kind: KindPasswordReset}
+	switch l {
+	case French:
+		m.Subject = "Réinitialisez votre mot de passe"
+		m.Text = lines(
+			greeting(l, fullName),
+			"",
+			"Quelqu\u2019un a demandé à réinitialiser le mot de passe de votre compte Onramp.",
+			"Pour en choisir un nouveau, ouvrez ce lien\u00a0:",
+			link,
+			"",
+			"Ce lien ne sert qu\u2019une fois et expire dans une heure.",
+			"Si vous n\u2019êtes pas à l\u2019origine de cette demande, ignorez cet e-mail\u00a0: votre mot de passe reste le même.",
+		)
+	default:
+		m.Subject = "Reset your password"
+		m.Text = lines(
+			greeting(l, fullName),
 			"",
 			"Someone asked to reset the password of your Onramp account.",
 			"To choose a new password, open this link:",
@@ -64,21 +88,37 @@ func PasswordResetEmail(to, fullName, link string) Message {
 			"",
 			"The link works once and expires in 1 hour.",
 			"If it was not you, ignore this email: your password stays as it is.",
-		),
+		)
 	}
+	return m
 }
 
 // InvitationEmail invites someone to join an organization.
-func InvitationEmail(to, organizationName, inviterName, link string) Message {
-	who := inviterName
-	if who == "" {
-		who = "A colleague"
-	}
-	return Message{
-		To:      to,
-		Kind:    KindInvitation,
-		Subject: fmt.Sprintf("Join %s on Onramp", organizationName),
-		Text: lines(
+func InvitationEmail(l Locale, to, organizationName, inviterName, link string) Message {
+	m := Message{To: to, Kind: KindInvitation}
+	switch l {
+	case French:
+		who := inviterName
+		if who == "" {
+			who = "Une personne de votre équipe"
+		}
+		m.Subject = fmt.Sprintf("Rejoignez %s sur Onramp", organizationName)
+		m.Text = lines(
+			"Bonjour,",
+			"",
+			fmt.Sprintf("%s vous invite à rejoindre %s sur Onramp.", who, organizationName),
+			"Pour accepter, ouvrez ce lien\u00a0:",
+			link,
+			"",
+			"L\u2019invitation ne sert qu\u2019une fois et expire dans 7\u00a0jours.",
+		)
+	default:
+		who := inviterName
+		if who == "" {
+			who = "A colleague"
+		}
+		m.Subject = fmt.Sprintf("Join %s on Onramp", organizationName)
+		m.Text = lines(
 			"Hello,",
 			"",
 			fmt.Sprintf("%s invited you to join %s on Onramp.", who, organizationName),
@@ -86,12 +126,18 @@ func InvitationEmail(to, organizationName, inviterName, link string) Message {
 			link,
 			"",
 			"The invitation works once and expires in 7 days.",
-		),
+		)
 	}
+	return m
 }
 
-func greeting(name string) string {
-	if name == "" {
+func greeting(l Locale, name string) string {
+	switch {
+	case l == French && name == "":
+		return "Bonjour,"
+	case l == French:
+		return "Bonjour " + name + ","
+	case name == "":
 		return "Hello,"
 	}
 	return "Hello " + name + ","

@@ -12,7 +12,7 @@ import (
 func TestLogSenderHidesBodiesUnlessAskedTo(t *testing.T) {
 	t.Parallel()
 	var out strings.Builder
-	msg := mail.PasswordResetEmail("dan@acme.test", "Dan", "http://x/reset-password?token=secret-token")
+	msg := mail.PasswordResetEmail(mail.English, "dan@acme.test", "Dan", "http://x/reset-password?token=secret-token")
 	quiet := mail.LogSender{Log: slog.New(slog.NewJSONHandler(&out, nil))}
 	if err := quiet.Send(context.Background(), msg); err != nil {
 		t.Fatal(err)

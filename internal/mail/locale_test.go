@@ -1,0 +1,40 @@
+package mail_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/onramp/onramp/internal/mail"
+)
+
+// Every email exists in English and French, carries its link, and the
+// French ones follow French typography: a non-breaking space before a
+// colon, never a plain one or none.
+func TestEveryEmailInEnglishAndFrench(t *testing.T) {
+	const link = "https://onramp.test/x?token=abc"
+	for _, l := range []mail.Locale{mail.English, mail.French} {
+		for _, m := range []mail.Message{
+			mail.VerificationEmail(l, "ada@acme.test", "Ada", link),
+			mail.PasswordResetEmail(l, "ada@acme.test", "", link),
+			mail.InvitationEmail(l, "bob@acme.test", "Acme", "", link),
+		} {
+			if !strings.Contains(m.Text, link) || m.Subject == "" || m.Kind == "" {
+				t.Errorf("%s %s: %+v", l, m.Kind, m)
+			}
+			french := strings.Contains(m.Text, "Bonjour")
+			if french != (l == mail.French) {
+				t.Errorf("%s %s is not in its language:\n%s", l, m.Kind, m.Text)
+			}
+			if l == mail.French && (strings.Contains(m.Text, " :") || strings.Contains(strings.ReplaceAll(m.Text, "\u00a0:", ""), ":\n")) {
+				t.Errorf("%s %s: a colon without a non-breaking space before it:\n%q", l, m.Kind, m.Text)
+			}
+		}
+	}
+	if got := mail.LocaleOf(nil); got != mail.English {
+		t.Errorf("LocaleOf(nil) = %s", got)
+	}
+	fr := "fr"
+	if got := mail.LocaleOf(&fr); got != mail.French {
+		t.Errorf("LocaleOf(fr) = %s", got)
+	}
+}
