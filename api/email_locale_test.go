@@ -45,3 +45,39 @@ func TestEmailsAreWrittenInTheReadersLanguage(t *testing.T) {
 		t.Errorf("the English verification email:\n%s", m.Text)
 	}
 }
+
+// A buyer whose browser prefers French gets their first email in French;
+// a locale in the body wins over the header; an unknown one is refused
+// with nothing created.
+func TestSignupTakesTheOwnersLanguage(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	body := func(email string) map[string]any {
+		return map[string]any{"company_name": "Acmé", "email": email, "password": testenv.DefaultPassword, "full_name": "Camille Dupont"}
+	}
+	french := testenv.WithHeader("Accept-Language", "fr-CA,fr;q=0.9,en;q=0.5")
+	env.Do(t, http.MethodPost, "/v1/signup", body("camille@acme.test"), french).Expect(t, http.StatusCreated)
+	if m := env.Mail.WaitFor(t, "camille@acme.test", "Confirmez votre adresse e-mail"); !strings.Contains(m.Text, "Bonjour Camille Dupont,") {
+		t.Errorf("the French verification email:\n%s", m.Text)
+	}
+	if got := scalar[string](t, env, `SELECT locale FROM users WHERE email = 'camille@acme.test'`); got != "fr" {
+		t.Errorf("stored locale %q, want fr", got)
+	}
+
+	english := body("ines@acme.test")
+	english["locale"] = "en"
+	env.Do(t, http.MethodPost, "/v1/signup", english, french).Expect(t, http.StatusCreated)
+	env.Mail.WaitFor(t, "ines@acme.test", "Confirm your email address")
+
+	env.Do(t, http.MethodPost, "/v1/signup", body("hans@acme.test"), testenv.WithHeader("Accept-Language", "de-DE")).Expect(t, http.StatusCreated)
+	if n := scalar[int](t, env, `SELECT count(*) FROM users WHERE email = 'hans@acme.test' AND locale IS NULL`); n != 1 {
+		t.Error("a language we do not write in should leave the locale unsaid")
+	}
+
+	bad := body("zoe@acme.test")
+	bad["locale"] = "de"
+	env.Do(t, http.MethodPost, "/v1/signup", bad).Expect(t, http.StatusUnprocessableEntity)
+	if n := scalar[int](t, env, `SELECT count(*) FROM users WHERE email = 'zoe@acme.test'`); n != 0 {
+		t.Error("a refused signup created a user")
+	}
+}

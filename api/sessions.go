@@ -21,6 +21,7 @@ type signupRequest struct {
 	UTMMedium   string `json:"utm_medium"`
 	UTMCampaign string `json:"utm_campaign"`
 	Referrer    string `json:"referrer"`
+	Locale      string `json:"locale"`
 }
 
 func (h accountHandlers) signup(c *gin.Context) {
@@ -29,10 +30,13 @@ func (h accountHandlers) signup(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	if req.Locale == "" {
+		req.Locale = acceptedLocale(c.Request)
+	}
 	s, err := h.svc.Signup(c.Request.Context(), account.SignupInput{
 		CompanyName: req.CompanyName, Email: req.Email, Password: req.Password, FullName: req.FullName,
 		UTMSource: req.UTMSource, UTMMedium: req.UTMMedium, UTMCampaign: req.UTMCampaign, Referrer: req.Referrer,
-		ClientIP: c.ClientIP(),
+		Locale: req.Locale, ClientIP: c.ClientIP(),
 	})
 	if err != nil {
 		fail(c, err)

@@ -23,6 +23,9 @@ type SignupInput struct {
 	UTMMedium   string
 	UTMCampaign string
 	Referrer    string
+	// Locale is the language the owner reads ("en", "fr"), from the body
+	// or the request's Accept-Language; "" when neither said.
+	Locale string
 	// ClientIP is who is signing up, for the per-IP signup limit.
 	ClientIP string
 }
@@ -49,6 +52,7 @@ func (in *SignupInput) validate() error {
 	checkOptionalText(&v, "utm_medium", in.UTMMedium, 200)
 	checkOptionalText(&v, "utm_campaign", in.UTMCampaign, 200)
 	checkOptionalText(&v, "referrer", in.Referrer, 2000)
+	v.Check(in.Locale == "" || in.Locale == LocaleEN || in.Locale == LocaleFR, "locale", "must be en or fr")
 	return v.Err()
 }
 
@@ -84,7 +88,8 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (Session, error) {
 		UTMCampaign: optional(in.UTMCampaign), Referrer: optional(in.Referrer),
 		CreatedAt: now, UpdatedAt: now,
 	}
-	user := User{ID: uuid.Must(uuid.NewV7()), Email: in.Email, FullName: in.FullName, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
+	user := User{ID: uuid.Must(uuid.NewV7()), Email: in.Email, FullName: in.FullName, PasswordHash: hash,
+		Locale: optional(in.Locale), CreatedAt: now, UpdatedAt: now}
 	var session Session
 	err = s.db.InTx(ctx, func(tx *database.Tx) error {
 		if err := tx.Create(&org).Error; err != nil {
