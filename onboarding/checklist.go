@@ -121,13 +121,16 @@ func (s *Service) changeStep(ctx context.Context, c Caller, key string, change f
 			if !step.member() {
 				return change(st.progress, step)
 			}
-			return s.changeOwnStep(ctx, tx, st, c, step, change)
+			mine, err = s.changeOwnStep(ctx, tx, st, c, step, change)
+			return err
 		})
 		if err != nil {
 			return err
 		}
-		if mine, err = s.memberProgress(ctx, tx, c.OrgID, c.UserID); err != nil {
-			return err
+		if mine == nil { // an organization step: the caller's own progress is as it was
+			if mine, err = s.memberProgress(ctx, tx, c.OrgID, c.UserID); err != nil {
+				return err
+			}
 		}
 		dismissed, err := s.store.dismissed(ctx, tx.SQL(), c.OrgID, c.UserID)
 		if err != nil {
@@ -142,24 +145,25 @@ func (s *Service) changeStep(ctx context.Context, c Caller, key string, change f
 
 // changeOwnStep applies change to the caller's own progress on the member
 // step, and counts a completion it makes in the organization's counters.
-// The caller must (still, under the organization's lock) be a member.
-func (s *Service) changeOwnStep(ctx context.Context, tx *database.Tx, st *orgState, c Caller, step Step, change func(pm progressMap, step Step) error) error {
+// The caller must (still, under the organization's lock) be a member. It
+// returns the caller's progress as saved.
+func (s *Service) changeOwnStep(ctx context.Context, tx *database.Tx, st *orgState, c Caller, step Step, change func(pm progressMap, step Step) error) (progressMap, error) {
 	members, err := s.store.loadMembers(ctx, tx, c.OrgID, []uuid.UUID{c.UserID})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	me := members[c.UserID]
 	if me == nil || !me.current {
-		return apperr.NotFound("member")
+		return nil, apperr.NotFound("member")
 	}
 	wasDone := me.progress[step.Key] != nil && me.progress[step.Key].CompletedAt != nil
 	if err := change(me.progress, step); err != nil {
-		return err
+		return nil, err
 	}
 	if !wasDone && me.progress[step.Key].CompletedAt != nil {
 		memberCompleted(st, me, step.Key)
 	}
-	return s.store.saveMembers(ctx, tx, c.OrgID, []*memberState{me}, s.now())
+	return me.progress, s.store.saveMembers(ctx, tx, c.OrgID, []*memberState{me}, s.now())
 }
 
 // Complete ticks a manual step off: for the whole organization, or for the

@@ -67,8 +67,8 @@ type Config struct {
 	EventRetention time.Duration
 }
 
-// DefaultMinGroupSize is MIN_GROUP_SIZE's default.
-const DefaultMinGroupSize = 5
+// defaultMinGroupSize is MIN_GROUP_SIZE's default.
+const defaultMinGroupSize = 5
 
 // Service runs onboarding use cases. It implements serverevent.Recorder.
 type Service struct {
@@ -90,7 +90,7 @@ func NewService(c Config) *Service {
 		s.retention = defaultEventRetention
 	}
 	if s.minGroupSize == 0 {
-		s.minGroupSize = DefaultMinGroupSize
+		s.minGroupSize = defaultMinGroupSize
 	}
 	if s.now == nil {
 		s.now = time.Now

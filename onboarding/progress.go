@@ -88,10 +88,10 @@ type eventCount struct {
 	firstAt, lastAt time.Time
 }
 
-// eventNames lists the events that complete v's event steps.
-func eventNames(v *Version) []string {
+// eventNames lists the events that complete the event steps among steps.
+func eventNames(steps []Step) []string {
 	var names []string
-	for _, step := range v.Steps {
+	for _, step := range steps {
 		if step.Completion.Type == CompletionEvent && !slices.Contains(names, step.Completion.Event) {
 			names = append(names, step.Completion.Event)
 		}
@@ -124,8 +124,9 @@ func changedSteps(from, to *Version, scope string) []Step {
 
 // upgradeProgress moves progress pm (an organization's, or one member's)
 // from version from (the one it was kept under) to version to, for the
-// steps of to with scope; counts are the counters of eventNames(to) of the
-// same owner (the organization's, or the member's own).
+// steps of to with scope; counts are the counters of the events of its
+// changed steps (eventNames of changedSteps), the same owner's (the
+// organization's, or the member's own).
 //
 // A step whose rule is the same in from keeps its progress as it is: a
 // completion is never undone while the rule that gave it stands (the

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -44,7 +43,7 @@ func (s *Service) withState(ctx context.Context, tx *database.Tx, orgID uuid.UUI
 			return nil, nil, err
 		}
 		counts := map[string]eventCount{}
-		if names := eventNames(to); len(names) > 0 {
+		if names := eventNames(changedSteps(v, to, ScopeOrganization)); len(names) > 0 {
 			if counts, err = s.store.eventCounts(ctx, tx, orgID, names); err != nil {
 				return nil, nil, err
 			}
@@ -91,14 +90,8 @@ func (s *Service) upgradeMembers(ctx context.Context, tx *database.Tx, st *orgSt
 	if err != nil || len(members) == 0 {
 		return err
 	}
-	var names []string
-	for _, step := range steps {
-		if step.Completion.Type == CompletionEvent && !slices.Contains(names, step.Completion.Event) {
-			names = append(names, step.Completion.Event)
-		}
-	}
 	counts := map[uuid.UUID]map[string]eventCount{}
-	if len(names) > 0 {
+	if names := eventNames(steps); len(names) > 0 {
 		if counts, err = s.store.memberEventCounts(ctx, tx, st.orgID, names); err != nil {
 			return err
 		}
