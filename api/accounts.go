@@ -118,8 +118,9 @@ type invitationBody struct {
 	InvitedBy *uuid.UUID `json:"invited_by"`
 }
 
-func newInvitationBody(i account.Invitation) invitationBody {
-	return invitationBody{ID: i.ID, Email: i.Email, Role: i.Role, Status: i.Status(time.Now()), ExpiresAt: i.ExpiresAt.UTC(),
+// newInvitationBody shows i with its status as of now, the service's clock.
+func newInvitationBody(i account.Invitation, now time.Time) invitationBody {
+	return invitationBody{ID: i.ID, Email: i.Email, Role: i.Role, Status: i.Status(now), ExpiresAt: i.ExpiresAt.UTC(),
 		CreatedAt: i.CreatedAt.UTC(), InvitedBy: i.InvitedBy}
 }
 

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"github.com/onramp/onramp/internal/testing/fakeclock"
 	"net/http"
 	"strings"
 	"testing"
@@ -18,7 +19,7 @@ import (
 type journey struct {
 	t     *testing.T
 	env   *testenv.Env
-	clock *testClock
+	clock *fakeclock.Clock
 }
 
 // member is one person's session in one company.
@@ -111,8 +112,8 @@ func (j journey) subscribe(owner member, price string, seats int) {
 // c0 and c1 started.
 func TestMemberMetricsFollowMembersThroughTheAPI(t *testing.T) {
 	t.Parallel()
-	clock := &testClock{}
-	clock.Set("2026-06-01T08:00:00Z")
+	clock := &fakeclock.Clock{}
+	clock.Set(fakeclock.Parse("2026-06-01T08:00:00Z"))
 	env := testenv.New(t, withClock(clock, 2))
 	_, staff := env.StaffToken(t)
 	step := eventStep("book_session", "session_booked", 1, false)
@@ -120,55 +121,55 @@ func TestMemberMetricsFollowMembersThroughTheAPI(t *testing.T) {
 	publishSteps(t, env, staff, step)
 	j := journey{t: t, env: env, clock: clock}
 
-	clock.Set("2026-06-01T09:00:00Z")
+	clock.Set(fakeclock.Parse("2026-06-01T09:00:00Z"))
 	a0 := j.signup("google")
 	aInvites := j.invite(a0, 5)
 	j.use("app_opened", a0)
-	clock.Set("2026-06-02T10:00:00Z")
+	clock.Set(fakeclock.Parse("2026-06-02T10:00:00Z"))
 	a1, a2, a3, a4 := j.accept(aInvites[0]), j.accept(aInvites[1]), j.accept(aInvites[2]), j.accept(aInvites[3])
 	j.use("app_opened", a1, a2, a3, a4)
 
-	clock.Set("2026-06-03T12:00:00Z")
+	clock.Set(fakeclock.Parse("2026-06-03T12:00:00Z"))
 	b0 := j.signup("google")
 	bInvites := j.invite(b0, 3)
 	j.use("app_opened", b0)
 
-	clock.Set("2026-06-05T10:00:00Z")
+	clock.Set(fakeclock.Parse("2026-06-05T10:00:00Z"))
 	j.subscribe(a0, "price_test_monthly", 10)
 	j.subscribe(b0, "price_test_yearly", 4)
 
-	clock.Set("2026-06-08T10:00:00Z")
+	clock.Set(fakeclock.Parse("2026-06-08T10:00:00Z"))
 	b1, b2 := j.accept(bInvites[0]), j.accept(bInvites[1])
 	j.use("app_opened", b1, b2)
-	clock.Set("2026-06-09T10:00:00Z")
+	clock.Set(fakeclock.Parse("2026-06-09T10:00:00Z"))
 	b3 := j.accept(bInvites[2])
 	j.use("app_opened", b3, a0, a1, a2, a3)
 
-	clock.Set("2026-06-11T08:00:00Z")
+	clock.Set(fakeclock.Parse("2026-06-11T08:00:00Z"))
 	c0 := j.signup("linkedin")
 	cInvites := j.invite(c0, 1)
 	j.use("app_opened", c0)
-	clock.Set("2026-06-11T09:00:00Z")
+	clock.Set(fakeclock.Parse("2026-06-11T09:00:00Z"))
 	c1 := j.accept(cInvites[0])
 	j.use("app_opened", c1)
 
-	clock.Set("2026-06-15T00:00:00Z")
+	clock.Set(fakeclock.Parse("2026-06-15T00:00:00Z"))
 	d0 := j.signup("google")
 	j.use("app_opened", d0)
 
-	clock.Set("2026-06-16T10:00:00Z")
+	clock.Set(fakeclock.Parse("2026-06-16T10:00:00Z"))
 	j.use("session_booked", a1, a2, b0)
-	clock.Set("2026-06-17T10:00:00Z")
+	clock.Set(fakeclock.Parse("2026-06-17T10:00:00Z"))
 	j.use("session_booked", b1, c0, c1)
-	clock.Set("2026-06-23T10:00:00Z")
+	clock.Set(fakeclock.Parse("2026-06-23T10:00:00Z"))
 	j.use("app_opened", a1, b1)
-	clock.Set("2026-06-30T10:00:00Z")
+	clock.Set(fakeclock.Parse("2026-06-30T10:00:00Z"))
 	j.use("app_opened", a1, a2)
 
 	// Wed 07-01 12h: active since 06-03 12h, which ten of the eleven
 	// members of A, B and C are (a4 is not): a count that leaves only one
 	// out is not shown.
-	clock.Set("2026-07-01T12:00:00Z")
+	clock.Set(fakeclock.Parse("2026-07-01T12:00:00Z"))
 	seats := "from=2026-06-01&to=2026-06-15"
 	expectSeats := func(query, want string) {
 		t.Helper()
@@ -197,7 +198,7 @@ func TestMemberMetricsFollowMembersThroughTheAPI(t *testing.T) {
 		"2026-06-08 5 [- 0.6 - -]")
 
 	// Fri 07-10 12h: active since 06-12 12h: a1, a2, b0, b1, c0, c1.
-	clock.Set("2026-07-10T12:00:00Z")
+	clock.Set(fakeclock.Parse("2026-07-10T12:00:00Z"))
 	expectSeats(seats, "orgs=3 seats=14 invited=9 joined=11 started=6 active=6 suppressed=[]")
 	expectSeats(seats+"&utm_source=google", "orgs=2 seats=14 invited=8 joined=9 started=4 active=4 suppressed=[]")
 	expectSeats(seats+"&plan_id=team-yearly", "orgs=1 seats=4 invited=3 joined=4 started=2 active=2 suppressed=[]")
@@ -212,8 +213,8 @@ func TestMemberMetricsFollowMembersThroughTheAPI(t *testing.T) {
 // joined nor active any more (their join week still counts them).
 func TestSeatMetricsLeaveRemovedMembersOut(t *testing.T) {
 	t.Parallel()
-	clock := &testClock{}
-	clock.Set("2026-06-01T09:00:00Z")
+	clock := &fakeclock.Clock{}
+	clock.Set(fakeclock.Parse("2026-06-01T09:00:00Z"))
 	env := testenv.New(t, withClock(clock, 2))
 	_, staff := env.StaffToken(t)
 	j := journey{t: t, env: env, clock: clock}
@@ -223,7 +224,7 @@ func TestSeatMetricsLeaveRemovedMembersOut(t *testing.T) {
 		members = append(members, j.accept(token))
 	}
 	j.use("app_opened", members[:3]...)
-	clock.Set("2026-06-02T09:00:00Z")
+	clock.Set(fakeclock.Parse("2026-06-02T09:00:00Z"))
 	env.Do(t, "DELETE", "/v1/organization/members/"+members[0].userID.String(), nil, testenv.WithBearer(owner.token)).Expect(t, http.StatusNoContent)
 	// Six joined, one removed; two of the five left are active.
 	if got := seatMetrics(t, env, staff, "from=2026-06-01&to=2026-06-02").String(); got !=
@@ -241,8 +242,8 @@ func TestSeatMetricsLeaveRemovedMembersOut(t *testing.T) {
 // books a session and comes back a week later.
 func TestMemberMetricsCannotTellWhetherAMemberBooked(t *testing.T) {
 	t.Parallel()
-	clock := &testClock{}
-	clock.Set("2026-06-01T09:00:00Z")
+	clock := &fakeclock.Clock{}
+	clock.Set(fakeclock.Parse("2026-06-01T09:00:00Z"))
 	env := testenv.New(t, withClock(clock, 0)) // the default floor, 5
 	_, staff := env.StaffToken(t)
 	publishSteps(t, env, staff, memberStep(eventStep("first_session_booked", "session_booked", 1, true)))
@@ -253,7 +254,7 @@ func TestMemberMetricsCannotTellWhetherAMemberBooked(t *testing.T) {
 		members = append(members, j.accept(token))
 	}
 
-	clock.Set("2026-06-20T09:00:00Z")
+	clock.Set(fakeclock.Parse("2026-06-20T09:00:00Z"))
 	snapshot := func() map[string]string {
 		// Recounted first, as the hourly job would (and its run at start
 		// could otherwise fall between the two snapshots).
@@ -272,8 +273,8 @@ func TestMemberMetricsCannotTellWhetherAMemberBooked(t *testing.T) {
 		return out
 	}
 	before := snapshot()
-	postEvents(t, env, members[0].token, ev("session_booked", mustTime("2026-06-03T10:00:00Z")),
-		ev("app_opened", mustTime("2026-06-10T10:00:00Z"))).Expect(t, http.StatusAccepted)
+	postEvents(t, env, members[0].token, ev("session_booked", fakeclock.Parse("2026-06-03T10:00:00Z")),
+		ev("app_opened", fakeclock.Parse("2026-06-10T10:00:00Z"))).Expect(t, http.StatusAccepted)
 	if status, _, _, _ := checklist(t, env, members[0].token).step(t, "first_session_booked"); status != "completed" {
 		t.Fatalf("the member's own step: %s, want completed", status)
 	}

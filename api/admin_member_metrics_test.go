@@ -3,8 +3,8 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"github.com/onramp/onramp/internal/testing/fakeclock"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -135,44 +135,18 @@ func TestMemberMetricsAreForStaffAndRefuseBadInput(t *testing.T) {
 	}
 }
 
-// testClock is the service's clock in a test: it stands still until moved.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Set(s string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = mustTime(s)
-}
-
-func mustTime(s string) time.Time {
-	ts, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		panic(err)
-	}
-	return ts
-}
-
 // withClock runs the service on clock, and with a group floor of floor.
-func withClock(clock *testClock, floor int) testenv.Option {
+func withClock(clock *fakeclock.Clock, floor int) testenv.Option {
 	return func(c *config.Config) {
-		c.Now = clock.Now
+		c.Clock = clock
 		c.MinGroupSize = floor
 	}
 }
 
 func TestMemberMetricsHideCountsOfSmallGroups(t *testing.T) {
 	t.Parallel()
-	clock := &testClock{}
-	clock.Set("2026-07-01T12:00:00Z")
+	clock := &fakeclock.Clock{}
+	clock.Set(fakeclock.Parse("2026-07-01T12:00:00Z"))
 	env := testenv.New(t, withClock(clock, 3))
 	_, staff := env.StaffToken(t)
 	ctx := context.Background()
@@ -184,11 +158,11 @@ func TestMemberMetricsHideCountsOfSmallGroups(t *testing.T) {
 	}
 	// Rollup rows as ingestion keeps them: one company of 8 members, 3 of
 	// whom started; the active ones are set per case below.
-	org := env.NewOrg(t, testenv.OrgOptions{CreatedAt: mustTime("2026-06-02T10:00:00Z")})
+	org := env.NewOrg(t, testenv.OrgOptions{CreatedAt: fakeclock.Parse("2026-06-02T10:00:00Z")})
 	for i := range 7 {
 		user, _ := env.NewMember(t, org.ID, "member")
 		if i < 5 {
-			exec(`UPDATE onboarding_members SET last_active_at = $3 WHERE organization_id = $1 AND user_id = $2`, org.ID, user, mustTime("2026-06-30T10:00:00Z"))
+			exec(`UPDATE onboarding_members SET last_active_at = $3 WHERE organization_id = $1 AND user_id = $2`, org.ID, user, fakeclock.Parse("2026-06-30T10:00:00Z"))
 		}
 	}
 	exec(`UPDATE onboarding_organizations SET seats = 10, plan_id = 'standalone-monthly', members_invited = 9, members_joined = 8, members_started = 3 WHERE organization_id = $1`, org.ID)
@@ -198,7 +172,7 @@ func TestMemberMetricsHideCountsOfSmallGroups(t *testing.T) {
 		t.Fatal(got)
 	}
 	// A sixth active member leaves 2 who were not: hidden.
-	exec(`UPDATE onboarding_members SET last_active_at = $2 WHERE organization_id = $1 AND user_id = $3`, org.ID, mustTime("2026-06-30T10:00:00Z"), org.OwnerID)
+	exec(`UPDATE onboarding_members SET last_active_at = $2 WHERE organization_id = $1 AND user_id = $3`, org.ID, fakeclock.Parse("2026-06-30T10:00:00Z"), org.OwnerID)
 	if got := seatMetrics(t, env, staff, "from=2026-06-01&to=2026-06-08").String(); got !=
 		"orgs=1 seats=10 invited=9 joined=8 started=3 active=- suppressed=[members_active_28d]" {
 		t.Fatal(got)

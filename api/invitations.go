@@ -24,7 +24,7 @@ func (h accountHandlers) invite(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	respond(c, http.StatusCreated, newInvitationBody(inv))
+	respond(c, http.StatusCreated, newInvitationBody(inv, h.svc.Now()))
 }
 
 func (h accountHandlers) listInvitations(c *gin.Context) {
@@ -40,7 +40,7 @@ func (h accountHandlers) listInvitations(c *gin.Context) {
 	}
 	items := make([]invitationBody, 0, len(invs))
 	for _, i := range invs {
-		items = append(items, newInvitationBody(i))
+		items = append(items, newInvitationBody(i, h.svc.Now()))
 	}
 	respond(c, http.StatusOK, newList(items, next))
 }

@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/onramp/onramp/internal/testing/fakeclock"
 	"io"
 	"log/slog"
 	"net/url"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -25,24 +25,6 @@ const testCatalog = `plans:
   - {id: standalone-monthly, name: Standalone, stripe_price_id: price_test_monthly, interval: month, unit_amount: 1500, currency: eur, trial_days: 14, min_seats: 3, max_seats: 500, features: [sessions, workshops]}
 `
 
-// clock is the service's injected time; tests move it, never sleep.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
 // harness is a billing service on a fresh database, with Stripe behind a
 // recording proxy (stripe-mock starts only if a test calls Stripe).
 type harness struct {
@@ -50,7 +32,7 @@ type harness struct {
 	svc    *Service
 	db     *database.DB
 	stripe *stripemock.Proxy
-	clock  *clock
+	clock  *fakeclock.Clock // the service's time: tests move it, never sleep
 	secret string
 	seq    atomic.Int64
 }
@@ -68,10 +50,10 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	public, _ := url.Parse("http://onramp.test")
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	proxy := stripemock.NewProxy(t)
-	h := &harness{t: t, db: db, stripe: proxy, clock: &clock{now: time.Now().UTC().Truncate(time.Second)}, secret: "whsec_billing_test"}
+	h := &harness{t: t, db: db, stripe: proxy, clock: fakeclock.New(time.Now().UTC().Truncate(time.Second)), secret: "whsec_billing_test"}
 	cfg := Config{
 		DB: db, Catalog: catalog, Stripe: NewStripeClient("sk_test_billingHarness", proxy.URL, log), Configured: true,
-		WebhookSecret: h.secret, PublicURL: public, PastDueGrace: 7 * 24 * time.Hour, Log: log, Now: h.clock.Now,
+		WebhookSecret: h.secret, PublicURL: public, PastDueGrace: 7 * 24 * time.Hour, Log: log, Clock: h.clock,
 	}
 	for _, o := range opts {
 		o(&cfg)

@@ -10,6 +10,7 @@ import (
 	"github.com/stripe/stripe-go/v76/client"
 
 	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/clock"
 	"github.com/onramp/onramp/internal/database"
 	"github.com/onramp/onramp/internal/serverevent"
 )
@@ -29,7 +30,7 @@ type Config struct {
 	PastDueGrace  time.Duration
 	Events        serverevent.Recorder // nil: no product events recorded
 	Log           *slog.Logger
-	Now           func() time.Time // nil: time.Now
+	Clock         clock.Clock // nil: the system clock
 }
 
 // Service runs billing use cases.
@@ -54,16 +55,13 @@ func NewService(c Config) *Service {
 	s := &Service{
 		db: c.DB, catalog: c.Catalog, stripe: c.Stripe, configured: c.Configured,
 		webhookSecret: c.WebhookSecret, automaticTax: c.AutomaticTax, publicURL: c.PublicURL,
-		grace: c.PastDueGrace, events: c.Events, log: c.Log, now: c.Now,
+		grace: c.PastDueGrace, events: c.Events, log: c.Log, now: clock.Or(c.Clock).Now,
 	}
 	for _, u := range []*url.URL{c.PublicURL, c.AppURL} {
 		if u != nil {
 			s.origins = append(s.origins, origin(u))
 			s.originNames = append(s.originNames, u.Scheme+"://"+u.Host)
 		}
-	}
-	if s.now == nil {
-		s.now = time.Now
 	}
 	if s.log == nil {
 		s.log = slog.Default()

@@ -2,6 +2,7 @@ package onboarding
 
 import (
 	"context"
+	"github.com/onramp/onramp/internal/testing/fakeclock"
 	"testing"
 	"time"
 
@@ -18,7 +19,7 @@ func TestRecountActiveMembersSkipsOrganizationsInUse(t *testing.T) {
 	seatsFixture(t, db)
 	ctx := context.Background()
 	now := rollupTime(t, "2026-04-01T12:00:00Z")
-	svc := NewService(Config{DB: db, Now: func() time.Time { return now }, MinGroupSize: 2})
+	svc := NewService(Config{DB: db, Clock: fakeclock.New(now), MinGroupSize: 2})
 	var a, b string
 	if err := db.Pool.QueryRow(ctx, `
 		WITH x AS (SELECT DISTINCT organization_id::text id FROM onboarding_members WHERE left_at IS NULL AND last_active_at >= '2026-03-04T12:00:00Z')

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/onramp/onramp/internal/testing/fakeclock"
 	"testing"
 	"time"
 
@@ -115,7 +116,8 @@ func TestSeatMetricsSumTheRollupsAndHideSmallCounts(t *testing.T) {
 	seatsFixture(t, db)
 	ctx := context.Background()
 	now := rollupTime(t, "2026-04-01T12:00:00Z") // active since 03-04 12:00
-	svc := NewService(Config{DB: db, Now: func() time.Time { return now }, MinGroupSize: 2})
+	clk := fakeclock.New(now)
+	svc := NewService(Config{DB: db, Clock: clk, MinGroupSize: 2})
 	from, to := rollupTime(t, "2026-03-02T00:00:00Z"), rollupTime(t, "2026-03-16T00:00:00Z")
 	seats := func(source, plan string) SeatMetrics {
 		t.Helper()
@@ -162,11 +164,12 @@ func TestSeatMetricsSumTheRollupsAndHideSmallCounts(t *testing.T) {
 
 	// Three weeks later (active since 03-23 12:00): A's two, B's one, C's one.
 	now = rollupTime(t, "2026-04-20T12:00:00Z")
+	clk.Set(now)
 	check(seats("", ""), SeatMetrics{Organizations: 3, SeatsPaid: 15, MembersInvited: 20, MembersJoined: 15,
 		MembersStarted: intPtr(5), MembersActive28d: intPtr(4), Suppressed: []string{}})
 	// With the default floor of 5, those 4 active members are too few to
 	// show; the 5 who started (and 10 who did not) still show.
-	dflt := NewService(Config{DB: db, Now: func() time.Time { return now }})
+	dflt := NewService(Config{DB: db, Clock: clk})
 	d, err := dflt.Seats(ctx, SeatsQuery{MetricsQuery: MetricsQuery{From: from, To: to}})
 	if err != nil {
 		t.Fatal(err)
@@ -256,7 +259,8 @@ func TestRetentionSumsShardsPerJoinWeekAndHidesSmallGroups(t *testing.T) {
 	retentionFixture(t, db)
 	ctx := context.Background()
 	now := rollupTime(t, "2026-04-01T12:00:00Z") // a Wednesday
-	svc := NewService(Config{DB: db, Now: func() time.Time { return now }, MinGroupSize: 2})
+	clk := fakeclock.New(now)
+	svc := NewService(Config{DB: db, Clock: clk, MinGroupSize: 2})
 	retention := func(from, to, event string) []string {
 		t.Helper()
 		r, err := svc.Retention(ctx, RetentionQuery{From: rollupTime(t, from), To: rollupTime(t, to), Interval: "week", Event: event})
@@ -312,8 +316,9 @@ func TestRetentionSumsShardsPerJoinWeekAndHidesSmallGroups(t *testing.T) {
 	// A week later the 03-30 cohort has a week 1; with the default floor
 	// (5), 6 active of 10 leaves 4: hidden.
 	now = rollupTime(t, "2026-04-06T00:00:00Z")
+	clk.Set(now)
 	expect(retention("2026-03-30T00:00:00Z", "2026-04-06T00:00:00Z", ""), "2026-03-30 8 [0.375 -1]")
-	dflt := NewService(Config{DB: db, Now: func() time.Time { return now }})
+	dflt := NewService(Config{DB: db, Clock: clk})
 	r, err := dflt.Retention(ctx, RetentionQuery{From: rollupTime(t, "2026-03-02T00:00:00Z"), To: rollupTime(t, "2026-03-09T00:00:00Z"), Interval: "week"})
 	if err != nil {
 		t.Fatal(err)
@@ -352,7 +357,8 @@ func TestRecountActiveMembersMovesTheCountersOnly(t *testing.T) {
 	seatsFixture(t, db)
 	ctx := context.Background()
 	now := rollupTime(t, "2026-04-01T12:00:00Z")
-	svc := NewService(Config{DB: db, Now: func() time.Time { return now }, MinGroupSize: 2})
+	clk := fakeclock.New(now)
+	svc := NewService(Config{DB: db, Clock: clk, MinGroupSize: 2})
 	q := SeatsQuery{MetricsQuery: MetricsQuery{From: rollupTime(t, "2026-03-02T00:00:00Z"), To: rollupTime(t, "2026-03-16T00:00:00Z")}}
 	active := func() int {
 		t.Helper()
@@ -379,6 +385,7 @@ func TestRecountActiveMembersMovesTheCountersOnly(t *testing.T) {
 	}
 	// A week later A's 03-04…03-10 members fall out of the window.
 	now = now.AddDate(0, 0, 7)
+	clk.Set(now)
 	if n := active(); n != 7 {
 		t.Fatalf("active a week later, before the recount: %d, want the last count 7", n)
 	}

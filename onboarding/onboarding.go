@@ -27,6 +27,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/onramp/onramp/internal/clock"
 	"github.com/onramp/onramp/internal/database"
 )
 
@@ -59,7 +60,7 @@ type Config struct {
 	Plans         PlanLookup         // nil: every organization is on no plan ("")
 	Subscriptions SubscriptionLookup // nil: the support view shows no subscription
 	Log           *slog.Logger
-	Now           func() time.Time // nil: time.Now
+	Clock         clock.Clock // nil: the system clock
 	// MinGroupSize is the smallest group of members whose use of the
 	// service a count may show to anyone outside it (0: 5).
 	MinGroupSize int
@@ -84,16 +85,13 @@ type Service struct {
 
 // NewService builds the onboarding service.
 func NewService(c Config) *Service {
-	s := &Service{db: c.DB, store: newStore(c.DB), plans: c.Plans, subscriptions: c.Subscriptions, log: c.Log, now: c.Now,
+	s := &Service{db: c.DB, store: newStore(c.DB), plans: c.Plans, subscriptions: c.Subscriptions, log: c.Log, now: clock.Or(c.Clock).Now,
 		minGroupSize: c.MinGroupSize, retention: c.EventRetention}
 	if s.retention <= 0 {
 		s.retention = defaultEventRetention
 	}
 	if s.minGroupSize == 0 {
 		s.minGroupSize = defaultMinGroupSize
-	}
-	if s.now == nil {
-		s.now = time.Now
 	}
 	if s.log == nil {
 		s.log = slog.Default()

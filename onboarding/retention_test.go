@@ -2,10 +2,10 @@ package onboarding_test
 
 import (
 	"context"
+	"github.com/onramp/onramp/internal/testing/fakeclock"
 	"io"
 	"log/slog"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,19 +16,6 @@ import (
 	"github.com/onramp/onramp/internal/testing/logtest"
 	"github.com/onramp/onramp/onboarding"
 )
-
-// clock is a settable Config.Now.
-type clock struct{ t atomic.Pointer[time.Time] }
-
-func newClock(t time.Time) *clock {
-	c := &clock{}
-	c.set(t)
-	return c
-}
-
-func (c *clock) set(t time.Time)     { c.t.Store(&t) }
-func (c *clock) now() time.Time      { return *c.t.Load() }
-func (c *clock) add(d time.Duration) { c.set(c.now().Add(d)) }
 
 // derived is everything kept about an organization's events besides the
 // raw rows, as one JSON document per table.
@@ -51,8 +38,8 @@ func TestPruneExpiredEventsKeepsWhatWasDerivedFromThem(t *testing.T) {
 	db := dbtest.New(t)
 	logs := &logtest.Buffer{}
 	start := time.Date(2025, 1, 6, 9, 0, 0, 0, time.UTC)
-	clk := newClock(start)
-	svc := onboarding.NewService(onboarding.Config{DB: db, Now: clk.now, EventRetention: 30 * 24 * time.Hour,
+	clk := fakeclock.New(start)
+	svc := onboarding.NewService(onboarding.Config{DB: db, Clock: clk, EventRetention: 30 * 24 * time.Hour,
 		Log: slog.New(slog.NewJSONHandler(logs, nil))})
 	ctx := context.Background()
 	publish(t, svc, onboarding.StepInput{Key: "three_sessions", Title: "Three sessions", Required: true,
@@ -71,16 +58,16 @@ func TestPruneExpiredEventsKeepsWhatWasDerivedFromThem(t *testing.T) {
 		t.Helper()
 		batch := make([]onboarding.ClientEvent, n)
 		for i := range batch {
-			batch[i] = onboarding.ClientEvent{ID: uuid.NewString(), Name: "session_booked", Timestamp: clk.now().Format(time.RFC3339)}
+			batch[i] = onboarding.ClientEvent{ID: uuid.NewString(), Name: "session_booked", Timestamp: clk.Now().Format(time.RFC3339)}
 		}
 		if _, err := svc.Ingest(ctx, caller, batch); err != nil {
 			t.Fatal(err)
 		}
 	}
 	send(2) // received at start: expired 31 days on
-	clk.add(20 * 24 * time.Hour)
+	clk.Advance(20 * 24 * time.Hour)
 	send(1) // received 20 days on: kept
-	clk.add(11 * 24 * time.Hour)
+	clk.Advance(11 * 24 * time.Hour)
 	before := derived(t, db, org)
 	checklistBefore, err := svc.Checklist(ctx, caller)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/onramp/onramp/internal/auth"
+	"github.com/onramp/onramp/internal/clock"
 	"github.com/onramp/onramp/internal/coalesce"
 	"github.com/onramp/onramp/internal/database"
 	"github.com/onramp/onramp/internal/mail"
@@ -46,8 +47,8 @@ type Config struct {
 	PublicURL      *url.URL             // base of links in emails
 	// SignupRateLimit is signups per client IP per hour; 0 disables it.
 	SignupRateLimit int
-	Now             func() time.Time // nil: time.Now
-	Log             *slog.Logger     // nil: discard
+	Clock           clock.Clock  // nil: the system clock
+	Log             *slog.Logger // nil: discard
 }
 
 // Service runs account use cases.
@@ -68,6 +69,9 @@ type Service struct {
 	access          *coalesce.Batcher[auth.Principal, access]
 }
 
+// Now is the service's clock: what "expired" means for what it returns.
+func (s *Service) Now() time.Time { return s.now() }
+
 // NewService builds the account service.
 func NewService(c Config) *Service {
 	s := &Service{
@@ -80,20 +84,16 @@ func NewService(c Config) *Service {
 		personal:        c.PersonalData,
 		publicURL:       c.PublicURL,
 		signupRateLimit: c.SignupRateLimit,
-		now:             c.Now,
 		log:             c.Log,
 		passwords:       newHasher(),
 	}
 	if s.seats == nil {
 		s.seats = FreeSeats{}
 	}
-	if s.now == nil {
-		s.now = time.Now
-	}
 	// PostgreSQL keeps microseconds: answers made from Go values then read
 	// the same as those read back from the database later.
-	clock := s.now
-	s.now = func() time.Time { return clock().UTC().Truncate(time.Microsecond) }
+	clk := clock.Or(c.Clock)
+	s.now = func() time.Time { return clk.Now().UTC().Truncate(time.Microsecond) }
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

@@ -83,7 +83,7 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 		AppURL:        cfg.AppURL,
 		PastDueGrace:  cfg.PastDueGrace,
 		Log:           log,
-		Now:           cfg.Now,
+		Clock:         cfg.Clock,
 	})
 
 	// ---- onboarding ----
@@ -98,7 +98,7 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 		Subscriptions: func(ctx context.Context, orgID uuid.UUID) (any, error) {
 			return billingSvc.Subscription(ctx, orgID) // NotFound: the view shows null
 		},
-		Now: cfg.Now,
+		Clock: cfg.Clock,
 	})
 	billingSvc.SetEvents(onboardingSvc)
 
@@ -107,7 +107,7 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 	accounts := account.NewService(account.Config{
 		DB: db, Signer: signer, Mailer: outbox, PasswordResets: jobs.NewPasswordResets(queue), PublicURL: cfg.PublicURL,
 		SignupRateLimit: cfg.SignupRateLimit, Log: log.With("component", "account"),
-		Seats: billingSvc.SeatPolicy(), Events: onboardingSvc, PersonalData: onboardingSvc, Now: cfg.Now,
+		Seats: billingSvc.SeatPolicy(), Events: onboardingSvc, PersonalData: onboardingSvc, Clock: cfg.Clock,
 	})
 
 	workers := river.NewWorkers()

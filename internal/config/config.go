@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/onramp/onramp/internal/auth"
+	"github.com/onramp/onramp/internal/clock"
 )
 
 // Config is the validated configuration. Secrets are kept out of String().
@@ -49,10 +50,10 @@ type Config struct {
 	// notifications; zero is River's default. Not read from the
 	// environment: tests shorten it.
 	JobPollInterval time.Duration
-	// Now is the services' clock (nil: time.Now). Not read from the
+	// Clock is the services' clock (nil: the system's). Not read from the
 	// environment: tests set and move it to control signup, join and event
 	// times and what "the last 28 days" or "this week" mean.
-	Now func() time.Time
+	Clock clock.Clock
 
 	PlansFile       string
 	PastDueGrace    time.Duration
