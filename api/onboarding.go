@@ -53,6 +53,8 @@ func mountAdmin(v1 *gin.RouterGroup, d Deps) {
 	g.GET("/metrics/seats", metrics.seats)
 	g.GET("/metrics/retention", metrics.retention)
 
+	mountAdminNudges(g, d)
+
 	support := adminSupportHandlers{svc: svc}
 	g.GET("/organizations/:id", support.organization)
 	g.GET("/audit-log", support.auditLog)

@@ -36,6 +36,7 @@ type Deps struct {
 	Accounts   AccountDeps
 	Billing    BillingDeps
 	Onboarding OnboardingDeps
+	Nudges     NudgeDeps
 }
 
 // New builds the router with its middleware and every route.

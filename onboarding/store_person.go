@@ -124,6 +124,8 @@ func (s *store) erasePerson(ctx context.Context, tx *database.Tx, orgs []string,
 			WHERE o.organization_id = ANY($1::uuid[]) AND o.progress::text LIKE '%' || $2::text || '%'`},
 		{"delete member rows", `DELETE FROM onboarding_members WHERE organization_id = ANY($1::uuid[]) AND user_id = $2`},
 		{"delete dismissals", `DELETE FROM onboarding_dismissals WHERE organization_id = ANY($1::uuid[]) AND user_id = $2`},
+		// Which reminders they got says which steps they had not taken.
+		{"delete nudge decisions", `DELETE FROM nudge_sends WHERE organization_id = ANY($1::uuid[]) AND user_id = $2`},
 	} {
 		if _, err := tx.SQL().ExecContext(ctx, st.query, orgs, userID); err != nil {
 			return fmt.Errorf("%s: %w", st.what, err)

@@ -5,6 +5,7 @@
 //	onramp staff create --email E --password P   create a staff user (product managers)
 //	onramp seed                                  publish a demo onboarding checklist unless one exists
 //	onramp stripe setup [--webhook-url URL]      create the Stripe product, prices and webhook endpoint
+//	onramp nudges run [--dry-run]                run one nudge sweep now, a line per person considered
 package main
 
 import (
@@ -31,6 +32,7 @@ commands:
   staff create --email E --password P    create a staff user
   seed                                   publish a demo onboarding checklist unless one exists (idempotent)
   stripe setup [--webhook-url URL]       create (or find) the Stripe product, prices and webhook endpoint
+  nudges run [--dry-run]                 run one nudge sweep now and print a line per person considered
 
 configuration comes from the environment; see README.md.
 `
@@ -59,6 +61,8 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout, stder
 		err = staff(ctx, args[1:], getenv, stdout, stderr)
 	case "stripe":
 		err = stripeCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "nudges":
+		err = nudgesCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -66,6 +66,14 @@ type Config struct {
 	EventRetention     time.Duration
 	StripeAutomaticTax bool
 
+	// Nudges' guardrails: at most NudgeWeeklyCap nudges per person in any
+	// 7 days (NUDGE_WEEKLY_CAP, default 1), none between the local hours
+	// NudgeQuietHours (NUDGE_QUIET_HOURS, "20-9": from 20:00 to 08:59), a
+	// sweep every NudgeSweepInterval (NUDGE_SWEEP_INTERVAL, default 15m).
+	NudgeWeeklyCap     int
+	NudgeQuietHours    [2]int
+	NudgeSweepInterval time.Duration
+
 	LogLevel  slog.Level
 	LogFormat string // "json" or "text"
 }
@@ -203,6 +211,17 @@ func Load(getenv Getenv, need Need) (*Config, error) {
 		}
 		c.EventRetention = time.Duration(retention) * 24 * time.Hour
 
+		if c.NudgeWeeklyCap, err = intVar(getenv, "NUDGE_WEEKLY_CAP", 1, 1, 7); err != nil {
+			problems = append(problems, err.Error())
+		}
+		if c.NudgeQuietHours, err = quietHours(orDefault(getenv("NUDGE_QUIET_HOURS"), "20-9")); err != nil {
+			problems = append(problems, err.Error())
+		}
+		if c.NudgeSweepInterval, err = time.ParseDuration(orDefault(getenv("NUDGE_SWEEP_INTERVAL"), "15m")); err != nil ||
+			c.NudgeSweepInterval < time.Minute || c.NudgeSweepInterval > 24*time.Hour {
+			problems = append(problems, fmt.Sprintf("NUDGE_SWEEP_INTERVAL must be a duration between 1m and 24h, like 15m, got %q", getenv("NUDGE_SWEEP_INTERVAL")))
+		}
+
 		switch v := getenv("STRIPE_AUTOMATIC_TAX"); v {
 		case "", "false", "0":
 		case "true", "1":
@@ -261,6 +280,18 @@ func redactURL(raw string) string {
 		return u.Redacted()
 	}
 	return raw
+}
+
+// quietHours reads "20-9": two different hours of the day, the span
+// from the first to the second (which may wrap past midnight).
+func quietHours(s string) ([2]int, error) {
+	from, to, ok := strings.Cut(s, "-")
+	f, err1 := strconv.Atoi(strings.TrimSpace(from))
+	t, err2 := strconv.Atoi(strings.TrimSpace(to))
+	if !ok || err1 != nil || err2 != nil || f < 0 || f > 23 || t < 0 || t > 23 || f == t {
+		return [2]int{}, fmt.Errorf("NUDGE_QUIET_HOURS must be two different hours from 0 to 23, like 20-9, got %q", s)
+	}
+	return [2]int{f, t}, nil
 }
 
 func orDefault(v, def string) string {

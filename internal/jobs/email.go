@@ -82,6 +82,39 @@ func (m *Mailer) Enqueue(ctx context.Context, tx *database.Tx, msg mail.Message)
 	return nil
 }
 
+// EnqueueMany queues msgs in tx, as Enqueue does for one, in two
+// statements whatever their number: a nudge sweep queues thousands.
+func (m *Mailer) EnqueueMany(ctx context.Context, tx *database.Tx, msgs []mail.Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	params := make([]river.InsertManyParams, len(msgs))
+	ids, users, recipients, kinds, subjects := make([]string, len(msgs)), make([]string, len(msgs)), make([]string, len(msgs)),
+		make([]string, len(msgs)), make([]string, len(msgs))
+	for i, msg := range msgs {
+		if msg.Kind == "" {
+			return fmt.Errorf("queue email %q: no kind", msg.Subject)
+		}
+		params[i] = river.InsertManyParams{Args: sendEmailArgs{Message: msg}}
+		ids[i], recipients[i], kinds[i], subjects[i] = uuid.Must(uuid.NewV7()).String(), strings.ToLower(msg.To), msg.Kind, msg.Subject
+		if msg.UserID != uuid.Nil {
+			users[i] = msg.UserID.String()
+		}
+	}
+	if _, err := m.queue.inserter.InsertManyTx(ctx, tx.SQL(), params); err != nil {
+		return fmt.Errorf("queue %d emails: %w", len(msgs), err)
+	}
+	_, err := tx.SQL().ExecContext(ctx, `
+		INSERT INTO sent_emails (id, user_id, recipient, kind, subject, queued_at)
+		SELECT id::uuid, NULLIF(u, '')::uuid, r, k, s, now()
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS e(id, u, r, k, s)`,
+		ids, users, recipients, kinds, subjects)
+	if err != nil {
+		return fmt.Errorf("log queued emails: %w", err)
+	}
+	return nil
+}
+
 // Forget deletes, in tx, the queued emails and password reset requests
 // that name a person erasing their account, by account or by address
 // (email; "" matches by account only), so their address does not outlive
