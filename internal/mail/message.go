@@ -22,6 +22,12 @@ type Message struct {
 	// UserID is the recipient's account when they have one (zero for an
 	// invitee, who has none yet).
 	UserID uuid.UUID `json:"user_id,omitzero"`
+	// ListUnsubscribe is the one-click unsubscribe link of an optional
+	// email (a nudge): it goes out as List-Unsubscribe with
+	// List-Unsubscribe-Post (RFC 8058), so mail providers show their own
+	// unsubscribe button. Transactional emails (verification, reset,
+	// invitation, billing) leave it empty: no one may opt out of them.
+	ListUnsubscribe string `json:"list_unsubscribe,omitempty"`
 }
 
 // Kinds of email.
