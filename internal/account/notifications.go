@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm/clause"
 
 	"github.com/onramp/onramp/internal/apperr"
 	"github.com/onramp/onramp/internal/auth"
@@ -89,8 +91,8 @@ func (s *Service) SetNotificationPreferences(ctx context.Context, p auth.Princip
 		}
 		hash := unsubscribe.EmailHash(emails[0])
 		if *in.OnboardingTips {
-			if err := tx.Exec(`DELETE FROM notification_opt_outs WHERE email_hash = ? AND category = ?`,
-				hash, string(unsubscribe.OnboardingTips)).Error; err != nil {
+			if err := tx.Where("email_hash = ? AND category = ?", hash, string(unsubscribe.OnboardingTips)).
+				Delete(&notificationOptOut{}).Error; err != nil {
 				return fmt.Errorf("opt in: %w", err)
 			}
 		} else if err := s.optOut(ctx, tx, hash, unsubscribe.OnboardingTips); err != nil {
@@ -139,11 +141,18 @@ func (s *Service) verifyUnsubscribe(token string) (unsubscribe.Subscription, err
 	return sub, nil
 }
 
+// notificationOptOut is a row of notification_opt_outs.
+type notificationOptOut struct {
+	EmailHash  []byte
+	Category   string
+	OptedOutAt time.Time
+}
+
+func (notificationOptOut) TableName() string { return "notification_opt_outs" }
+
 func (s *Service) optOut(ctx context.Context, h database.Handle, emailHash []byte, c unsubscribe.Category) error {
-	err := h.Query(ctx).Exec(`
-		INSERT INTO notification_opt_outs (email_hash, category, opted_out_at) VALUES (?, ?, ?)
-		ON CONFLICT (email_hash, category) DO NOTHING`, emailHash, string(c), s.now()).Error
-	if err != nil {
+	row := notificationOptOut{EmailHash: emailHash, Category: string(c), OptedOutAt: s.now()}
+	if err := h.Query(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
 		return fmt.Errorf("record opt-out: %w", err)
 	}
 	return nil
