@@ -34,6 +34,10 @@ func mountAccounts(v1 *gin.RouterGroup, d Deps) {
 	v1.PATCH("/me", user, h.updateMe)
 	v1.DELETE("/me", user, h.eraseMe)
 	v1.GET("/me/export", user, h.exportMe)
+	v1.GET("/me/notification-preferences", user, h.notificationPreferences)
+	v1.PUT("/me/notification-preferences", user, h.setNotificationPreferences)
+	v1.GET("/unsubscribe", h.askToUnsubscribe)
+	v1.POST("/unsubscribe", h.unsubscribe)
 
 	org := v1.Group("/organization", user, requireOrg())
 	org.GET("", h.getOrganization)

@@ -89,10 +89,6 @@ type exportedMembershipBody struct {
 	JoinedAt         time.Time `json:"joined_at"`
 }
 
-type notificationPreferencesBody struct {
-	OnboardingTips bool `json:"onboarding_tips"`
-}
-
 type sentEmailBody struct {
 	Type     string    `json:"type"`
 	Subject  string    `json:"subject"`

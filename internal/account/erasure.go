@@ -206,7 +206,9 @@ func (s *Service) leaveForGood(ctx context.Context, tx *database.Tx, m Membershi
 // password hash empty (no password matches an empty hash, so no sign-in
 // ever does). The row stays because ids of it are referenced (events'
 // authors are anonymized, but audit and billing rows keep actor ids);
-// is_staff stays as it was.
+// is_staff stays as it was. Opt-outs of optional emails stay: they
+// hold no address (only its hash), and "never send me these" must still
+// hold if the address is invited again.
 func (s *Service) leaveTombstone(ctx context.Context, tx *database.Tx, u User) error {
 	now := s.now()
 	steps := []struct {

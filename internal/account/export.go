@@ -52,16 +52,6 @@ type ExportedMembership struct {
 	JoinedAt         time.Time
 }
 
-// NotificationPreferences are the person's choices about optional emails.
-// None can be stored yet, so an export shows the defaults, which are what
-// applies to everyone.
-type NotificationPreferences struct {
-	OnboardingTips bool
-}
-
-// DefaultNotificationPreferences apply to whoever has not chosen.
-var DefaultNotificationPreferences = NotificationPreferences{OnboardingTips: true}
-
 // SentEmail is one email queued for the person: what and when, never the
 // body (the log does not keep it).
 type SentEmail struct {
@@ -97,6 +87,9 @@ func (s *Service) Export(ctx context.Context, userID uuid.UUID) (Export, error) 
 			userID, out.User.EmailVerifiedAt != nil, out.User.Email).Scan(&out.Emails).Error; err != nil {
 			return fmt.Errorf("list sent emails: %w", err)
 		}
+		if out.NotificationPreferences, err = s.notificationPreferences(ctx, tx, userID); err != nil {
+			return err
+		}
 		if s.personal != nil {
 			if out.Onboarding, err = s.personal.ExportPerson(ctx, tx, userID); err != nil {
 				return err
@@ -108,6 +101,5 @@ func (s *Service) Export(ctx context.Context, userID uuid.UUID) (Export, error) 
 		return Export{}, fmt.Errorf("export personal data: %w", err)
 	}
 	out.ExportedAt = s.now()
-	out.NotificationPreferences = DefaultNotificationPreferences
 	return out, nil
 }

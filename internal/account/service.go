@@ -18,6 +18,7 @@ import (
 	"github.com/onramp/onramp/internal/database"
 	"github.com/onramp/onramp/internal/mail"
 	"github.com/onramp/onramp/internal/serverevent"
+	"github.com/onramp/onramp/internal/unsubscribe"
 )
 
 // Mailer queues an email in the caller's transaction; jobs.Mailer
@@ -45,6 +46,9 @@ type Config struct {
 	Events         serverevent.Recorder // nil: no product events recorded
 	PersonalData   PersonalData         // nil: the account's own data is all there is
 	PublicURL      *url.URL             // base of links in emails
+	// Unsubscribe verifies the tokens of unsubscribe links (nil: every
+	// one is refused).
+	Unsubscribe *unsubscribe.Signer
 	// SignupRateLimit is signups per client IP per hour; 0 disables it.
 	SignupRateLimit int
 	Clock           clock.Clock  // nil: the system clock
@@ -61,6 +65,7 @@ type Service struct {
 	events          serverevent.Recorder
 	personal        PersonalData
 	publicURL       *url.URL
+	unsubscribe     *unsubscribe.Signer
 	signupRateLimit int
 	now             func() time.Time
 	log             *slog.Logger
@@ -83,6 +88,7 @@ func NewService(c Config) *Service {
 		events:          c.Events,
 		personal:        c.PersonalData,
 		publicURL:       c.PublicURL,
+		unsubscribe:     c.Unsubscribe,
 		signupRateLimit: c.SignupRateLimit,
 		log:             c.Log,
 		passwords:       newHasher(),

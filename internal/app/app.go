@@ -25,6 +25,7 @@ import (
 	"github.com/onramp/onramp/internal/idempotency"
 	"github.com/onramp/onramp/internal/jobs"
 	"github.com/onramp/onramp/internal/mail"
+	"github.com/onramp/onramp/internal/unsubscribe"
 	"github.com/onramp/onramp/onboarding"
 )
 
@@ -38,6 +39,9 @@ type App struct {
 	// Onboarding records server-side events (serverevent.Recorder) and
 	// serves the checklist, events, admin and metrics routes.
 	Onboarding *onboarding.Service
+	// Unsubscribe makes the List-Unsubscribe links of optional emails
+	// (and tests' tokens).
+	Unsubscribe *unsubscribe.Signer
 
 	jobs *jobs.Runner
 	log  *slog.Logger
@@ -102,11 +106,16 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 	})
 	billingSvc.SetEvents(onboardingSvc)
 
+	unsubscribeLinks, err := unsubscribe.NewSigner(cfg.UnsubscribeKey, cfg.PublicURL)
+	if err != nil {
+		return nil, fmt.Errorf("UNSUBSCRIBE_SECRET: %w", err)
+	}
+
 	// accounts (billing plugs in Seats, onboarding plugs in Events and the
 	// person's own data for export and erasure)
 	accounts := account.NewService(account.Config{
 		DB: db, Signer: signer, Mailer: outbox, PasswordResets: jobs.NewPasswordResets(queue), PublicURL: cfg.PublicURL,
-		SignupRateLimit: cfg.SignupRateLimit, Log: log.With("component", "account"),
+		SignupRateLimit: cfg.SignupRateLimit, Log: log.With("component", "account"), Unsubscribe: unsubscribeLinks,
 		Seats: billingSvc.SeatPolicy(), Events: onboardingSvc, PersonalData: onboardingSvc, Clock: cfg.Clock,
 	})
 
@@ -144,7 +153,7 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 		Billing:        api.BillingDeps{Service: billingSvc},
 		Onboarding:     api.OnboardingDeps{Service: onboardingSvc},
 	})
-	return &App{Router: router, Signer: signer, Mailer: outbox, Billing: billingSvc, Onboarding: onboardingSvc, jobs: runner, log: log}, nil
+	return &App{Router: router, Signer: signer, Mailer: outbox, Billing: billingSvc, Onboarding: onboardingSvc, Unsubscribe: unsubscribeLinks, jobs: runner, log: log}, nil
 }
 
 // pruneExpired deletes expired idempotency keys, rate-limit hits and tokens.

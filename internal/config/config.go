@@ -16,6 +16,7 @@ import (
 
 	"github.com/onramp/onramp/internal/auth"
 	"github.com/onramp/onramp/internal/clock"
+	"github.com/onramp/onramp/internal/unsubscribe"
 )
 
 // Config is the validated configuration. Secrets are kept out of String().
@@ -33,6 +34,10 @@ type Config struct {
 	// configured and a random one was made (development only).
 	JWTKey          ed25519.PrivateKey
 	JWTKeyGenerated bool
+	// UnsubscribeKey signs the unsubscribe links of optional emails
+	// (UNSUBSCRIBE_SECRET, at least 32 bytes; in development, derived from
+	// the JWT key when unset).
+	UnsubscribeKey []byte
 
 	StripeSecretKey     string
 	StripeWebhookSecret string
@@ -134,6 +139,17 @@ func Load(getenv Getenv, need Need) (*Config, error) {
 				problems = append(problems, "JWT_PRIVATE_KEY: generate a development key: "+err.Error())
 			}
 			c.JWTKey, c.JWTKeyGenerated = key, true
+		}
+
+		switch raw := getenv("UNSUBSCRIBE_SECRET"); {
+		case raw != "" && len(raw) < unsubscribe.MinKeyLen:
+			problems = append(problems, fmt.Sprintf("UNSUBSCRIBE_SECRET must be at least %d bytes (e.g. openssl rand -base64 32), got %d", unsubscribe.MinKeyLen, len(raw)))
+		case raw != "":
+			c.UnsubscribeKey = []byte(raw)
+		case production:
+			problems = append(problems, "UNSUBSCRIBE_SECRET is required in production (at least 32 random bytes, e.g. openssl rand -base64 32): it signs the unsubscribe links in emails")
+		case c.JWTKey != nil:
+			c.UnsubscribeKey = unsubscribe.DevelopmentKey(c.JWTKey.Seed())
 		}
 
 		c.StripeSecretKey = getenv("STRIPE_SECRET_KEY")

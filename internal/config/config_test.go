@@ -44,14 +44,14 @@ func TestEveryProblemIsReportedAtOnce(t *testing.T) {
 	for _, want := range []string{
 		"DATABASE_URL", "PUBLIC_URL", "SMTP_URL", "PAST_DUE_GRACE_DAYS", "SIGNUP_RATE_LIMIT",
 		"JWT_PRIVATE_KEY", "STRIPE_SECRET_KEY is required in production",
-		"STRIPE_WEBHOOK_SECRET is required in production", "PLANS_FILE",
+		"STRIPE_WEBHOOK_SECRET is required in production", "PLANS_FILE", "UNSUBSCRIBE_SECRET is required in production",
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("problems do not mention %s:\n%s", want, msg)
 		}
 	}
-	if n := len(err.(Problems)); n != 9 {
-		t.Errorf("%d problems, want 9 (one per variable):\n%s", n, msg)
+	if n := len(err.(Problems)); n != 10 {
+		t.Errorf("%d problems, want 10 (one per variable):\n%s", n, msg)
 	}
 }
 
@@ -128,5 +128,36 @@ func TestAppURL(t *testing.T) {
 		if strings.Contains(err.Error(), "s3cret") {
 			t.Errorf("%q: the problem repeats the password: %v", bad, err)
 		}
+	}
+}
+
+// UNSUBSCRIBE_SECRET signs links that must keep working: too short is a
+// problem (which does not repeat it); unset in development, it is derived
+// from the JWT key, so links survive a restart with the same key.
+func TestUnsubscribeSecret(t *testing.T) {
+	seed := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("s", 32)))
+	base := func(secret string) map[string]string {
+		m := map[string]string{"DATABASE_URL": "postgres://u@localhost:5432/onramp", "PLANS_FILE": "plans.yaml", "JWT_PRIVATE_KEY": seed}
+		if secret != "" {
+			m["UNSUBSCRIBE_SECRET"] = secret
+		}
+		return m
+	}
+	secret := strings.Repeat("x", 32)
+	c, err := Load(env(base(secret)), NeedServe)
+	if err != nil || string(c.UnsubscribeKey) != secret {
+		t.Fatalf("with UNSUBSCRIBE_SECRET: %q, %v", c.UnsubscribeKey, err)
+	}
+	_, err = Load(env(base("short-secret")), NeedServe)
+	if err == nil || !strings.Contains(err.Error(), "UNSUBSCRIBE_SECRET must be at least 32 bytes") || strings.Contains(err.Error(), "short-secret") {
+		t.Fatalf("a short secret: %v", err)
+	}
+	first, err := Load(env(base("")), NeedServe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := Load(env(base("")), NeedServe)
+	if len(first.UnsubscribeKey) < 32 || string(first.UnsubscribeKey) != string(again.UnsubscribeKey) {
+		t.Fatalf("development keys %x and %x, want one stable key", first.UnsubscribeKey, again.UnsubscribeKey)
 	}
 }

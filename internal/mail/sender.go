@@ -10,10 +10,12 @@ import (
 	"log/slog"
 	"mime"
 	"net"
+	netmail "net/mail"
 	"net/smtp"
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Sender delivers one message now; the outbox's worker retries it when it
@@ -110,6 +112,9 @@ func (s *SMTPSender) tlsConfig() *tls.Config {
 }
 
 // render builds the RFC 5322 message: UTF-8 plain text, CRLF line ends.
+// Every header is ASCII (RFC 5322 allows nothing else without SMTPUTF8):
+// the subject and display names are RFC 2047 encoded words, and no value
+// can carry a line break into another header.
 func render(from string, m Message, now time.Time) []byte {
 	var b bytes.Buffer
 	id := make([]byte, 12)
@@ -118,12 +123,18 @@ func render(from string, m Message, now time.Time) []byte {
 	if at := strings.LastIndex(addressOnly(from), "@"); at >= 0 {
 		domain = addressOnly(from)[at+1:]
 	}
-	header := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, v) }
-	header("From", from)
-	header("To", m.To)
+	header := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, oneLine.Replace(v)) }
+	header("From", encodeAddress(from))
+	header("To", encodeAddress(m.To))
 	header("Subject", mime.QEncoding.Encode("utf-8", m.Subject))
 	header("Date", now.UTC().Format(time.RFC1123Z))
 	header("Message-ID", "<"+hex.EncodeToString(id)+"@"+domain+">")
+	if m.ListUnsubscribe != "" {
+		// RFC 8058: a POST of "List-Unsubscribe=One-Click" to the link
+		// unsubscribes without a page in between; RFC 2369's angle brackets.
+		header("List-Unsubscribe", "<"+m.ListUnsubscribe+">")
+		header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+	}
 	header("MIME-Version", "1.0")
 	header("Content-Type", `text/plain; charset="utf-8"`)
 	header("Content-Transfer-Encoding", "8bit")
@@ -131,6 +142,29 @@ func render(from string, m Message, now time.Time) []byte {
 	body := strings.ReplaceAll(m.Text, "\r\n", "\n")
 	b.WriteString(strings.ReplaceAll(body, "\n", "\r\n"))
 	return b.Bytes()
+}
+
+// oneLine keeps a header value on its line.
+var oneLine = strings.NewReplacer("\r", "", "\n", "")
+
+// encodeAddress writes "Name <addr>" with a non-ASCII name as an encoded
+// word (MAIL_FROM may name the sender "Équipe Onramp"); an ASCII one, or
+// what does not parse as an address, goes as it is.
+func encodeAddress(a string) string {
+	parsed, err := netmail.ParseAddress(a)
+	if err != nil || isASCII(parsed.Name) {
+		return a
+	}
+	return parsed.String()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // addressOnly is the bare address of "Name <addr>" or "addr".

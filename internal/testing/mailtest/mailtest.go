@@ -24,6 +24,9 @@ type Message struct {
 	Subject string
 	Text    string
 	Header  mail.Header
+	// Raw is the message as it arrived (headers and body, CRLF line ends),
+	// for assertions on the wire format itself.
+	Raw []byte
 }
 
 // Server collects every message delivered to it.
@@ -170,6 +173,7 @@ func (s *session) Data(r io.Reader) error {
 		Subject: subject,
 		Text:    strings.ReplaceAll(string(body), "\r\n", "\n"),
 		Header:  parsed.Header,
+		Raw:     raw,
 	}
 	s.server.mu.Lock()
 	s.server.msgs = append(s.server.msgs, m)

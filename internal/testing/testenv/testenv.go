@@ -6,6 +6,7 @@ package testenv
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -52,6 +53,8 @@ func New(t testing.TB, opts ...Option) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	unsubscribeKey := make([]byte, 32)
+	_, _ = rand.Read(unsubscribeKey)
 	public, _ := url.Parse("http://onramp.test")
 	smtp := mailtest.Start(t)
 	cfg := &config.Config{
@@ -59,6 +62,7 @@ func New(t testing.TB, opts ...Option) *Env {
 		HTTPAddr:        "127.0.0.1:0",
 		PublicURL:       public,
 		JWTKey:          key,
+		UnsubscribeKey:  unsubscribeKey,
 		PastDueGrace:    7 * 24 * time.Hour,
 		SignupRateLimit: 0,
 		LogLevel:        slog.LevelDebug,
