@@ -27,6 +27,7 @@ import (
 	"github.com/onramp/onramp/internal/mail"
 	"github.com/onramp/onramp/internal/unsubscribe"
 	"github.com/onramp/onramp/onboarding"
+	"github.com/onramp/onramp/onboarding/nudge"
 )
 
 // App is the assembled service.
@@ -39,6 +40,8 @@ type App struct {
 	// Onboarding records server-side events (serverevent.Recorder) and
 	// serves the checklist, events, admin and metrics routes.
 	Onboarding *onboarding.Service
+	// Nudges runs the reminder rules, their sweep and their effect.
+	Nudges *nudge.Service
 	// Unsubscribe makes the List-Unsubscribe links of optional emails
 	// (and tests' tokens).
 	Unsubscribe *unsubscribe.Signer
@@ -119,6 +122,14 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 		Seats: billingSvc.SeatPolicy(), Events: onboardingSvc, PersonalData: onboardingSvc, Clock: cfg.Clock,
 	})
 
+	// nudges: reminders about onboarding, through one set of guardrails
+	nudges := nudge.NewService(nudge.Config{
+		DB: db, Audit: onboardingSvc, Mailer: outbox, Unsubscribe: unsubscribeLinks, Invitations: accounts,
+		Clock: cfg.Clock, Log: log.With("component", "nudges"), AppURL: appLinks(cfg), MinGroupSize: cfg.MinGroupSize,
+		Policy: nudge.Policy{WeeklyCap: cfg.NudgeWeeklyCap,
+			Quiet: nudge.QuietHours{From: cfg.NudgeQuietHours[0], To: cfg.NudgeQuietHours[1]}},
+	})
+
 	workers := river.NewWorkers()
 	jobs.AddEmailWorker(workers, newSender(cfg, log), log)
 	jobs.AddPasswordResetWorker(workers, accounts.SendPasswordReset)
@@ -131,11 +142,20 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 		_, err := onboardingSvc.RecountActiveMembers(ctx)
 		return err
 	})
+	jobs.AddNudgeSweepWorker(workers, func(ctx context.Context) error {
+		_, err := nudges.Sweep(ctx, nudge.SweepOptions{})
+		return err
+	})
+	periodic := []*river.PeriodicJob{jobs.PruneJob(), jobs.EventPruneJob(), jobs.ActiveRecountJob()}
+	// Tests leave the interval at zero and sweep when they say.
+	if cfg.NudgeSweepInterval > 0 {
+		periodic = append(periodic, jobs.NudgeSweepJob(cfg.NudgeSweepInterval))
+	}
 	runner, err := jobs.NewRunner(db.Pool, jobs.RunnerConfig{
 		Log:          log,
 		Workers:      workers,
 		PollInterval: cfg.JobPollInterval,
-		Periodic:     []*river.PeriodicJob{jobs.PruneJob(), jobs.EventPruneJob(), jobs.ActiveRecountJob()},
+		Periodic:     periodic,
 	})
 	if err != nil {
 		return nil, err
@@ -152,8 +172,18 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 		Accounts:       api.AccountDeps{Service: accounts},
 		Billing:        api.BillingDeps{Service: billingSvc},
 		Onboarding:     api.OnboardingDeps{Service: onboardingSvc},
+		Nudges:         api.NudgeDeps{Service: nudges},
 	})
-	return &App{Router: router, Signer: signer, Mailer: outbox, Billing: billingSvc, Onboarding: onboardingSvc, Unsubscribe: unsubscribeLinks, jobs: runner, log: log}, nil
+	return &App{Router: router, Signer: signer, Mailer: outbox, Billing: billingSvc, Onboarding: onboardingSvc, Nudges: nudges, Unsubscribe: unsubscribeLinks, jobs: runner, log: log}, nil
+}
+
+// appLinks is where reminders send people: the customer's application
+// (APP_URL), else this service.
+func appLinks(cfg *config.Config) *url.URL {
+	if cfg.AppURL != nil {
+		return cfg.AppURL
+	}
+	return cfg.PublicURL
 }
 
 // pruneExpired deletes expired idempotency keys, rate-limit hits and tokens.

@@ -17,10 +17,8 @@ func mustZone(t *testing.T, name string) *time.Location {
 
 var testRule = Rule{Key: "book_first_session", MaxSends: 2, EveryDays: 4}
 
-// One instant is a Tuesday 10:00 in Tokyo and Monday 18:00 in Los Angeles;
-// another, a Friday 21:00 in Tokyo (quiet) and Friday 05:00 in Los Angeles
-// (quiet); a third, Saturday 09:30 in Tokyo (weekend) and Friday 17:30 in
-// Los Angeles (fine).
+// Tokyo is 17 hours ahead of Los Angeles in December: the same instant is
+// a working hour in one and a quiet hour or a weekend in the other.
 func TestQuietHoursAndWeekendsAreThePersonsOwn(t *testing.T) {
 	p := Policy{}.withDefaults()
 	tokyo, la := mustZone(t, "Asia/Tokyo"), mustZone(t, "America/Los_Angeles")
@@ -31,8 +29,8 @@ func TestQuietHoursAndWeekendsAreThePersonsOwn(t *testing.T) {
 		{"2026-12-01T01:00:00Z", Sent, Sent},                     // Tue 10:00 JST, Mon 17:00 PST
 		{"2026-12-04T12:00:00Z", SkipQuietHours, SkipQuietHours}, // Fri 21:00 JST, Fri 04:00 PST
 		{"2026-12-05T00:30:00Z", SkipWeekend, Sent},              // Sat 09:30 JST, Fri 16:30 PST
-		{"2026-12-07T23:30:00Z", SkipQuietHours, SkipWeekend},    // Tue 08:30 JST, Sun 15:30 PST
-		{"2026-12-08T00:00:00Z", Sent, SkipWeekend},              // Tue 09:00 JST (quiet ends at 9), Sun 16:00 PST
+		{"2026-12-06T23:30:00Z", SkipQuietHours, SkipWeekend},    // Mon 08:30 JST, Sun 15:30 PST
+		{"2026-12-07T00:00:00Z", Sent, SkipWeekend},              // Mon 09:00 JST (quiet ends at 9), Sun 16:00 PST
 	}
 	for _, c := range cases {
 		now, _ := time.Parse(time.RFC3339, c.at)
