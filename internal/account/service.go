@@ -47,8 +47,11 @@ type Config struct {
 	PublicURL      *url.URL             // base of links in emails
 	// SignupRateLimit is signups per client IP per hour; 0 disables it.
 	SignupRateLimit int
-	Clock           clock.Clock  // nil: the system clock
-	Log             *slog.Logger // nil: discard
+	// DefaultLocale is the language of someone who has not said theirs
+	// (DEFAULT_LOCALE; "": English).
+	DefaultLocale mail.Locale
+	Clock         clock.Clock  // nil: the system clock
+	Log           *slog.Logger // nil: discard
 }
 
 // Service runs account use cases.
@@ -62,6 +65,7 @@ type Service struct {
 	personal        PersonalData
 	publicURL       *url.URL
 	signupRateLimit int
+	defaultLocale   mail.Locale
 	now             func() time.Time
 	log             *slog.Logger
 	passwords       *hasher
@@ -84,11 +88,15 @@ func NewService(c Config) *Service {
 		personal:        c.PersonalData,
 		publicURL:       c.PublicURL,
 		signupRateLimit: c.SignupRateLimit,
+		defaultLocale:   c.DefaultLocale,
 		log:             c.Log,
 		passwords:       newHasher(),
 	}
 	if s.seats == nil {
 		s.seats = FreeSeats{}
+	}
+	if s.defaultLocale == "" {
+		s.defaultLocale = mail.English
 	}
 	// PostgreSQL keeps microseconds: answers made from Go values then read
 	// the same as those read back from the database later.
@@ -101,6 +109,10 @@ func NewService(c Config) *Service {
 	s.access = newAccessReads(s.db.Pool)
 	return s
 }
+
+// localeOf is the language of a person who said said (users.locale),
+// DEFAULT_LOCALE when they said nothing.
+func (s *Service) localeOf(said *string) mail.Locale { return mail.LocaleOf(said, s.defaultLocale) }
 
 // recordEvent records a server-side product event in tx when a recorder is
 // configured.

@@ -106,7 +106,7 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 	// person's own data for export and erasure)
 	accounts := account.NewService(account.Config{
 		DB: db, Signer: signer, Mailer: outbox, PasswordResets: jobs.NewPasswordResets(queue), PublicURL: cfg.PublicURL,
-		SignupRateLimit: cfg.SignupRateLimit, Log: log.With("component", "account"),
+		SignupRateLimit: cfg.SignupRateLimit, DefaultLocale: cfg.DefaultLocale, Log: log.With("component", "account"),
 		Seats: billingSvc.SeatPolicy(), Events: onboardingSvc, PersonalData: onboardingSvc, Clock: cfg.Clock,
 	})
 
