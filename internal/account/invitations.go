@@ -207,4 +207,3 @@ func (s *Service) RevokeInvitation(ctx context.Context, actor auth.Principal, id
 	}
 	return nil
 }
-

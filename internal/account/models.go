@@ -72,10 +72,10 @@ type Invitation struct {
 	// InvitationReminderLink): it accepts the invitation as TokenHash does.
 	ReminderTokenHash []byte
 	ExpiresAt         time.Time
-	AcceptedAt     *time.Time
-	AcceptedBy     *uuid.UUID
-	RevokedAt      *time.Time
-	CreatedAt      time.Time
+	AcceptedAt        *time.Time
+	AcceptedBy        *uuid.UUID
+	RevokedAt         *time.Time
+	CreatedAt         time.Time
 }
 
 func (Invitation) TableName() string { return "invitations" }
