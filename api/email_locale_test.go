@@ -70,8 +70,8 @@ func TestSignupTakesTheOwnersLanguage(t *testing.T) {
 	env.Mail.WaitFor(t, "ines@acme.test", "Confirm your email address")
 
 	env.Do(t, http.MethodPost, "/v1/signup", body("hans@acme.test"), testenv.WithHeader("Accept-Language", "de-DE")).Expect(t, http.StatusCreated)
-	if n := scalar[int](t, env, `SELECT count(*) FROM users WHERE email = 'hans@acme.test' AND locale IS NULL`); n != 1 {
-		t.Error("a language we do not write in should leave the locale unsaid")
+	if got := scalar[string](t, env, `SELECT locale FROM users WHERE email = 'hans@acme.test'`); got != "en" {
+		t.Errorf("a language we do not write in stored %q, want DEFAULT_LOCALE (en)", got)
 	}
 
 	bad := body("zoe@acme.test")

@@ -38,6 +38,8 @@ type App struct {
 	// Onboarding records server-side events (serverevent.Recorder) and
 	// serves the checklist, events, admin and metrics routes.
 	Onboarding *onboarding.Service
+	// Accounts is exposed for wiring and tests (invitation reminder links).
+	Accounts *account.Service
 
 	jobs *jobs.Runner
 	log  *slog.Logger
@@ -144,7 +146,7 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 		Billing:        api.BillingDeps{Service: billingSvc},
 		Onboarding:     api.OnboardingDeps{Service: onboardingSvc},
 	})
-	return &App{Router: router, Signer: signer, Mailer: outbox, Billing: billingSvc, Onboarding: onboardingSvc, jobs: runner, log: log}, nil
+	return &App{Router: router, Signer: signer, Mailer: outbox, Billing: billingSvc, Onboarding: onboardingSvc, Accounts: accounts, jobs: runner, log: log}, nil
 }
 
 // pruneExpired deletes expired idempotency keys, rate-limit hits and tokens.
