@@ -3,11 +3,6 @@ package migrations_test
 import (
 	"context"
 	"testing"
-
-	"github.com/pressly/goose/v3"
-
-	"github.com/onramp/onramp/internal/testing/dbtest"
-	"github.com/onramp/onramp/migrations"
 )
 
 // Invitations from before migration 9 keep the language their email was
@@ -15,16 +10,9 @@ import (
 // gone.
 func TestInvitationsKeepTheLanguageTheyWereSentIn(t *testing.T) {
 	t.Parallel()
-	db := dbtest.New(t)
+	db, provider := migratedTo(t, 8)
 	ctx := context.Background()
-	provider, err := goose.NewProvider(goose.DialectPostgres, db.SQL(), migrations.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := provider.DownTo(ctx, 8); err != nil {
-		t.Fatal(err)
-	}
-	_, err = db.Pool.Exec(ctx, `
+	_, err := db.Pool.Exec(ctx, `
 		INSERT INTO organizations (id, name) VALUES ('00000000-0000-0000-0000-00000000000a', 'Acme');
 		INSERT INTO users (id, email, full_name, password_hash, locale) VALUES
 		    ('00000000-0000-0000-0000-0000000000a1', 'ada@acme.test', 'Ada', 'x', 'fr'),
