@@ -116,6 +116,7 @@ type invitationBody struct {
 	ID        uuid.UUID  `json:"id"`
 	Email     string     `json:"email"`
 	Role      string     `json:"role"`
+	Locale    string     `json:"locale"`
 	Status    string     `json:"status"`
 	ExpiresAt time.Time  `json:"expires_at"`
 	CreatedAt time.Time  `json:"created_at"`
@@ -124,7 +125,7 @@ type invitationBody struct {
 
 // newInvitationBody shows i with its status as of now, the service's clock.
 func newInvitationBody(i account.Invitation, now time.Time) invitationBody {
-	return invitationBody{ID: i.ID, Email: i.Email, Role: i.Role, Status: i.Status(now), ExpiresAt: i.ExpiresAt.UTC(),
+	return invitationBody{ID: i.ID, Email: i.Email, Role: i.Role, Locale: i.Locale, Status: i.Status(now), ExpiresAt: i.ExpiresAt.UTC(),
 		CreatedAt: i.CreatedAt.UTC(), InvitedBy: i.InvitedBy}
 }
 

@@ -20,6 +20,8 @@ type createStepRequest struct {
 	Scope       string                `json:"scope"`
 	Audience    onboarding.Audience   `json:"audience"`
 	Completion  onboarding.Completion `json:"completion"`
+	// Translations: {"fr": {"title", "description"}}.
+	Translations onboarding.Translations `json:"translations"`
 }
 
 type updateStepRequest struct {
@@ -30,6 +32,8 @@ type updateStepRequest struct {
 	Scope       *string                `json:"scope"`
 	Audience    *onboarding.Audience   `json:"audience"`
 	Completion  *onboarding.Completion `json:"completion"`
+	// Translations replaces every translation ({} removes them).
+	Translations *onboarding.Translations `json:"translations"`
 }
 
 func (h adminStepHandlers) list(c *gin.Context) {

@@ -51,7 +51,7 @@ func (h billingHandlers) createCheckout(c *gin.Context) {
 	p := principal(c)
 	cs, err := h.svc.CreateCheckout(c.Request.Context(), p.OrgID, p.UserID, billing.CheckoutInput{
 		PlanID: req.PlanID, Seats: req.Seats, SuccessURL: req.SuccessURL, CancelURL: req.CancelURL,
-		RequestKey: c.GetHeader("Idempotency-Key"),
+		RequestKey: c.GetHeader("Idempotency-Key"), Locale: p.Locale,
 	})
 	if err != nil {
 		fail(c, err)
@@ -73,7 +73,8 @@ func (h billingHandlers) createPortal(c *gin.Context) {
 			return
 		}
 	}
-	url, err := h.svc.CreatePortal(c.Request.Context(), principal(c).OrgID, req.ReturnURL)
+	p := principal(c)
+	url, err := h.svc.CreatePortal(c.Request.Context(), p.OrgID, req.ReturnURL, p.Locale)
 	if err != nil {
 		fail(c, err)
 		return

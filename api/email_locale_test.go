@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/onramp/onramp/internal/config"
+	"github.com/onramp/onramp/internal/mail"
 	"github.com/onramp/onramp/internal/testing/testenv"
 )
 
@@ -70,8 +72,8 @@ func TestSignupTakesTheOwnersLanguage(t *testing.T) {
 	env.Mail.WaitFor(t, "ines@acme.test", "Confirm your email address")
 
 	env.Do(t, http.MethodPost, "/v1/signup", body("hans@acme.test"), testenv.WithHeader("Accept-Language", "de-DE")).Expect(t, http.StatusCreated)
-	if n := scalar[int](t, env, `SELECT count(*) FROM users WHERE email = 'hans@acme.test' AND locale IS NULL`); n != 1 {
-		t.Error("a language we do not write in should leave the locale unsaid")
+	if got := scalar[string](t, env, `SELECT locale FROM users WHERE email = 'hans@acme.test'`); got != "en" {
+		t.Errorf("a language we do not write in stored %q, want DEFAULT_LOCALE (en)", got)
 	}
 
 	bad := body("zoe@acme.test")
@@ -80,4 +82,25 @@ func TestSignupTakesTheOwnersLanguage(t *testing.T) {
 	if n := scalar[int](t, env, `SELECT count(*) FROM users WHERE email = 'zoe@acme.test'`); n != 0 {
 		t.Error("a refused signup created a user")
 	}
+}
+
+// DEFAULT_LOCALE is the language of whoever has not said theirs: a signup
+// with neither a locale nor a usable Accept-Language stores it (GET /v1/me
+// shows it), and someone whose language is unsaid gets emails in it.
+func TestTheDefaultLocaleServesWhoeverSaidNothing(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t, func(c *config.Config) { c.DefaultLocale = mail.French })
+	body := map[string]any{"company_name": "Acme", "email": "ada@acme.test", "password": testenv.DefaultPassword, "full_name": "Ada"}
+	var s testenv.Session
+	env.Do(t, http.MethodPost, "/v1/signup", body, testenv.WithHeader("Accept-Language", "de-DE")).Expect(t, http.StatusCreated).Decode(t, &s)
+	env.Mail.WaitFor(t, "ada@acme.test", "Confirmez votre adresse e-mail")
+	me := env.Do(t, http.MethodGet, "/v1/me", nil, testenv.WithBearer(s.AccessToken)).Expect(t, http.StatusOK).Map(t)
+	if got := me["user"].(map[string]any)["locale"]; got != "fr" {
+		t.Errorf("GET /v1/me locale %v, want fr", got)
+	}
+
+	// Cleared ("not said" again): emails still come in DEFAULT_LOCALE.
+	patchMe(t, env, s.AccessToken, map[string]any{"locale": nil}).Expect(t, http.StatusOK)
+	env.Do(t, http.MethodPost, "/v1/auth/password-reset", map[string]any{"email": "ada@acme.test"}).Expect(t, http.StatusAccepted)
+	env.Mail.WaitFor(t, "ada@acme.test", "Réinitialisez votre mot de passe")
 }

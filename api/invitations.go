@@ -9,8 +9,9 @@ import (
 )
 
 type inviteRequest struct {
-	Email string `json:"email"`
-	Role  string `json:"role"`
+	Email  string  `json:"email"`
+	Role   string  `json:"role"`
+	Locale *string `json:"locale"`
 }
 
 func (h accountHandlers) invite(c *gin.Context) {
@@ -19,7 +20,9 @@ func (h accountHandlers) invite(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	inv, err := h.svc.Invite(c.Request.Context(), principal(c), account.InviteInput{Email: req.Email, Role: req.Role})
+	inv, err := h.svc.Invite(c.Request.Context(), principal(c), account.InviteInput{
+		Email: req.Email, Role: req.Role, Locale: req.Locale, RequestLocale: acceptedLocale(c.Request),
+	})
 	if err != nil {
 		fail(c, err)
 		return
@@ -58,9 +61,10 @@ func (h accountHandlers) revokeInvitation(c *gin.Context) {
 }
 
 type acceptInvitationRequest struct {
-	Token    string `json:"token"`
-	FullName string `json:"full_name"`
-	Password string `json:"password"`
+	Token    string  `json:"token"`
+	FullName string  `json:"full_name"`
+	Password string  `json:"password"`
+	Locale   *string `json:"locale"`
 }
 
 func (h accountHandlers) acceptInvitation(c *gin.Context) {
@@ -69,7 +73,7 @@ func (h accountHandlers) acceptInvitation(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	in := account.AcceptInput{Token: req.Token, FullName: req.FullName, Password: req.Password}
+	in := account.AcceptInput{Token: req.Token, FullName: req.FullName, Password: req.Password, Locale: req.Locale}
 	if p, ok := principalFrom(c); ok { // a signed-in user joins as themselves
 		in.UserID = p.UserID
 	}

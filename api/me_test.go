@@ -42,8 +42,10 @@ func TestUpdateMeSetsKeepsAndClearsProfileFields(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
 	ada := env.Signup(t, testenv.SignupOptions{FullName: "Ada Admin"})
-	if u := getMe(t, env, ada.AccessToken); u.Locale != nil || u.TimeZone != nil {
-		t.Fatalf("a new user has locale %s and time zone %s, want null", str(u.Locale), str(u.TimeZone))
+	// A signup stores the language it resolved (DEFAULT_LOCALE here); the
+	// time zone stays unsaid.
+	if u := getMe(t, env, ada.AccessToken); str(u.Locale) != "en" || u.TimeZone != nil {
+		t.Fatalf("a new user has locale %s and time zone %s, want en and null", str(u.Locale), str(u.TimeZone))
 	}
 
 	var got struct {

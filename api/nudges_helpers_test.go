@@ -40,6 +40,9 @@ func newNudgeWorld(t *testing.T, opts ...testenv.Option) *nudgeWorld {
 	return w
 }
 
+// weeklyCap sets NUDGE_WEEKLY_CAP.
+func weeklyCap(n int) testenv.Option { return func(c *config.Config) { c.NudgeWeeklyCap = n } }
+
 // member adds a member who joined now, in locale ("" for none), and who
 // opened their checklist once.
 func (w *nudgeWorld) member(locale string) (uuid.UUID, string, string) {

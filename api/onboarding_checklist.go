@@ -11,10 +11,11 @@ import (
 // checklistHandlers serve the caller's onboarding checklist.
 type checklistHandlers struct{ svc *onboarding.Service }
 
-// onboardingCaller is the authenticated member as the onboarding domain takes them.
+// onboardingCaller is the authenticated member as the onboarding domain
+// takes them, with the language the access check read with their role.
 func onboardingCaller(c *gin.Context) onboarding.Caller {
 	p := principal(c)
-	return onboarding.Caller{OrgID: p.OrgID, UserID: p.UserID, Role: p.Role}
+	return onboarding.Caller{OrgID: p.OrgID, UserID: p.UserID, Role: p.Role, Locale: p.Locale}
 }
 
 func (h checklistHandlers) get(c *gin.Context) {

@@ -88,8 +88,8 @@ func TestChangeSeats(t *testing.T) {
 	env.NewMember(t, org.ID, "member")
 	env.NewMember(t, org.ID, "admin")
 	// 4 members and one pending invitation hold 5 seats.
-	if _, err := env.DB.Pool.Exec(context.Background(), `INSERT INTO invitations (id, organization_id, email, role, token_hash, expires_at)
-		VALUES (gen_random_uuid(), $1, 'pending@example.test', 'member', 'h1', now() + interval '1 day')`, org.ID); err != nil {
+	if _, err := env.DB.Pool.Exec(context.Background(), `INSERT INTO invitations (id, organization_id, email, role, locale, token_hash, expires_at)
+		VALUES (gen_random_uuid(), $1, 'pending@example.test', 'member', 'en', 'h1', now() + interval '1 day')`, org.ID); err != nil {
 		t.Fatal(err)
 	}
 
@@ -216,8 +216,8 @@ func TestCheckoutCoversTheSeatsAlreadyHeld(t *testing.T) {
 	for range 3 {
 		env.NewMember(t, org.ID, "member")
 	}
-	if _, err := env.DB.Pool.Exec(context.Background(), `INSERT INTO invitations (id, organization_id, email, role, token_hash, expires_at)
-		VALUES (gen_random_uuid(), $1, 'pending@example.test', 'member', 'h1', now() + interval '1 day')`, org.ID); err != nil {
+	if _, err := env.DB.Pool.Exec(context.Background(), `INSERT INTO invitations (id, organization_id, email, role, locale, token_hash, expires_at)
+		VALUES (gen_random_uuid(), $1, 'pending@example.test', 'member', 'en', 'h1', now() + interval '1 day')`, org.ID); err != nil {
 		t.Fatal(err)
 	}
 	// Owner, 3 members and 1 pending invitation: 5 seats held.

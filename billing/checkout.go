@@ -27,6 +27,9 @@ type CheckoutInput struct {
 	// idempotency key is derived from it so a retried request cannot open
 	// a second session even if our own reply was lost.
 	RequestKey string
+	// Locale is the language the buyer reads ("en", "fr"): Checkout opens
+	// in it, and a Stripe customer created for it prefers it.
+	Locale string
 }
 
 // CheckoutSession is where to send the buyer.
@@ -92,7 +95,7 @@ func (s *Service) CreateCheckout(ctx context.Context, orgID, userID uuid.UUID, i
 			fmt.Sprintf("the organization already has %d members and pending invitations; buy at least %d seats", used, used))
 	}
 
-	customerID, err := s.ensureCustomer(ctx, orgID)
+	customerID, err := s.ensureCustomer(ctx, orgID, in.Locale)
 	if err != nil {
 		return CheckoutSession{}, err
 	}
@@ -124,6 +127,7 @@ func (s *Service) CreateCheckout(ctx context.Context, orgID, userID uuid.UUID, i
 		AllowPromotionCodes: stripe.Bool(true),
 		SuccessURL:          stripe.String(in.SuccessURL),
 		CancelURL:           stripe.String(in.CancelURL),
+		Locale:              stripeLocale(in.Locale),
 	}
 	params.Metadata = meta
 	if plan.TrialDays > 0 {
@@ -167,6 +171,15 @@ func (s *Service) CreateCheckout(ctx context.Context, orgID, userID uuid.UUID, i
 	return out, nil
 }
 
+// stripeLocale is one of our languages ("en", "fr", both Stripe locales
+// too) as a Stripe parameter; "" leaves it to Stripe (the browser's).
+func stripeLocale(locale string) *string {
+	if locale == "" {
+		return nil
+	}
+	return stripe.String(locale)
+}
+
 // checkoutKey is the Stripe idempotency key for opening a session: derived
 // from the caller's Idempotency-Key when there is one, random otherwise
 // (stripe-go reuses it across its own network retries).
@@ -179,8 +192,9 @@ func (s *Service) checkoutKey(orgID uuid.UUID, requestKey string) string {
 }
 
 // CreatePortal opens a Stripe billing portal session for the organization's
-// customer (409 no_customer before the first checkout).
-func (s *Service) CreatePortal(ctx context.Context, orgID uuid.UUID, returnURL string) (string, error) {
+// customer (409 no_customer before the first checkout), in locale, the
+// language the caller reads ("en", "fr").
+func (s *Service) CreatePortal(ctx context.Context, orgID uuid.UUID, returnURL, locale string) (string, error) {
 	v := apperr.Validator{}
 	s.checkRedirect(&v, "return_url", returnURL)
 	if err := v.Err(); err != nil {
@@ -203,6 +217,7 @@ func (s *Service) CreatePortal(ctx context.Context, orgID uuid.UUID, returnURL s
 		Params:    stripe.Params{Context: ctx, IdempotencyKey: stripe.String("onramp-portal-" + uuid.Must(uuid.NewV7()).String())},
 		Customer:  stripe.String(customerID),
 		ReturnURL: stripe.String(returnURL),
+		Locale:    stripeLocale(locale),
 	})
 	if err != nil {
 		s.log.WarnContext(ctx, "stripe portal session failed", "organization_id", orgID, "err", redactedErr{err})

@@ -51,23 +51,43 @@ func (s *Service) customerOf(ctx context.Context, h database.Handle, orgID uuid.
 // derived from the organization id, so Stripe answers them with one
 // customer (as it does a retry after our own store failed), and the
 // customer stored first wins: every caller goes on with the stored one.
-func (s *Service) ensureCustomer(ctx context.Context, orgID uuid.UUID) (string, error) {
+// The customer prefers the language (Stripe's emails, invoices and pages)
+// of the organization's first owner, or callerLocale when that owner never
+// said theirs: the same for every racing checkout once the owner said, as
+// a reused idempotency key needs the same parameters.
+func (s *Service) ensureCustomer(ctx context.Context, orgID uuid.UUID, callerLocale string) (string, error) {
 	if id, err := s.customerOf(ctx, s.db, orgID); err != nil || id != "" {
 		return id, err
 	}
-	var org struct{ Name string }
-	err := s.db.Query(ctx).Table("organizations").Select("name").Where("id = ?", orgID).Take(&org).Error
+	var org struct {
+		Name        string
+		OwnerLocale *string
+	}
+	err := s.db.Query(ctx).Raw(`
+		SELECT o.name,
+		       (SELECT u.locale FROM memberships m JOIN users u ON u.id = m.user_id
+		         WHERE m.organization_id = o.id AND m.role = 'owner'
+		         ORDER BY m.joined_at, m.user_id LIMIT 1) AS owner_locale
+		FROM organizations o WHERE o.id = ?`, orgID).Take(&org).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return "", apperr.NotFound("organization")
 	}
 	if err != nil {
 		return "", fmt.Errorf("load organization: %w", err)
 	}
-	c, err := s.stripe.Customers.New(&stripe.CustomerParams{
+	params := &stripe.CustomerParams{
 		Params:   stripe.Params{Context: ctx, IdempotencyKey: stripe.String("onramp-customer-" + orgID.String())},
 		Name:     stripe.String(org.Name),
 		Metadata: map[string]string{"organization_id": orgID.String()},
-	})
+	}
+	locale := callerLocale
+	if org.OwnerLocale != nil {
+		locale = *org.OwnerLocale
+	}
+	if locale != "" {
+		params.PreferredLocales = []*string{stripe.String(locale)}
+	}
+	c, err := s.stripe.Customers.New(params)
 	if err != nil {
 		s.log.WarnContext(ctx, "stripe customer creation failed", "organization_id", orgID, "err", redactedErr{err})
 		return "", stripeErr("create stripe customer", err)

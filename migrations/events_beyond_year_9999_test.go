@@ -4,28 +4,16 @@ import (
 	"context"
 	"testing"
 	"time"
-
-	"github.com/pressly/goose/v3"
-
-	"github.com/onramp/onramp/internal/testing/dbtest"
-	"github.com/onramp/onramp/migrations"
 )
 
 // An event stored before the year-9999 check, with a sent_at in year
 // 10000, gets its receive time instead once migration 6 runs.
 func TestEventsBeyondYear9999AreRepaired(t *testing.T) {
 	t.Parallel()
-	db := dbtest.New(t)
+	db, provider := migratedTo(t, 5)
 	ctx := context.Background()
-	provider, err := goose.NewProvider(goose.DialectPostgres, db.SQL(), migrations.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := provider.DownTo(ctx, 5); err != nil {
-		t.Fatal(err)
-	}
 	received := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
-	_, err = db.Pool.Exec(ctx, `
+	_, err := db.Pool.Exec(ctx, `
 		WITH o AS (INSERT INTO organizations (id, name) VALUES (gen_random_uuid(), 'Acme') RETURNING id)
 		INSERT INTO onboarding_events (organization_id, id, name, source, sent_at, occurred_at, received_at, clamped, properties)
 		SELECT o.id, gen_random_uuid(), 'app_opened', 'client', '10000-01-01T04:00:00Z'::timestamptz, $1::timestamptz, $1::timestamptz, true, '{}'::jsonb FROM o

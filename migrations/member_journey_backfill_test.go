@@ -3,11 +3,6 @@ package migrations_test
 import (
 	"context"
 	"testing"
-
-	"github.com/pressly/goose/v3"
-
-	"github.com/onramp/onramp/internal/testing/dbtest"
-	"github.com/onramp/onramp/migrations"
 )
 
 // Members and events from before migration 7 get their member rows,
@@ -16,18 +11,11 @@ import (
 // counters.
 func TestMemberJourneyBackfillsWhatMembersDidBefore(t *testing.T) {
 	t.Parallel()
-	db := dbtest.New(t)
+	db, provider := migratedTo(t, 6)
 	ctx := context.Background()
-	provider, err := goose.NewProvider(goose.DialectPostgres, db.SQL(), migrations.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := provider.DownTo(ctx, 6); err != nil {
-		t.Fatal(err)
-	}
 	// Acme: Ada joined on Monday 2026-11-02 (week 0 from then), Bob too;
 	// Ada booked twice in week 1, and joined (a server event) in week 0.
-	_, err = db.Pool.Exec(ctx, `
+	_, err := db.Pool.Exec(ctx, `
 		INSERT INTO organizations (id, name) VALUES ('00000000-0000-0000-0000-00000000000a', 'Acme');
 		INSERT INTO users (id, email, full_name, password_hash) VALUES
 		    ('00000000-0000-0000-0000-0000000000a1', 'ada@acme.test', 'Ada', 'x'),

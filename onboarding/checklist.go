@@ -23,7 +23,7 @@ func (s *Service) Checklist(ctx context.Context, c Caller) (Checklist, error) {
 	if err != nil {
 		return Checklist{}, wrap("read checklist", err)
 	}
-	list := buildChecklist(cur.state, cur.mine, cur.version, c.Role, plan)
+	list := buildChecklist(cur.state, cur.mine, cur.version, c, plan)
 	list.Dismissed = cur.dismissed
 	return list, nil
 }
@@ -136,7 +136,7 @@ func (s *Service) changeStep(ctx context.Context, c Caller, key string, change f
 		if err != nil {
 			return err
 		}
-		list = buildChecklist(st, mine, v, c.Role, plan)
+		list = buildChecklist(st, mine, v, c, plan)
 		list.Dismissed = dismissed
 		return nil
 	})
@@ -206,7 +206,7 @@ func (s *Service) Dismiss(ctx context.Context, c Caller) (Checklist, error) {
 		if err != nil {
 			return err
 		}
-		list = buildChecklist(st, mine, v, c.Role, plan)
+		list = buildChecklist(st, mine, v, c, plan)
 		list.Dismissed = true
 		return nil
 	})

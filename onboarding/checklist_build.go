@@ -46,22 +46,22 @@ type Progress struct {
 	Target int64 `json:"target"`
 }
 
-// buildChecklist is the checklist of st on version v as a member with role
-// sees it when the organization is on plan: the steps the audience rules
-// show them, with the organization's progress on organization steps and
+// buildChecklist is the checklist of st on version v as member c sees it
+// when the organization is on plan: the steps the audience rules show
+// their role, in their language, with the organization's progress on organization steps and
 // mine (the reader's own) on member steps. completed counts completed
 // steps; total counts shown steps that are not skipped (skipping an
 // optional step takes it out of the count); percent is completed/total
 // rounded down, 0 when total is 0. Dismissed is the member's own, not the
 // organization's: the caller sets it. An activation that member thresholds
 // decided shows no time (it would tell when members used the service).
-func buildChecklist(st *orgState, mine progressMap, v *Version, role, plan string) Checklist {
-	c := Checklist{Version: v.Version, Steps: make([]ChecklistStep, 0, len(v.Steps))}
+func buildChecklist(st *orgState, mine progressMap, v *Version, c Caller, plan string) Checklist {
+	list := Checklist{Version: v.Version, Steps: make([]ChecklistStep, 0, len(v.Steps))}
 	if !st.activatedByMembers {
-		c.ActivatedAt = st.activatedAt
+		list.ActivatedAt = st.activatedAt
 	}
 	for _, step := range v.Steps {
-		if !shown(step, role, plan) {
+		if !shown(step, c.Role, plan) {
 			continue
 		}
 		p := st.progress[step.Key]
@@ -69,19 +69,20 @@ func buildChecklist(st *orgState, mine progressMap, v *Version, role, plan strin
 			p = mine[step.Key]
 		}
 		cs := stepView(step, p)
-		c.Steps = append(c.Steps, cs)
+		cs.Title, cs.Description = step.textIn(c.Locale)
+		list.Steps = append(list.Steps, cs)
 		switch cs.Status {
 		case StatusCompleted:
-			c.Completed++
-			c.Total++
+			list.Completed++
+			list.Total++
 		case StatusPending:
-			c.Total++
+			list.Total++
 		}
 	}
-	if c.Total > 0 {
-		c.Percent = c.Completed * 100 / c.Total
+	if list.Total > 0 {
+		list.Percent = list.Completed * 100 / list.Total
 	}
-	return c
+	return list
 }
 
 // stepView is one step with the organization's progress on it (p nil: none

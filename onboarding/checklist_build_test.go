@@ -24,7 +24,7 @@ func TestBuildChecklist(t *testing.T) {
 	})
 	st.activatedAt = ptr(at(3))
 
-	c := buildChecklist(st, nil, v, "member", "")
+	c := buildChecklist(st, nil, v, Caller{Role: "member"}, "")
 	want := []struct {
 		key, status   string
 		count, target int64
@@ -46,17 +46,17 @@ func TestBuildChecklist(t *testing.T) {
 	if c.Version != 3 || c.Completed != 1 || c.Total != 3 || c.Percent != 33 || !c.ActivatedAt.Equal(at(3)) || c.Dismissed {
 		t.Fatalf("checklist %+v", c)
 	}
-	if c := buildChecklist(st, nil, v, "owner", "enterprise"); len(c.Steps) != 6 || c.Total != 5 || c.Percent != 20 {
+	if c := buildChecklist(st, nil, v, Caller{Role: "owner"}, "enterprise"); len(c.Steps) != 6 || c.Total != 5 || c.Percent != 20 {
 		t.Fatalf("an owner on enterprise sees %d steps, total %d, %d%%", len(c.Steps), c.Total, c.Percent)
 	}
 	// The support view ignores roles (""), not plans.
-	if c := buildChecklist(st, nil, v, "", ""); len(c.Steps) != 5 {
+	if c := buildChecklist(st, nil, v, Caller{}, ""); len(c.Steps) != 5 {
 		t.Fatalf("role \"\" sees %d steps", len(c.Steps))
 	}
 }
 
 func TestBuildChecklistBeforeAnyVersion(t *testing.T) {
-	c := buildChecklist(stateWith(nil), nil, emptyVersion, "owner", "")
+	c := buildChecklist(stateWith(nil), nil, emptyVersion, Caller{Role: "owner"}, "")
 	if c.Version != 0 || c.Steps == nil || len(c.Steps) != 0 || c.Total != 0 || c.Percent != 0 || c.ActivatedAt != nil {
 		t.Fatalf("empty checklist %+v", c)
 	}

@@ -39,6 +39,9 @@ type Caller struct {
 	OrgID  uuid.UUID
 	UserID uuid.UUID
 	Role   string // owner, admin or member
+	// Locale is the language the caller reads ("en", "fr"): steps show
+	// their translation into it, else their own text.
+	Locale string
 }
 
 // PlanLookup tells which plan an organization is on ("" when it has no

@@ -55,6 +55,8 @@ type Step struct {
 	Scope       string     `json:"scope"`
 	Audience    Audience   `json:"audience"`
 	Completion  Completion `json:"completion"`
+	// Translations are the step's text in other languages than its own.
+	Translations Translations `json:"translations"`
 }
 
 // member reports whether each member has their own progress on the step.
@@ -90,25 +92,28 @@ type DraftStep struct {
 
 // StepInput creates a draft step. Position 0 appends it.
 type StepInput struct {
-	Key         string
-	Title       string
-	Description string
-	Position    int
-	Required    bool
-	Scope       string // "" is ScopeOrganization
-	Audience    Audience
-	Completion  Completion
+	Key          string
+	Title        string
+	Description  string
+	Position     int
+	Required     bool
+	Scope        string // "" is ScopeOrganization
+	Audience     Audience
+	Completion   Completion
+	Translations Translations
 }
 
-// StepPatch edits a draft step; nil fields are left alone.
+// StepPatch edits a draft step; nil fields are left alone (Translations
+// replaces all of them: {} removes them).
 type StepPatch struct {
-	Title       *string
-	Description *string
-	Position    *int
-	Required    *bool
-	Scope       *string
-	Audience    *Audience
-	Completion  *Completion
+	Title        *string
+	Description  *string
+	Position     *int
+	Required     *bool
+	Scope        *string
+	Audience     *Audience
+	Completion   *Completion
+	Translations *Translations
 }
 
 // normalize fills defaults so stored steps are uniform.
@@ -125,6 +130,9 @@ func (s *Step) normalize() {
 	if s.Completion.Type == CompletionEvent && s.Completion.Count == 0 {
 		s.Completion.Count = 1
 	}
+	if s.Translations == nil {
+		s.Translations = Translations{} // steps published before translations existed
+	}
 }
 
 // validate checks a step's fields (not its key's uniqueness).
@@ -132,6 +140,7 @@ func (s *Step) validate(v *apperr.Validator) {
 	v.Check(keyPattern.MatchString(s.Key), "key", "must be 2-64 characters: a lower-case letter, then lower-case letters, digits or _")
 	v.Check(s.Title != "" && len(s.Title) <= maxTitle, "title", fmt.Sprintf("must be 1 to %d characters", maxTitle))
 	v.Check(len(s.Description) <= maxDescription, "description", fmt.Sprintf("must be at most %d characters", maxDescription))
+	s.Translations.validate(v)
 	v.Check(s.Scope == ScopeOrganization || s.Scope == ScopeMember, "scope", "must be organization or member")
 	for i, r := range s.Audience.Roles {
 		v.Check(slices.Contains(roles, r), fmt.Sprintf("audience.roles[%d]", i), "must be owner, admin or member")
@@ -233,6 +242,9 @@ func (s *Service) UpdateStep(ctx context.Context, actor uuid.UUID, key string, p
 		}
 		if p.Completion != nil {
 			step.Completion = *p.Completion
+		}
+		if p.Translations != nil {
+			step.Translations = *p.Translations
 		}
 		step.normalize()
 		var v apperr.Validator

@@ -41,6 +41,7 @@ func (s *Service) CurrentAccess(ctx context.Context, p auth.Principal) (auth.Pri
 		return auth.Principal{}, errAccessEnded
 	}
 	p.Staff, p.Role = a.staff, a.role.String
+	p.Locale = string(s.localeOf(a.locale))
 	return p, nil
 }
 
@@ -49,6 +50,9 @@ type access struct {
 	live  bool        // the session has a refresh token that is not revoked
 	role  pgtype.Text // the membership's role in the token's organization; not Valid without one
 	staff bool        // the token claims staff and the stored flag says so
+	// locale is the user's users.locale (nil: not said): requests are
+	// served in it, and reading it here costs no round trip of its own.
+	locale *string
 }
 
 // accessQueriesInFlight is how many access queries run at once: one, so
@@ -76,8 +80,8 @@ func newAccessReads(pool *pgxpool.Pool) *coalesce.Batcher[auth.Principal, access
 // from refresh_tokens_live_family_idx, which holds only tokens not revoked
 // (a session ends by revoking all of its tokens, so an ended one is not in
 // the index at all; a deleted user's tokens are deleted with it), the
-// membership by its key. The user's row is read only for a token that
-// claims staff, to check that the flag still holds. A token with no
+// membership by its key, the user by theirs: for their language, and for a
+// token that claims staff, to check that the flag still holds. A token with no
 // organization passes a NULL one and gets no role; padding rows are all
 // NULL and skipped. Rows come back with their position, which matches them
 // to their tokens.
@@ -88,9 +92,11 @@ func accessQueries(maxRows int) coalesce.Statements {
 	       EXISTS (SELECT 1 FROM refresh_tokens r
 	                WHERE r.family_id = q.sid AND r.user_id = q.usr AND r.revoked_at IS NULL),
 	       m.role,
-	       CASE WHEN q.staff THEN EXISTS (SELECT 1 FROM users u WHERE u.id = q.usr AND u.is_staff) ELSE false END
+	       q.staff AND coalesce(u.is_staff, false),
+	       u.locale
 	FROM (VALUES ` + values + `) AS q(usr, org, sid, staff, i)
 	LEFT JOIN memberships m ON m.organization_id = q.org AND m.user_id = q.usr
+	LEFT JOIN users u ON u.id = q.usr
 	WHERE q.usr IS NOT NULL`
 	})
 }
@@ -118,7 +124,7 @@ func readAccess(ctx context.Context, pool *pgxpool.Pool, queries coalesce.Statem
 	}
 	// A token without a row (none expected) has no access.
 	out, err := coalesce.QueryRows(ctx, pool, query, args, len(ps), func(a *access) []any {
-		return []any{&a.live, &a.role, &a.staff}
+		return []any{&a.live, &a.role, &a.staff, &a.locale}
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read current access: %w", err)

@@ -232,7 +232,7 @@ func readAccessSQL(ctx context.Context, db *database.DB, queries coalesce.Statem
 	for rows.Next() {
 		var i int32
 		var a access
-		if err := rows.Scan(&i, &a.live, &a.role, &a.staff); err != nil {
+		if err := rows.Scan(&i, &a.live, &a.role, &a.staff, &a.locale); err != nil {
 			return nil, err
 		}
 		out[i-1] = a

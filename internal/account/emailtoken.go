@@ -60,7 +60,7 @@ func (s *Service) sendVerification(ctx context.Context, tx *database.Tx, user Us
 	if err != nil {
 		return err
 	}
-	m := mail.VerificationEmail(mail.LocaleOf(user.Locale), user.Email, user.FullName, s.link("verify-email", token))
+	m := mail.VerificationEmail(s.localeOf(user.Locale), user.Email, user.FullName, s.link("verify-email", token))
 	m.UserID = user.ID
 	return s.sendMail(ctx, tx, m)
 }
@@ -182,7 +182,7 @@ func (s *Service) SendPasswordReset(ctx context.Context, email string) error {
 		if err != nil {
 			return err
 		}
-		m := mail.PasswordResetEmail(mail.LocaleOf(user.Locale), user.Email, user.FullName, s.link("reset-password", token))
+		m := mail.PasswordResetEmail(s.localeOf(user.Locale), user.Email, user.FullName, s.link("reset-password", token))
 		m.UserID = user.ID
 		return s.sendMail(ctx, tx, m)
 	})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -38,10 +37,15 @@ const (
 var errEmailUnverified = &apperr.Error{Code: apperr.CodeForbidden, Reason: "email_unverified",
 	Message: "confirm your email address before inviting people: use the link we emailed you, or ask for a new one"}
 
-// InviteInput asks someone to join with a role (member when empty).
+// InviteInput asks someone to join with a role (member when empty), in a
+// language: Locale when given ("en", "fr"), else the inviter's own, else
+// RequestLocale (the request's Accept-Language, "" when it named neither),
+// else DEFAULT_LOCALE.
 type InviteInput struct {
-	Email string
-	Role  string
+	Email         string
+	Role          string
+	Locale        *string
+	RequestLocale string
 }
 
 // Invite creates an invitation and emails its link. The organization row
@@ -55,6 +59,7 @@ func (s *Service) Invite(ctx context.Context, actor auth.Principal, in InviteInp
 	var v apperr.Validator
 	checkEmail(&v, "email", in.Email)
 	v.Check(validRole(in.Role), "role", "must be owner, admin or member")
+	checkOptionalLocale(&v, in.Locale)
 	if err := v.Err(); err != nil {
 		return Invitation{}, err
 	}
@@ -111,14 +116,13 @@ func (s *Service) Invite(ctx context.Context, actor auth.Principal, in InviteInp
 		if err := s.takeInvitationEmail(ctx, tx, org.ID, in.Email); err != nil {
 			return err
 		}
+		inv.Locale = string(s.invitationLocale(in, inviter))
 		token, hash := newSecret()
 		inv.TokenHash = hash
 		if err := tx.Create(&inv).Error; err != nil {
 			return fmt.Errorf("store invitation: %w", err)
 		}
-		// The invitee has said nothing yet: they read what their colleague
-		// who invites them reads, most likely.
-		invitation := mail.InvitationEmail(mail.LocaleOf(inviter.Locale), inv.Email, org.Name, inviter.FullName, s.link("accept-invitation", token))
+		invitation := mail.InvitationEmail(mail.Locale(inv.Locale), inv.Email, org.Name, inviter.FullName, s.link(invitationAcceptPath, token))
 		if err := s.sendMail(ctx, tx, invitation); err != nil {
 			return err
 		}
@@ -129,6 +133,21 @@ func (s *Service) Invite(ctx context.Context, actor auth.Principal, in InviteInp
 		return Invitation{}, fmt.Errorf("invite: %w", err)
 	}
 	return inv, nil
+}
+
+// invitationLocale is the language an invitation is written in: the one
+// its sender chose, else, since the invitee has said nothing yet, the one
+// their colleague who invites them reads, most likely theirs too.
+func (s *Service) invitationLocale(in InviteInput, inviter User) mail.Locale {
+	switch {
+	case in.Locale != nil:
+		return mail.Locale(*in.Locale)
+	case inviter.Locale != nil:
+		return s.localeOf(inviter.Locale)
+	case in.RequestLocale != "":
+		return s.localeOf(&in.RequestLocale)
+	}
+	return s.defaultLocale
 }
 
 // takeInvitationEmail counts an invitation email against the
@@ -187,118 +206,4 @@ func (s *Service) RevokeInvitation(ctx context.Context, actor auth.Principal, id
 		return fmt.Errorf("revoke invitation: %w", err)
 	}
 	return nil
-}
-
-// AcceptInput accepts an invitation: either as a new user (FullName and
-// Password) or as the signed-in user UserID (nothing else).
-type AcceptInput struct {
-	Token    string
-	FullName string
-	Password string
-	UserID   uuid.UUID // uuid.Nil: a new user
-}
-
-var errBadInvitationToken = apperr.InvalidField("token", "is invalid, already used, revoked or expired")
-
-// AcceptInvitation makes the invitee a member and opens their session in
-// the organization. Accepting proves the invitee reads the invited address,
-// so it counts as verified.
-func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput) (Session, error) {
-	in.FullName = strings.TrimSpace(in.FullName)
-	newUser := in.UserID == uuid.Nil
-	var v apperr.Validator
-	v.Check(in.Token != "", "token", "is required")
-	if newUser {
-		checkName(&v, "full_name", in.FullName, 200)
-		checkPassword(&v, "password", in.Password)
-	} else {
-		v.Check(in.FullName == "", "full_name", "must be omitted when accepting as a signed-in user")
-		v.Check(in.Password == "", "password", "must be omitted when accepting as a signed-in user")
-	}
-	if err := v.Err(); err != nil {
-		return Session{}, err
-	}
-	var hash string
-	if newUser {
-		var err error
-		if hash, err = s.passwords.Hash(ctx, in.Password); err != nil {
-			return Session{}, fmt.Errorf("accept invitation: %w", err)
-		}
-	}
-	var session Session
-	err := s.db.InTx(ctx, func(tx *database.Tx) error {
-		now := s.now()
-		// The organization first, then the invitation, as every change to
-		// an organization's memberships and onboarding takes them: the
-		// membership's trigger updates the organization's onboarding row,
-		// which event batches and invitations reach through the
-		// organization's lock.
-		var inv Invitation
-		err := tx.Where("token_hash = ?", hashSecret(in.Token)).Take(&inv).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return errBadInvitationToken
-		}
-		if err != nil {
-			return fmt.Errorf("find invitation: %w", err)
-		}
-		if err := tx.LockOrganization(ctx, inv.OrganizationID); err != nil {
-			if apperr.Is(err, apperr.CodeNotFound) {
-				return errBadInvitationToken
-			}
-			return err
-		}
-		err = tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", inv.ID).Take(&inv).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return errBadInvitationToken // revoked with its organization meanwhile
-		}
-		if err != nil {
-			return fmt.Errorf("lock invitation: %w", err)
-		}
-		if inv.Status(now) != "pending" {
-			return errBadInvitationToken
-		}
-		var user User
-		if newUser {
-			user = User{ID: uuid.Must(uuid.NewV7()), Email: inv.Email, FullName: in.FullName, PasswordHash: hash,
-				EmailVerifiedAt: &now, CreatedAt: now, UpdatedAt: now}
-			if err := tx.Create(&user).Error; err != nil {
-				if database.IsUniqueViolation(err, "users_email_key") {
-					return apperr.Conflict("email_taken", "an account with this email already exists; sign in and accept the invitation with your access token")
-				}
-				return fmt.Errorf("create user: %w", err)
-			}
-		} else {
-			if user, err = s.user(ctx, tx, in.UserID); err != nil {
-				return err
-			}
-			if user.Email != inv.Email {
-				return &apperr.Error{Code: apperr.CodeForbidden, Reason: "invitation_email_mismatch",
-					Message: "this invitation was sent to another email address than the one you are signed in with"}
-			}
-			if err := s.markVerified(ctx, tx, user.ID); err != nil {
-				return err
-			}
-			user.EmailVerifiedAt = &now
-		}
-		m := Membership{OrganizationID: inv.OrganizationID, UserID: user.ID, Role: inv.Role, JoinedAt: now}
-		if err := tx.Create(&m).Error; err != nil {
-			if database.IsUniqueViolation(err, "memberships_pkey") {
-				return apperr.Conflict("already_member", "you are already a member of this organization")
-			}
-			return fmt.Errorf("create membership: %w", err)
-		}
-		if err := tx.Model(&inv).Updates(map[string]any{"accepted_at": now, "accepted_by": user.ID}).Error; err != nil {
-			return fmt.Errorf("mark invitation accepted: %w", err)
-		}
-		if err := s.recordEvent(ctx, tx, inv.OrganizationID, serverevent.MemberJoined, user.ID,
-			map[string]any{"invitation_id": inv.ID.String(), "role": inv.Role}); err != nil {
-			return fmt.Errorf("record member joined event: %w", err)
-		}
-		session, err = s.openSession(ctx, tx, user, &m, uuid.Nil)
-		return err
-	})
-	if err != nil {
-		return Session{}, fmt.Errorf("accept invitation: %w", err)
-	}
-	return session, nil
 }

@@ -65,12 +65,17 @@ type Invitation struct {
 	Email          string
 	Role           string
 	InvitedBy      *uuid.UUID
-	TokenHash      []byte
-	ExpiresAt      time.Time
-	AcceptedAt     *time.Time
-	AcceptedBy     *uuid.UUID
-	RevokedAt      *time.Time
-	CreatedAt      time.Time
+	// Locale is the language its emails are written in ("en", "fr").
+	Locale    string
+	TokenHash []byte
+	// ReminderTokenHash is the latest reminder's token (see
+	// InvitationReminderLink): it accepts the invitation as TokenHash does.
+	ReminderTokenHash []byte
+	ExpiresAt         time.Time
+	AcceptedAt        *time.Time
+	AcceptedBy        *uuid.UUID
+	RevokedAt         *time.Time
+	CreatedAt         time.Time
 }
 
 func (Invitation) TableName() string { return "invitations" }

@@ -16,6 +16,11 @@ const (
 	LocaleFR = "fr"
 )
 
+// checkOptionalLocale accepts a locale left out (nil), en or fr.
+func checkOptionalLocale(v *apperr.Validator, l *string) {
+	v.Check(l == nil || *l == LocaleEN || *l == LocaleFR, "locale", "must be en or fr")
+}
+
 // maxTimeZoneLen bounds a time zone name (the users.time_zone check); the
 // longest IANA name is about 30 characters.
 const maxTimeZoneLen = 64

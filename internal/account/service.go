@@ -51,8 +51,11 @@ type Config struct {
 	Unsubscribe *unsubscribe.Signer
 	// SignupRateLimit is signups per client IP per hour; 0 disables it.
 	SignupRateLimit int
-	Clock           clock.Clock  // nil: the system clock
-	Log             *slog.Logger // nil: discard
+	// DefaultLocale is the language of someone who has not said theirs
+	// (DEFAULT_LOCALE; "": English).
+	DefaultLocale mail.Locale
+	Clock         clock.Clock  // nil: the system clock
+	Log           *slog.Logger // nil: discard
 }
 
 // Service runs account use cases.
@@ -67,6 +70,7 @@ type Service struct {
 	publicURL       *url.URL
 	unsubscribe     *unsubscribe.Signer
 	signupRateLimit int
+	defaultLocale   mail.Locale
 	now             func() time.Time
 	log             *slog.Logger
 	passwords       *hasher
@@ -90,11 +94,15 @@ func NewService(c Config) *Service {
 		publicURL:       c.PublicURL,
 		unsubscribe:     c.Unsubscribe,
 		signupRateLimit: c.SignupRateLimit,
+		defaultLocale:   c.DefaultLocale,
 		log:             c.Log,
 		passwords:       newHasher(),
 	}
 	if s.seats == nil {
 		s.seats = FreeSeats{}
+	}
+	if s.defaultLocale == "" {
+		s.defaultLocale = mail.English
 	}
 	// PostgreSQL keeps microseconds: answers made from Go values then read
 	// the same as those read back from the database later.
@@ -107,6 +115,10 @@ func NewService(c Config) *Service {
 	s.access = newAccessReads(s.db.Pool)
 	return s
 }
+
+// localeOf is the language of a person who said said (users.locale),
+// DEFAULT_LOCALE when they said nothing.
+func (s *Service) localeOf(said *string) mail.Locale { return mail.LocaleOf(said, s.defaultLocale) }
 
 // recordEvent records a server-side product event in tx when a recorder is
 // configured.

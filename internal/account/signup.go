@@ -24,7 +24,8 @@ type SignupInput struct {
 	UTMCampaign string
 	Referrer    string
 	// Locale is the language the owner reads ("en", "fr"), from the body
-	// or the request's Accept-Language; "" when neither said.
+	// or the request's Accept-Language; "" when neither said, and then
+	// DEFAULT_LOCALE is stored: the owner reads it from their first email.
 	Locale string
 	// ClientIP is who is signing up, for the per-IP signup limit.
 	ClientIP string
@@ -81,6 +82,9 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (Session, error) {
 		return Session{}, fmt.Errorf("signup: %w", err)
 	}
 
+	if in.Locale == "" {
+		in.Locale = string(s.defaultLocale)
+	}
 	now := s.now()
 	org := Organization{
 		ID: uuid.Must(uuid.NewV7()), Name: in.CompanyName, BillingStatus: "none",
@@ -89,7 +93,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (Session, error) {
 		CreatedAt: now, UpdatedAt: now,
 	}
 	user := User{ID: uuid.Must(uuid.NewV7()), Email: in.Email, FullName: in.FullName, PasswordHash: hash,
-		Locale: optional(in.Locale), CreatedAt: now, UpdatedAt: now}
+		Locale: &in.Locale, CreatedAt: now, UpdatedAt: now}
 	var session Session
 	err = s.db.InTx(ctx, func(tx *database.Tx) error {
 		if err := tx.Create(&org).Error; err != nil {

@@ -45,6 +45,8 @@ type App struct {
 	// Unsubscribe makes the List-Unsubscribe links of optional emails
 	// (and tests' tokens).
 	Unsubscribe *unsubscribe.Signer
+	// Accounts is exposed for wiring and tests (invitation reminder links).
+	Accounts *account.Service
 
 	jobs *jobs.Runner
 	log  *slog.Logger
@@ -118,14 +120,16 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 	// person's own data for export and erasure)
 	accounts := account.NewService(account.Config{
 		DB: db, Signer: signer, Mailer: outbox, PasswordResets: jobs.NewPasswordResets(queue), PublicURL: cfg.PublicURL,
-		SignupRateLimit: cfg.SignupRateLimit, Log: log.With("component", "account"), Unsubscribe: unsubscribeLinks,
-		Seats: billingSvc.SeatPolicy(), Events: onboardingSvc, PersonalData: onboardingSvc, Clock: cfg.Clock,
+		SignupRateLimit: cfg.SignupRateLimit, DefaultLocale: cfg.DefaultLocale, Log: log.With("component", "account"),
+		Unsubscribe: unsubscribeLinks,
+		Seats:       billingSvc.SeatPolicy(), Events: onboardingSvc, PersonalData: onboardingSvc, Clock: cfg.Clock,
 	})
 
 	// nudges: reminders about onboarding, through one set of guardrails
 	nudges := nudge.NewService(nudge.Config{
 		DB: db, Audit: onboardingSvc, Mailer: outbox, Unsubscribe: unsubscribeLinks, Invitations: accounts,
 		Clock: cfg.Clock, Log: log.With("component", "nudges"), AppURL: appLinks(cfg), MinGroupSize: cfg.MinGroupSize,
+		DefaultLocale: cfg.DefaultLocale,
 		Policy: nudge.Policy{WeeklyCap: cfg.NudgeWeeklyCap,
 			Quiet: nudge.QuietHours{From: cfg.NudgeQuietHours[0], To: cfg.NudgeQuietHours[1]}},
 	})
@@ -174,7 +178,8 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 		Onboarding:     api.OnboardingDeps{Service: onboardingSvc},
 		Nudges:         api.NudgeDeps{Service: nudges},
 	})
-	return &App{Router: router, Signer: signer, Mailer: outbox, Billing: billingSvc, Onboarding: onboardingSvc, Nudges: nudges, Unsubscribe: unsubscribeLinks, jobs: runner, log: log}, nil
+	return &App{Router: router, Signer: signer, Mailer: outbox, Billing: billingSvc, Onboarding: onboardingSvc, Nudges: nudges,
+		Unsubscribe: unsubscribeLinks, Accounts: accounts, jobs: runner, log: log}, nil
 }
 
 // appLinks is where reminders send people: the customer's application

@@ -32,6 +32,10 @@ type Principal struct {
 	// reset or a removal from the organization ends the session, and with it
 	// every access token minted in it.
 	SessionID uuid.UUID
+	// Locale is the language the holder reads ("en", "fr"): their stored
+	// one, else DEFAULT_LOCALE. Not a claim (a token would keep a language
+	// changed since): the current-access check sets it, "" until then.
+	Locale string
 }
 
 // HasOrg reports whether the token is bound to an organization.

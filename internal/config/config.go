@@ -16,6 +16,7 @@ import (
 
 	"github.com/onramp/onramp/internal/auth"
 	"github.com/onramp/onramp/internal/clock"
+	onrampmail "github.com/onramp/onramp/internal/mail"
 	"github.com/onramp/onramp/internal/unsubscribe"
 )
 
@@ -50,6 +51,9 @@ type Config struct {
 
 	SMTPURL  *url.URL // nil: emails are logged instead of sent
 	MailFrom string   // the From header of every email (MAIL_FROM)
+	// DefaultLocale is the language of a person who has not said which
+	// they read (DEFAULT_LOCALE: en or fr, default en).
+	DefaultLocale onrampmail.Locale
 
 	// JobPollInterval is how often the job runner polls besides
 	// notifications; zero is River's default. Not read from the
@@ -246,6 +250,12 @@ func Load(getenv Getenv, need Need) (*Config, error) {
 			problems = append(problems, fmt.Sprintf("STRIPE_AUTOMATIC_TAX must be true or false, got %q", v))
 		}
 	}
+
+	locale, err := onrampmail.ParseLocale(orDefault(getenv("DEFAULT_LOCALE"), "en"))
+	if err != nil {
+		problems = append(problems, "DEFAULT_LOCALE: "+err.Error())
+	}
+	c.DefaultLocale = locale
 
 	if err := c.LogLevel.UnmarshalText([]byte(orDefault(getenv("LOG_LEVEL"), "info"))); err != nil {
 		problems = append(problems, "LOG_LEVEL must be debug, info, warn or error")

@@ -2,9 +2,12 @@ package config
 
 import (
 	"encoding/base64"
+	"maps"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/onramp/onramp/internal/mail"
 )
 
 func env(m map[string]string) Getenv { return func(k string) string { return m[k] } }
@@ -159,5 +162,24 @@ func TestUnsubscribeSecret(t *testing.T) {
 	again, _ := Load(env(base("")), NeedServe)
 	if len(first.UnsubscribeKey) < 32 || string(first.UnsubscribeKey) != string(again.UnsubscribeKey) {
 		t.Fatalf("development keys %x and %x, want one stable key", first.UnsubscribeKey, again.UnsubscribeKey)
+	}
+}
+
+func TestDefaultLocale(t *testing.T) {
+	base := map[string]string{"DATABASE_URL": "postgres://u@localhost:5432/onramp", "PLANS_FILE": "plans.yaml"}
+	for value, want := range map[string]mail.Locale{"": mail.English, "en": mail.English, "fr": mail.French} {
+		vars := maps.Clone(base)
+		vars["DEFAULT_LOCALE"] = value
+		c, err := Load(env(vars), NeedServe)
+		if err != nil || c.DefaultLocale != want {
+			t.Errorf("DEFAULT_LOCALE=%q: %v, %v; want %s", value, c, err, want)
+		}
+	}
+	for _, bad := range []string{"de", "FR", "fr-FR"} {
+		vars := maps.Clone(base)
+		vars["DEFAULT_LOCALE"] = bad
+		if _, err := Load(env(vars), NeedServe); err == nil || !strings.Contains(err.Error(), "DEFAULT_LOCALE") {
+			t.Errorf("DEFAULT_LOCALE=%q: %v", bad, err)
+		}
 	}
 }

@@ -30,11 +30,27 @@ func TestEveryEmailInEnglishAndFrench(t *testing.T) {
 			}
 		}
 	}
-	if got := mail.LocaleOf(nil); got != mail.English {
-		t.Errorf("LocaleOf(nil) = %s", got)
+}
+
+// A person who said nothing reads the default language (DEFAULT_LOCALE);
+// one who said reads theirs, whatever the default.
+func TestLocaleOfFallsBackToTheDefault(t *testing.T) {
+	fr, en := "fr", "en"
+	for _, c := range []struct {
+		said     *string
+		fallback mail.Locale
+		want     mail.Locale
+	}{
+		{nil, mail.English, mail.English},
+		{nil, mail.French, mail.French},
+		{&fr, mail.English, mail.French},
+		{&en, mail.French, mail.English},
+	} {
+		if got := mail.LocaleOf(c.said, c.fallback); got != c.want {
+			t.Errorf("LocaleOf(%v, %s) = %s, want %s", c.said, c.fallback, got, c.want)
+		}
 	}
-	fr := "fr"
-	if got := mail.LocaleOf(&fr); got != mail.French {
-		t.Errorf("LocaleOf(fr) = %s", got)
+	if _, err := mail.ParseLocale("de"); err == nil {
+		t.Error("ParseLocale(de) accepted")
 	}
 }

@@ -81,6 +81,8 @@ type Config struct {
 	// AppURL is where reminders other than invitations link to (the
 	// customer's application; PUBLIC_URL when it has none).
 	AppURL *url.URL
+	// DefaultLocale is the language of a person who has not said theirs.
+	DefaultLocale mail.Locale
 	// Policy is the guardrails (zero fields: the defaults).
 	Policy Policy
 	// MinGroupSize is the smallest group a count of the effect may
@@ -99,6 +101,7 @@ type Service struct {
 	now          func() time.Time
 	log          *slog.Logger
 	appURL       string
+	locale       mail.Locale
 	policy       Policy
 	minGroupSize int
 }
@@ -106,7 +109,7 @@ type Service struct {
 // NewService builds the nudge service.
 func NewService(c Config) *Service {
 	s := &Service{db: c.DB, store: store{db: c.DB}, audit: c.Audit, mailer: c.Mailer, unsubscribe: c.Unsubscribe,
-		invitations: c.Invitations, now: clock.Or(c.Clock).Now, log: c.Log, policy: c.Policy.withDefaults(),
+		invitations: c.Invitations, now: clock.Or(c.Clock).Now, log: c.Log, locale: c.DefaultLocale, policy: c.Policy.withDefaults(),
 		minGroupSize: c.MinGroupSize}
 	if c.AppURL != nil {
 		s.appURL = c.AppURL.String()

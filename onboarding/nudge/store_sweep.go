@@ -85,9 +85,9 @@ var candidateQueries = map[string]string{
 		           false AS done
 		    FROM invitations i
 		    JOIN organizations o ON o.id = i.organization_id
-		    WHERE i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $2
-		      AND i.created_at > $3 AND i.created_at <= $4 AND $5 = ''
-		      AND (cardinality($6::text[]) = 0 OR i.role = ANY($6::text[])))`,
+		    WHERE i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $6
+		      AND i.created_at > $3 AND i.created_at <= $4
+		      AND (cardinality($5::text[]) = 0 OR i.role = ANY($5::text[])))`,
 	TrialEnding: `
 		WITH c AS (
 		    SELECT DISTINCT ON (s.organization_id, ms.user_id)
@@ -99,8 +99,8 @@ var candidateQueries = map[string]string{
 		    JOIN memberships ms ON ms.organization_id = s.organization_id AND ms.role IN ('owner', 'admin')
 		    JOIN users u ON u.id = ms.user_id
 		    JOIN organizations o ON o.id = s.organization_id
-		    WHERE s.status = 'trialing' AND s.trial_end > $2 AND s.trial_end <= $4 AND $3 <= $2 AND $5 = ''
-		      AND (cardinality($6::text[]) = 0 OR ms.role = ANY($6::text[]))
+		    WHERE s.status = 'trialing' AND s.trial_end > $3 AND s.trial_end <= $4
+		      AND (cardinality($5::text[]) = 0 OR ms.role = ANY($5::text[]))
 		      AND u.erased_at IS NULL
 		    ORDER BY s.organization_id, ms.user_id)`,
 }
@@ -122,7 +122,7 @@ const targetColumns = `
 	    WHERE ns.rule_id = $1 AND ns.organization_id = c.organization_id AND ns.person = c.person) h ON true
 	LEFT JOIN LATERAL (
 	    SELECT count(*) AS recent FROM nudge_sends ns
-	    WHERE ns.person = c.person AND ns.outcome = 'sent' AND ns.decided_at > $7) r ON true
+	    WHERE ns.person = c.person AND ns.outcome = 'sent' AND ns.decided_at > $2) r ON true
 	ORDER BY c.organization_id, c.person`
 
 // targets lists the people rule r names at now.
@@ -132,8 +132,16 @@ func (s store) targets(ctx context.Context, q database.Querier, r Rule, now time
 		return nil, fmt.Errorf("nudge %q: unknown trigger %q", r.Key, r.Trigger.Type)
 	}
 	earliest, latest := r.window(now)
-	rows, err := q.QueryContext(ctx, query+targetColumns, r.id, now, earliest, latest, r.Trigger.Step,
-		r.Audience.Roles, now.AddDate(0, 0, -7))
+	args := []any{r.id, now.AddDate(0, 0, -7), earliest, latest}
+	switch r.Trigger.Type {
+	case MemberStepPending, OrganizationStepPending:
+		args = append(args, r.Trigger.Step, r.Audience.Roles)
+	case InvitationPending:
+		args = append(args, r.Audience.Roles, now)
+	default:
+		args = append(args, r.Audience.Roles)
+	}
+	rows, err := q.QueryContext(ctx, query+targetColumns, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list the people nudge %q names: %w", r.Key, err)
 	}

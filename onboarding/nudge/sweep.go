@@ -184,7 +184,7 @@ func (s *Service) write(ctx context.Context, ds []decision, now time.Time) ([]st
 // unsubscribe link in its headers (RFC 8058) and at its foot.
 func (s *Service) message(ctx context.Context, tx *database.Tx, d decision) (mail.Message, error) {
 	t := d.target
-	l := mail.LocaleOf(&t.locale)
+	l := mail.LocaleOf(&t.locale, s.locale)
 	link := s.appURL
 	if t.invitationID.Valid {
 		var err error
