@@ -80,12 +80,15 @@ func TestConcurrentAccessChecksEachGetTheirOwnAnswer(t *testing.T) {
 	s, db := newAccessService(t)
 	ps := seedSessions(t, db, 5, 60, 3)
 	ctx := context.Background()
-	// Change the state of every fourth member in one of four ways.
+	// Change the state of every fourth member in one of four ways, and the
+	// language of every eighth.
 	want := make([]string, len(ps)) // the role CurrentAccess answers, "" when refused
 	for i, p := range ps {
 		want[i] = p.Role
 		var q string
 		switch i % 8 {
+		case 2:
+			q = `UPDATE users SET locale = 'fr' WHERE id = $1`
 		case 1:
 			q, want[i] = `UPDATE memberships SET role = 'member' WHERE user_id = $1`, "member"
 		case 3:
@@ -122,6 +125,8 @@ func TestConcurrentAccessChecksEachGetTheirOwnAnswer(t *testing.T) {
 					t.Errorf("member %d: %+v, %v; want role %s", i, got, err, want[i])
 				case want[i] != "" && got.Staff != (i == 0):
 					t.Errorf("member %d: staff %v", i, got.Staff)
+				case want[i] != "" && (got.Locale == "fr") != (i%8 == 2):
+					t.Errorf("member %d: locale %q", i, got.Locale)
 				}
 			}()
 		}
@@ -134,7 +139,7 @@ func TestConcurrentAccessChecksEachGetTheirOwnAnswer(t *testing.T) {
 	// A token with no organization (a staff user's) gets no role, and a
 	// session that is someone else's does not count.
 	lone := auth.Principal{UserID: staff.UserID, Staff: true, SessionID: staff.SessionID}
-	if got, err := s.CurrentAccess(ctx, lone); err != nil || got.Role != "" || !got.Staff {
+	if got, err := s.CurrentAccess(ctx, lone); err != nil || got.Role != "" || !got.Staff || got.Locale != "en" {
 		t.Fatalf("token without organization: %+v, %v", got, err)
 	}
 	stolen := ps[2]
