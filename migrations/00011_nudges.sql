@@ -53,6 +53,15 @@ CREATE INDEX nudge_sends_person_idx ON nudge_sends (person, decided_at) WHERE ou
 CREATE INDEX nudge_sends_rule_time_idx ON nudge_sends (rule_id, decided_at) WHERE attempt = 1;
 CREATE INDEX nudge_sends_user_idx ON nudge_sends (user_id) WHERE user_id IS NOT NULL;
 
+-- Each trigger's people, by the time the trigger counts from, within a
+-- rule's window (a few weeks): the sweep never reads a whole table.
+CREATE INDEX onboarding_members_joined_idx ON onboarding_members (joined_at) WHERE left_at IS NULL;
+CREATE INDEX invitations_pending_created_idx ON invitations (created_at) WHERE accepted_at IS NULL AND revoked_at IS NULL;
+CREATE INDEX subscriptions_trial_end_idx ON subscriptions (trial_end) WHERE status = 'trialing';
+
 -- +goose Down
+DROP INDEX subscriptions_trial_end_idx;
+DROP INDEX invitations_pending_created_idx;
+DROP INDEX onboarding_members_joined_idx;
 DROP TABLE nudge_sends;
 DROP TABLE nudge_rules;
