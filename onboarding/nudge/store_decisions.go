@@ -105,6 +105,17 @@ func (s store) insertDecisions(ctx context.Context, tx *database.Tx, ds []decisi
 	return out, nil
 }
 
+// deleteDecision takes back d, written earlier in tx.
+func (s store) deleteDecision(ctx context.Context, tx *database.Tx, d decision) error {
+	_, err := tx.SQL().ExecContext(ctx, `
+		DELETE FROM nudge_sends WHERE rule_id = $1 AND organization_id = $2 AND person = $3 AND attempt = $4`,
+		d.rule.id, d.target.orgID, d.target.person, d.attempt)
+	if err != nil {
+		return fmt.Errorf("take back a nudge decision: %w", err)
+	}
+	return nil
+}
+
 func nullText(id uuid.NullUUID) string {
 	if !id.Valid {
 		return ""

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/onramp/onramp/internal/apperr"
 	"github.com/onramp/onramp/internal/database"
 	"github.com/onramp/onramp/internal/mail"
 	"github.com/onramp/onramp/internal/unsubscribe"
@@ -170,6 +171,15 @@ func (s *Service) write(ctx context.Context, ds []decision, now time.Time) ([]st
 				continue
 			}
 			m, err := s.message(ctx, tx, d)
+			if apperr.HasReason(err, "invitation_not_pending") {
+				// Accepted or revoked since the sweep listed it: nothing
+				// to remind, and nothing to record.
+				if err := s.store.deleteDecision(ctx, tx, d); err != nil {
+					return err
+				}
+				outcomes[keptAt[k]] = SkipDone
+				continue
+			}
 			if err != nil {
 				return err
 			}
