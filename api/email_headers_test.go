@@ -13,12 +13,19 @@ import (
 	"github.com/onramp/onramp/internal/testing/testenv"
 )
 
-// assertTransactionalHeaders checks one email as it went over the wire:
-// every header line is ASCII (a French subject and sender name are
-// encoded words), the subject decodes to want, the body is declared
-// UTF-8, and it carries no unsubscribe headers (nobody opts out of
-// account emails).
+// assertTransactionalHeaders checks one email as it went over the wire
+// (assertWireHeaders), and that it carries no unsubscribe headers (nobody
+// opts out of account emails).
 func assertTransactionalHeaders(t *testing.T, m mailtest.Message, wantSubject string) {
+	t.Helper()
+	assertWireHeaders(t, m, wantSubject)
+	assertTransactionalOnly(t, m)
+}
+
+// assertWireHeaders checks one email as it went over the wire: every
+// header line is ASCII (a French subject is an encoded word), the subject
+// decodes to want, and the body is declared UTF-8.
+func assertWireHeaders(t *testing.T, m mailtest.Message, wantSubject string) {
 	t.Helper()
 	head, _, found := bytes.Cut(m.Raw, []byte("\r\n\r\n"))
 	if !found {
@@ -40,13 +47,19 @@ func assertTransactionalHeaders(t *testing.T, m mailtest.Message, wantSubject st
 	if got := m.Header.Get("Content-Type"); got != `text/plain; charset="utf-8"` {
 		t.Errorf("Content-Type %q, want text/plain with charset utf-8", got)
 	}
+}
+
+// assertTransactionalOnly checks what an account email has that a nudge
+// has not: the sender's name, and no unsubscribe headers.
+func assertTransactionalOnly(t *testing.T, m mailtest.Message) {
+	t.Helper()
 	from, err := m.Header.AddressList("From")
 	if err != nil || len(from) != 1 || from[0].Name != "Équipe Onramp" {
 		t.Errorf("From %q decodes to %v (%v)", m.Header.Get("From"), from, err)
 	}
 	for _, h := range []string{"List-Unsubscribe", "List-Unsubscribe-Post"} {
 		if v, ok := m.Header[h]; ok {
-			t.Errorf("%q carries %s: %v", wantSubject, h, v)
+			t.Errorf("%q carries %s: %v", m.Subject, h, v)
 		}
 	}
 }

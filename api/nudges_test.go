@@ -31,6 +31,7 @@ func TestMemberStepNudgeFollowsItsSchedule(t *testing.T) {
 	if !strings.Contains(m.Text, "Bonjour Fixture") || !strings.Contains(m.Text, "Pour ne plus les recevoir") {
 		t.Errorf("French nudge text:\n%s", m.Text)
 	}
+	assertWireHeaders(t, m, "Un moment pour vous chez Acme")
 	if m.Header.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" ||
 		!strings.HasPrefix(m.Header.Get("List-Unsubscribe"), "<http://onramp.test/v1/unsubscribe?token=") {
 		t.Errorf("RFC 8058 headers: %q / %q", m.Header.Get("List-Unsubscribe"), m.Header.Get("List-Unsubscribe-Post"))
@@ -162,5 +163,23 @@ func TestTwoConcurrentSweepsSendEachMessageOnce(t *testing.T) {
 	}
 	if n := scalar[int](t, w.env, `SELECT count(*)::int FROM nudge_sends WHERE outcome = 'sent'`); n != 20 {
 		t.Errorf("%d sends recorded, want 20", n)
+	}
+}
+
+// Quiet hours and weekends are each person's own: at one instant, a member
+// in Tokyo (Monday 09:00) is reminded, one in Los Angeles (Sunday 16:00) is
+// not, and one who said no time zone is in Paris (Monday 01:00, quiet).
+func TestQuietHoursAndWeekendsFollowEachPersonsTimeZone(t *testing.T) {
+	t.Parallel()
+	w := newNudgeWorld(t)
+	tokyo, _, tokyoEmail := w.member("")
+	la, _, laEmail := w.member("")
+	_, _, parisEmail := w.member("")
+	w.exec(`UPDATE users SET time_zone = 'Asia/Tokyo' WHERE id = $1`, tokyo)
+	w.exec(`UPDATE users SET time_zone = 'America/Los_Angeles' WHERE id = $1`, la)
+	w.rule("book_first_session", nil)
+	lines := w.sweep("2026-06-08T00:00:00Z")
+	if lines[tokyoEmail] != "sent" || lines[laEmail] != "skipped: weekend" || lines[parisEmail] != "skipped: quiet_hours" {
+		t.Errorf("Tokyo %q, Los Angeles %q, Paris %q", lines[tokyoEmail], lines[laEmail], lines[parisEmail])
 	}
 }

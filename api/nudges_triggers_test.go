@@ -57,6 +57,9 @@ func TestOrganizationStepAndTrialNudgesGoToOwnersAndAdmins(t *testing.T) {
 	            stripe_created, last_event_created, last_event_id)
 	        VALUES (gen_random_uuid(), $1, 'sub_trial', 'cus_trial', 'trialing', 5, '2026-06-15T08:00:00Z', now(), now(), 'evt_1')`, w.org.ID)
 
+	if lines := w.sweep("2026-06-02T08:00:00Z"); lines["invite_your_team "+ownerEmail] != "" {
+		t.Errorf("a day after signup: %v", lines)
+	}
 	lines := w.sweep("2026-06-03T08:00:00Z") // Wednesday: the step is 2 days old, the trial 12 days from its end
 	if lines["invite_your_team "+ownerEmail] != "sent" || lines["invite_your_team "+memberEmail] != "" || lines["trial_ends_soon "+ownerEmail] != "" {
 		t.Errorf("two days after signup: %v", lines)
