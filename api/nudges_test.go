@@ -60,7 +60,7 @@ func TestWeeklyCapHoldsAcrossTwoRules(t *testing.T) {
 	w.rule("book_first_session_again", func(b map[string]any) {
 		b["trigger"] = map[string]any{"type": "member_step_pending", "step": "first_session_booked", "after_days": 4}
 	})
-	first := w.sweep("2026-06-04T08:00:00Z") // Thursday: only the first rule is due
+	first := w.sweep("2026-06-04T08:00:00Z")  // Thursday: only the first rule is due
 	second := w.sweep("2026-06-05T08:00:00Z") // Friday: the second is due, the cap holds
 	if first["book_first_session "+email] != "sent" || second["book_first_session_again "+email] != "skipped: cap" {
 		t.Errorf("lines: %v then %v", first, second)

@@ -57,6 +57,28 @@ func (s store) recentSends(ctx context.Context, tx *database.Tx, people []string
 	return out, rows.Err()
 }
 
+// optedOut is the people (hex) among people who opted out of nudges,
+// as the candidate queries read it (unsubscribe.OnboardingTips).
+func (s store) optedOut(ctx context.Context, tx *database.Tx, people []string) (map[string]bool, error) {
+	rows, err := tx.SQL().QueryContext(ctx, `
+		SELECT encode(email_hash, 'hex') FROM notification_opt_outs
+		WHERE email_hash = ANY(ARRAY(SELECT decode(p, 'hex') FROM unnest($1::text[]) AS p)) AND category = 'onboarding_tips'`,
+		people)
+	if err != nil {
+		return nil, fmt.Errorf("read opt-outs: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return nil, fmt.Errorf("read opt-outs: %w", err)
+		}
+		out[p] = true
+	}
+	return out, rows.Err()
+}
+
 // insertDecisions writes ds, skipping any (rule, company, person,
 // attempt) already written by another sweep, and reports which of ds it
 // wrote (by index).

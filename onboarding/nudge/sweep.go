@@ -125,8 +125,8 @@ func (s *Service) Sweep(ctx context.Context, opt SweepOptions) (SweepResult, err
 // sent, with the people locked: another sweep's decisions for them are
 // either already visible, or wait for these. It returns, per decision, ""
 // when it was recorded, or the reason it no longer may: the cap (another
-// sweep mailed them meanwhile) or too_soon (another sweep recorded the
-// same attempt).
+// sweep mailed them meanwhile), opted_out (they opted out since the sweep
+// read them) or too_soon (another sweep recorded the same attempt).
 func (s *Service) write(ctx context.Context, ds []decision, now time.Time) ([]string, error) {
 	outcomes := make([]string, len(ds))
 	err := s.db.InTx(ctx, func(tx *database.Tx) error {
@@ -142,9 +142,19 @@ func (s *Service) write(ctx context.Context, ds []decision, now time.Time) ([]st
 		if err != nil {
 			return err
 		}
+		// The sweep read everyone before its first batch: an opt-out made
+		// since holds now.
+		optedOut, err := s.store.optedOut(ctx, tx, people)
+		if err != nil {
+			return err
+		}
 		var kept []decision
 		var keptAt []int
 		for i, d := range ds {
+			if optedOut[people[i]] {
+				outcomes[i] = SkipOptedOut
+				continue
+			}
 			if d.outcome == Sent {
 				if recent[people[i]] >= s.policy.WeeklyCap {
 					outcomes[i] = SkipCap

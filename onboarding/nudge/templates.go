@@ -26,6 +26,9 @@ var (
 	// Sample data a template runs on when written, long enough to show a
 	// subject that would overflow.
 	sampleData = TemplateData{FirstName: "Camille", OrganizationName: "Acme", Link: "https://example.com/link"}
+	// inviteeData is what a template gets for an invitee (no name yet): it
+	// must run for them too, or their rule's render would fail the sweep.
+	inviteeData = TemplateData{OrganizationName: "Acme", Link: "https://example.com/link"}
 )
 
 const (
@@ -72,8 +75,10 @@ func checkTemplate(src string) string {
 		return fmt.Sprintf("uses %s; a template may use only {{.FirstName}}, {{.OrganizationName}} and {{.Link}}",
 			strings.Join(unknown, ", "))
 	}
-	if _, err := execute(src, sampleData); err != nil {
-		return "does not run: " + strings.TrimPrefix(err.Error(), "template: t:")
+	for _, data := range []TemplateData{sampleData, inviteeData} {
+		if _, err := execute(src, data); err != nil {
+			return "does not run: " + strings.TrimPrefix(err.Error(), "template: t:")
+		}
 	}
 	return ""
 }
@@ -114,8 +119,12 @@ func unknownFields(n parse.Node) []string {
 		case *parse.ChainNode:
 			out = append(out, "a chained field")
 		case *parse.VariableNode:
+			// $.X is a field of the data; $v.X, with $v bound to one of
+			// its strings, is one no string has.
 			if len(n.Ident) > 1 && n.Ident[0] == "$" {
 				check(n.Ident[1:])
+			} else if len(n.Ident) > 1 {
+				out = append(out, strings.Join(n.Ident, "."))
 			}
 		case *parse.IfNode:
 			walk(n.Pipe)

@@ -59,3 +59,27 @@ func TestARuleWithoutFrenchWritesToFrenchReadersInEnglish(t *testing.T) {
 		t.Errorf("rendered %q / %q", subject, text)
 	}
 }
+
+// A template is checked against every reader it may meet, not only the
+// sample: an invitee has no first name, and a template that fails for
+// them would fail the sweep's whole batch, every sweep, for every rule.
+func TestATemplateThatFailsForSomeReadersIsRefused(t *testing.T) {
+	ok := Template{Subject: "Hello", Text: "{{.Link}}"}
+	cases := []struct {
+		name string
+		tmpl Template
+		part string
+	}{
+		{"an initial of a missing first name", Template{Subject: "{{slice .FirstName 0 1}}, hello", Text: "x"}, "subject"},
+		{"a field of a variable in a branch the sample skips", Template{Subject: "Hello", Text: "{{if not .FirstName}}{{$l := .Link}}{{$l.Host}}{{end}}"}, "text"},
+	}
+	for _, c := range cases {
+		got := templateProblems(Templates{"en": ok, "fr": c.tmpl})
+		if got["templates.fr."+c.part] == "" {
+			t.Errorf("%s: problems %v, want templates.fr.%s", c.name, got, c.part)
+		}
+		if _, _, err := (Templates{"en": c.tmpl}).render(mail.English, TemplateData{Link: "https://l"}); err == nil {
+			t.Errorf("%s: renders for an invitee, the test is wrong", c.name)
+		}
+	}
+}
