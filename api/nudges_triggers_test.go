@@ -94,6 +94,11 @@ func TestNudgeRulesAreCheckedWhenWrittenAndAudited(t *testing.T) {
 		t.Fatalf("%d rules stored after a 422", n)
 	}
 
+	w.env.Do(t, "POST", "/v1/admin/nudges", map[string]any{"key": "never_fires", "enabled": true,
+		"trigger":   map[string]any{"type": "trial_ending", "after_days": 0},
+		"templates": map[string]any{"en": map[string]any{"subject": "s", "text": "t"}}},
+		testenv.WithBearer(w.staff)).Expect(t, http.StatusUnprocessableEntity) // no day before the end: it would never fire
+
 	created := w.rule("book_first_session", nil)
 	if created["max_sends"] != float64(2) || created["every_days"] != float64(4) || created["holdout_percent"] != float64(0) {
 		t.Errorf("defaults: %v", created)

@@ -35,8 +35,14 @@ type Effect struct {
 // as the reminder's conversion.
 const conversionWindow = 7 * 24 * time.Hour
 
-// Effect measures rule key over [from, to).
+// Effect measures rule key over [from, to), widened to whole UTC days:
+// two ranges a few minutes apart would otherwise differ by one sweep's
+// people, and their difference would tell what one person did.
 func (s *Service) Effect(ctx context.Context, key string, from, to time.Time) (Effect, error) {
+	from = from.UTC().Truncate(24 * time.Hour)
+	if t := to.UTC().Truncate(24 * time.Hour); t.Before(to) {
+		to = t.Add(24 * time.Hour)
+	}
 	if !from.Before(to) {
 		return Effect{}, apperr.InvalidField("to", "must be after from")
 	}

@@ -149,6 +149,9 @@ func (r Rule) validate(v *apperr.Validator, stepScope func(key string) string) {
 	default:
 		v.Check(t.Step == "", "trigger.step", "is only for member_step_pending and organization_step_pending")
 	}
+	if t.Type == TrialEnding {
+		v.Check(t.AfterDays >= 1, "trigger.after_days", "must be at least 1 for trial_ending: the days before the trial ends")
+	}
 	if t.Type == InvitationPending {
 		v.Check(t.AfterDays < invitationLifetimeDays, "trigger.after_days", "must be under 7 for invitation_pending: invitations expire after 7 days")
 	}

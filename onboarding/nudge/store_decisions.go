@@ -127,6 +127,42 @@ func (s store) insertDecisions(ctx context.Context, tx *database.Tx, ds []decisi
 	return out, nil
 }
 
+type memberKey struct{ org, user uuid.UUID }
+
+// currentMembers is which of ds's people with an account are still
+// members of their company and not erased, their rows share-locked until
+// tx ends.
+func (s store) currentMembers(ctx context.Context, tx *database.Tx, ds []decision) (map[memberKey]bool, error) {
+	var orgs, users []string
+	for _, d := range ds {
+		if d.target.userID.Valid {
+			orgs, users = append(orgs, d.target.orgID.String()), append(users, d.target.userID.UUID.String())
+		}
+	}
+	out := map[memberKey]bool{}
+	if len(users) == 0 {
+		return out, nil
+	}
+	rows, err := tx.SQL().QueryContext(ctx, `
+		SELECT m.organization_id, m.user_id
+		FROM memberships m JOIN users u ON u.id = m.user_id
+		WHERE (m.organization_id, m.user_id) IN (SELECT o::uuid, p::uuid FROM unnest($1::text[], $2::text[]) AS x(o, p))
+		  AND u.erased_at IS NULL
+		FOR SHARE OF m, u`, orgs, users)
+	if err != nil {
+		return nil, fmt.Errorf("check the people to nudge are still members: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k memberKey
+		if err := rows.Scan(&k.org, &k.user); err != nil {
+			return nil, fmt.Errorf("check the people to nudge are still members: %w", err)
+		}
+		out[k] = true
+	}
+	return out, rows.Err()
+}
+
 // deleteDecision takes back d, written earlier in tx.
 func (s store) deleteDecision(ctx context.Context, tx *database.Tx, d decision) error {
 	_, err := tx.SQL().ExecContext(ctx, `

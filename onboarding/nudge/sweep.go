@@ -126,7 +126,7 @@ func (s *Service) Sweep(ctx context.Context, opt SweepOptions) (SweepResult, err
 // either already visible, or wait for these. It returns, per decision, ""
 // when it was recorded, or the reason it no longer may: the cap (another
 // sweep mailed them meanwhile), opted_out (they opted out since the sweep
-// read them) or too_soon (another sweep recorded the same attempt).
+// read them), done (they left or were erased) or too_soon (another sweep recorded the same attempt).
 func (s *Service) write(ctx context.Context, ds []decision, now time.Time) ([]string, error) {
 	outcomes := make([]string, len(ds))
 	err := s.db.InTx(ctx, func(tx *database.Tx) error {
@@ -148,11 +148,22 @@ func (s *Service) write(ctx context.Context, ds []decision, now time.Time) ([]st
 		if err != nil {
 			return err
 		}
+		// Nor do they still belong if they left or were erased meanwhile;
+		// the members are share-locked, so an erasure waits for this
+		// batch and then forgets the emails it queued.
+		members, err := s.store.currentMembers(ctx, tx, ds)
+		if err != nil {
+			return err
+		}
 		var kept []decision
 		var keptAt []int
 		for i, d := range ds {
 			if optedOut[people[i]] {
 				outcomes[i] = SkipOptedOut
+				continue
+			}
+			if d.target.userID.Valid && !members[memberKey{d.target.orgID, d.target.userID.UUID}] {
+				outcomes[i] = SkipDone
 				continue
 			}
 			if d.outcome == Sent {
