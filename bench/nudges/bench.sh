@@ -35,10 +35,6 @@ if [ "${RELOAD:-}" = 1 ] || [ "$(loaded)" -lt "$orgs" ]; then
   psql "$DATABASE_URL" -q -v orgs="$orgs" -v members="$members" -v events="$events" -f bench/nudges/load.sql | tee "$out/load.log"
   printf 'load: %.0f s\n' "$(echo "$(date +%s.%N) - $start" | bc)" | tee -a "$out/load.log"
 fi
-psql "$DATABASE_URL" -Atc "SELECT 'data set: ' || (SELECT count(*) FROM organizations) || ' organizations, ' ||
-  (SELECT count(*) FROM memberships) || ' memberships, ' || (SELECT count(*) FROM onboarding_events) || ' events, ' ||
-  (SELECT count(*) FROM invitations) || ' invitations, ' || (SELECT count(*) FROM nudge_sends) || ' earlier nudges'"
-
 # What an earlier run wrote: the sweep must find the data set as loaded.
 psql "$DATABASE_URL" -q <<'SQL'
 DELETE FROM nudge_sends WHERE decided_at > (SELECT at FROM bench_loaded);
@@ -47,6 +43,10 @@ DELETE FROM river_job WHERE kind = 'send_email';
 UPDATE invitations SET reminder_token_hash = NULL WHERE reminder_token_hash IS NOT NULL;
 VACUUM ANALYZE nudge_sends, sent_emails, river_job, invitations;
 SQL
+
+psql "$DATABASE_URL" -Atc "SELECT 'data set: ' || (SELECT count(*) FROM organizations) || ' organizations, ' ||
+  (SELECT count(*) FROM memberships) || ' memberships, ' || (SELECT count(*) FROM onboarding_events) || ' events, ' ||
+  (SELECT count(*) FROM invitations) || ' invitations, ' || (SELECT count(*) FROM nudge_sends) || ' earlier nudges'"
 
 [ -s .data/bench-jwt-seed ] || head -c 32 /dev/urandom | base64 >.data/bench-jwt-seed
 export JWT_PRIVATE_KEY=$(cat .data/bench-jwt-seed)
