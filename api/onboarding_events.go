@@ -22,14 +22,10 @@ type eventsRequest struct {
 }
 
 func (h eventHandlers) post(c *gin.Context) {
-	var req eventsRequest
-	if err := decodeJSON(c, &req); err != nil {
+	events, err := decodeEvents(c)
+	if err != nil {
 		fail(c, err)
 		return
-	}
-	events := make([]onboarding.ClientEvent, len(req.Events))
-	for i, e := range req.Events {
-		events[i] = onboarding.ClientEvent{ID: e.ID, Name: e.Name, Timestamp: e.Timestamp, Properties: e.Properties}
 	}
 	res, err := h.svc.Ingest(c.Request.Context(), onboardingCaller(c), events)
 	if err != nil {
@@ -37,4 +33,17 @@ func (h eventHandlers) post(c *gin.Context) {
 		return
 	}
 	respond(c, http.StatusAccepted, res)
+}
+
+// decodeEvents reads the body of POST /v1/events.
+func decodeEvents(c *gin.Context) ([]onboarding.ClientEvent, error) {
+	var req eventsRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return nil, err
+	}
+	events := make([]onboarding.ClientEvent, len(req.Events))
+	for i, e := range req.Events {
+		events[i] = onboarding.ClientEvent{ID: e.ID, Name: e.Name, Timestamp: e.Timestamp, Properties: e.Properties}
+	}
+	return events, nil
 }

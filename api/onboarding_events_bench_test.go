@@ -1,0 +1,99 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/onramp/onramp/internal/testing/testenv"
+)
+
+// BenchmarkPostEvents measures POST /v1/events through the real router and
+// database: batches of 500 events, each batch one member's (as
+// bench/onboarding sends them), from 8 concurrent clients spread over 16
+// organizations. An organization step, a member step and an activation
+// definition count the events, so progress, member counters and activation
+// all move. One op is one batch.
+//
+//	go test -run '^$' -bench BenchmarkPostEvents -benchtime 400x ./api/
+func BenchmarkPostEvents(b *testing.B) {
+	env := testenv.New(b)
+	_, staff := env.StaffToken(b)
+	for _, step := range []map[string]any{
+		{"key": "three_sessions", "title": "Book three sessions", "required": true,
+			"completion": map[string]any{"type": "event", "event": "session_booked", "count": 3}},
+		{"key": "first_session_booked", "title": "Book a session", "required": false, "scope": "member",
+			"completion": map[string]any{"type": "event", "event": "session_booked", "count": 1}},
+	} {
+		env.Do(b, "POST", "/v1/admin/onboarding/steps", step, testenv.WithBearer(staff)).Expect(b, http.StatusCreated)
+	}
+	env.Do(b, "POST", "/v1/admin/onboarding/versions", nil, testenv.WithBearer(staff)).Expect(b, http.StatusCreated)
+	env.Do(b, "PUT", "/v1/admin/activation", map[string]any{"required_steps": []string{"three_sessions"}, "window_days": 30},
+		testenv.WithBearer(staff)).Expect(b, http.StatusOK)
+	const orgs, membersPerOrg = 16, 4
+	var tokens []string
+	for range orgs {
+		org := env.NewOrg(b, testenv.OrgOptions{})
+		for range membersPerOrg {
+			_, token := env.NewMember(b, org.ID, "member")
+			tokens = append(tokens, token)
+		}
+	}
+	// Bodies are built up front: the clock measures the server.
+	names := []string{"app_opened", "page_viewed", "session_booked", "session_booked", "app_opened"}
+	now := time.Now().UTC()
+	bodies := make([][]byte, b.N)
+	for i := range bodies {
+		events := make([]map[string]any, 500)
+		for k := range events {
+			events[k] = map[string]any{"id": uuid.NewString(), "name": names[k%len(names)],
+				"timestamp": now.Add(-time.Duration(i*500+k) * time.Millisecond).Format(time.RFC3339Nano)}
+			if k%10 == 0 {
+				events[k]["properties"] = map[string]any{"page": fmt.Sprintf("/p/%d", k), "plan": "pro"}
+			}
+		}
+		bodies[i], _ = json.Marshal(map[string]any{"events": events})
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	var next, failed atomic.Int64
+	b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0))) // 8 clients
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := next.Add(1) - 1
+			req, _ := http.NewRequest("POST", env.URL+"/v1/events", bytes.NewReader(bodies[i]))
+			req.Header.Set("Authorization", "Bearer "+tokens[int(i)%len(tokens)])
+			req.Header.Set("Content-Type", "application/json")
+			res, err := client.Do(req)
+			if err != nil {
+				failed.Add(1)
+				continue
+			}
+			_, _ = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			if res.StatusCode != http.StatusAccepted {
+				failed.Add(1)
+			}
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(500*b.N)/b.Elapsed().Seconds(), "events/s")
+	if n := failed.Load(); n > 0 {
+		b.Fatalf("%d batches failed", n)
+	}
+	var recorded int
+	if err := env.DB.Pool.QueryRow(b.Context(), `SELECT coalesce(sum(count), 0) FROM onboarding_event_counts WHERE name = ANY($1)`, names).Scan(&recorded); err != nil {
+		b.Fatal(err)
+	}
+	if recorded != 500*b.N {
+		b.Fatalf("%d events counted, want %d", recorded, 500*b.N)
+	}
+}
