@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
 )
 
@@ -18,11 +20,38 @@ import (
 // never calls Begin, Commit, Rollback or Transaction on it.
 type Tx struct {
 	*gorm.DB
-	sql *sql.Tx
+	sql  *sql.Tx
+	conn *sql.Conn // the connection sql runs on, for PGX
 }
 
 // SQL is the database/sql transaction under tx.
 func (tx *Tx) SQL() *sql.Tx { return tx.sql }
+
+// errPanicked stands for a panic in PGX's fn while database/sql releases
+// the connection: a panic there would mark the connection bad, and
+// database/sql waits forever to close a connection a transaction holds.
+var errPanicked = errors.New("panic while using the pgx connection")
+
+// PGX runs fn with the pgx connection under tx: what fn runs is part of
+// the transaction, in pgx's binary protocol, without database/sql's
+// conversions. Only statements a benchmark showed pay for it (event
+// ingestion's batch insert and counters) use it. fn must not begin,
+// commit or roll back, nor keep the connection after it returns.
+func (tx *Tx) PGX(fn func(conn *pgx.Conn) error) error {
+	var panicked any
+	err := tx.conn.Raw(func(driverConn any) (err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				panicked, err = p, errPanicked
+			}
+		}()
+		return fn(driverConn.(*stdlib.Conn).Conn())
+	})
+	if panicked != nil {
+		panic(panicked)
+	}
+	return err
+}
 
 // InTx runs fn in a new transaction: committed when fn returns nil, rolled
 // back when it returns an error or panics. A transaction is never held
@@ -41,7 +70,14 @@ func (d *DB) InSnapshot(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 func (d *DB) inTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *Tx) error) (err error) {
-	sqlTx, err := d.SQL().BeginTx(ctx, opts)
+	// The transaction runs on a connection of its own, so that PGX can
+	// reach the pgx connection under it.
+	conn, err := d.SQL().Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer conn.Close()
+	sqlTx, err := conn.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
@@ -49,7 +85,7 @@ func (d *DB) inTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *Tx) erro
 	// with its own statement (Context set clones it), running on sqlTx.
 	g := d.Gorm.Session(&gorm.Session{Context: ctx, NewDB: true})
 	g.Statement.ConnPool = sqlTx
-	tx := &Tx{DB: g, sql: sqlTx}
+	tx := &Tx{DB: g, sql: sqlTx, conn: conn}
 
 	committed := false
 	defer func() {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/onramp/onramp/internal/apperr"
 	"github.com/onramp/onramp/internal/database"
@@ -68,6 +69,58 @@ func TestInTxCommitsOrRollsBackGORMAndSQLTogether(t *testing.T) {
 	}
 
 	if err := db.InTx(ctx, func(tx *database.Tx) error { return write(tx, "Committed") }); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, db); n != 2 {
+		t.Fatalf("%d rows after a commit, want 2", n)
+	}
+}
+
+// PGX runs in the transaction: it sees the transaction's writes, its own
+// writes commit or roll back with it, and a panic in it still rolls back.
+func TestPGXRunsInTheTransaction(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	ctx := context.Background()
+	insert := func(tx *database.Tx, name string) error {
+		if _, err := tx.SQL().ExecContext(ctx, `INSERT INTO organizations (id, name) VALUES (gen_random_uuid(), $1)`, name); err != nil {
+			return err
+		}
+		return tx.PGX(func(conn *pgx.Conn) error {
+			var n int
+			if err := conn.QueryRow(ctx, `SELECT count(*) FROM organizations WHERE name = $1`, name).Scan(&n); err != nil || n != 1 {
+				t.Errorf("pgx sees %d rows of the transaction (%v), want 1", n, err)
+			}
+			_, err := conn.Exec(ctx, `INSERT INTO organizations (id, name) VALUES (gen_random_uuid(), $1)`, name+" (pgx)")
+			return err
+		})
+	}
+	failed := errors.New("the change failed")
+	if err := db.InTx(ctx, func(tx *database.Tx) error {
+		if err := insert(tx, "Rolled back"); err != nil {
+			return err
+		}
+		return failed
+	}); !errors.Is(err, failed) {
+		t.Fatalf("InTx returned %v, want the function's error", err)
+	}
+	func() {
+		defer func() {
+			if p := recover(); p != "boom" {
+				t.Errorf("recovered %v, want the panic of fn", p)
+			}
+		}()
+		_ = db.InTx(ctx, func(tx *database.Tx) error {
+			if err := insert(tx, "Panicked"); err != nil {
+				return err
+			}
+			return tx.PGX(func(*pgx.Conn) error { panic("boom") })
+		})
+	}()
+	if n := count(t, db); n != 0 {
+		t.Fatalf("%d rows left by rolled-back transactions", n)
+	}
+	if err := db.InTx(ctx, func(tx *database.Tx) error { return insert(tx, "Committed") }); err != nil {
 		t.Fatal(err)
 	}
 	if n := count(t, db); n != 2 {
