@@ -13,22 +13,20 @@ import (
 )
 
 // withState is every change to one organization's onboarding, in tx: load
-// (lock the organization, read its row, the latest version and the
-// activation definition, after the lock is held so that a definition
-// changed meanwhile is seen), compute (move the progress to the latest
+// (lock the organization, then read its row with the latest version number
+// and the activation definition's revision, after the lock is held so that
+// a definition changed meanwhile is seen; the definition itself comes from
+// the store's cache when it is that revision), compute (move the progress to the latest
 // version, apply change, evaluate activation), save. change may be nil:
 // the organization is only brought up to date, and its row written only
 // when that changed it. It returns the state as saved and its version.
 func (s *Service) withState(ctx context.Context, tx *database.Tx, orgID uuid.UUID, change func(st *orgState, v *Version) error) (*orgState, *Version, error) {
-	st, err := s.store.lockState(ctx, tx, orgID)
+	st, rev, err := s.store.lockState(ctx, tx, orgID)
 	if err != nil {
 		return nil, nil, err
 	}
-	latest, err := s.store.latestVersion(ctx, tx.SQL())
-	if err != nil {
-		return nil, nil, err
-	}
-	def, err := s.store.activationDefinition(ctx, tx.SQL())
+	latest := rev.latestVersion
+	def, err := s.store.definitionAt(ctx, tx.SQL(), rev.definition)
 	if err != nil {
 		return nil, nil, err
 	}

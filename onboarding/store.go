@@ -27,6 +27,12 @@ type store struct {
 	// versions caches published versions by number: they never change.
 	versionsMu sync.RWMutex
 	versions   map[int]*Version
+
+	// definition caches the activation definition of one revision
+	// (definitionAt), once definitionOK.
+	definitionMu sync.RWMutex
+	definition   cachedDefinition
+	definitionOK bool
 }
 
 // snapshotQueriesInFlight is how many batched checklist reads run at once;

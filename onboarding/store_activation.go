@@ -13,36 +13,75 @@ import (
 	"github.com/onramp/onramp/internal/database"
 )
 
+// cachedDefinition is the activation definition as of one revision.
+type cachedDefinition struct {
+	revision int64 // 0: none set yet
+	def      Definition
+}
+
+// definitionAt returns the activation definition at revision (0: none set
+// yet), which the caller read in its transaction: from the cache when the
+// cache holds that revision, else read again and cached. A revision is
+// never reused, so a cached definition is never mistaken for another, on
+// any server; a definition read inside the transaction that set it, which
+// may still roll back, is cached under a revision that is then never seen
+// again. Callers must not modify what it returns.
+func (s *store) definitionAt(ctx context.Context, q database.Querier, revision int64) (Definition, error) {
+	s.definitionMu.RLock()
+	c, ok := s.definition, s.definitionOK
+	s.definitionMu.RUnlock()
+	if ok && c.revision == revision {
+		return c.def, nil
+	}
+	d, rev, err := s.readActivation(ctx, q)
+	if err != nil {
+		return d, err
+	}
+	s.definitionMu.Lock()
+	s.definition, s.definitionOK = cachedDefinition{revision: rev, def: d}, true
+	s.definitionMu.Unlock()
+	return d, nil
+}
+
 // activationDefinition reads the definition; before a PM sets one it is no
 // required steps and the default window.
 func (s *store) activationDefinition(ctx context.Context, q database.Querier) (Definition, error) {
+	d, _, err := s.readActivation(ctx, q)
+	return d, err
+}
+
+// readActivation reads the definition and its revision (0 before a PM sets
+// one).
+func (s *store) readActivation(ctx context.Context, q database.Querier) (Definition, int64, error) {
 	d := Definition{RequiredSteps: []string{}, WindowDays: DefaultWindowDays, MemberSteps: []MemberStep{}}
 	var steps, members []byte
 	var at sql.NullTime
 	var by uuid.NullUUID
+	var revision int64
 	err := q.QueryRowContext(ctx, `
-		SELECT array_to_json(required_steps), window_days, member_steps, updated_at, updated_by FROM onboarding_activation`).
-		Scan(&steps, &d.WindowDays, &members, &at, &by)
+		SELECT array_to_json(required_steps), window_days, member_steps, updated_at, updated_by, revision FROM onboarding_activation`).
+		Scan(&steps, &d.WindowDays, &members, &at, &by, &revision)
 	if errors.Is(err, sql.ErrNoRows) {
-		return d, nil
+		return d, 0, nil
 	}
 	if err != nil {
-		return d, fmt.Errorf("read activation definition: %w", err)
+		return d, 0, fmt.Errorf("read activation definition: %w", err)
 	}
 	if err := json.Unmarshal(steps, &d.RequiredSteps); err != nil {
-		return d, fmt.Errorf("decode activation definition: %w", err)
+		return d, 0, fmt.Errorf("decode activation definition: %w", err)
 	}
 	if err := json.Unmarshal(members, &d.MemberSteps); err != nil {
-		return d, fmt.Errorf("decode activation definition: %w", err)
+		return d, 0, fmt.Errorf("decode activation definition: %w", err)
 	}
 	d.UpdatedAt = timePtr(at)
 	if by.Valid {
 		d.UpdatedBy = &by.UUID
 	}
-	return d, nil
+	return d, revision, nil
 }
 
-// saveActivation replaces the definition.
+// saveActivation replaces the definition, under a new revision (the
+// column's default: the next number of its sequence).
 func (s *store) saveActivation(ctx context.Context, tx *database.Tx, in DefinitionInput, at time.Time, by uuid.UUID) error {
 	members, err := json.Marshal(in.MemberSteps)
 	if err != nil {
@@ -53,7 +92,7 @@ func (s *store) saveActivation(ctx context.Context, tx *database.Tx, in Definiti
 		VALUES (true, $1::text[], $2, $3, $4, $5)
 		ON CONFLICT (singleton) DO UPDATE
 		SET required_steps = excluded.required_steps, window_days = excluded.window_days, member_steps = excluded.member_steps,
-		    updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+		    updated_at = excluded.updated_at, updated_by = excluded.updated_by, revision = excluded.revision`,
 		in.RequiredSteps, in.WindowDays, members, at, nullID(by)); err != nil {
 		return fmt.Errorf("save activation definition: %w", err)
 	}

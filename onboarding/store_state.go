@@ -14,43 +14,58 @@ import (
 	"github.com/onramp/onramp/internal/database"
 )
 
+// revisions are what the cached catalogue of the service is checked
+// against: the latest published version (versions never change once
+// published) and the activation definition's revision (a sequence number
+// taken on every change, never reused).
+type revisions struct {
+	latestVersion int
+	definition    int64
+}
+
 // lockState locks the organization and loads its onboarding row FOR UPDATE
-// (404 when there is none).
-func (s *store) lockState(ctx context.Context, tx *database.Tx, orgID uuid.UUID) (*orgState, error) {
+// (404 when there is none), with the revisions of the catalogue, in a
+// statement that starts once the organization lock is held: what changed
+// before this batch's turn is seen, as if read in statements of its own.
+func (s *store) lockState(ctx context.Context, tx *database.Tx, orgID uuid.UUID) (*orgState, revisions, error) {
 	// The organization row first, as accounts and billing lock it before
 	// they record events: the same order everywhere, so an event batch and
 	// an invitation or a webhook of the same organization queue up instead
 	// of deadlocking (inserting events needs a key-share lock on it anyway).
 	if err := tx.LockOrganization(ctx, orgID); err != nil {
-		return nil, err
+		return nil, revisions{}, err
 	}
 	st := &orgState{orgID: orgID}
+	var rev revisions
 	var progress, completions []byte
 	var checkout, paid, activated sql.NullTime
 	var plan sql.NullString
 	err := tx.SQL().QueryRowContext(ctx, `
 		SELECT signed_up_at, version, progress, checkout_started_at, paid_at, activated_at, activated_by_members,
-		       member_completions, members_joined, members_started, members_invited, seats, plan_id
+		       member_completions, members_joined, members_started, members_invited, seats, plan_id,
+		       (SELECT coalesce(max(version), 0) FROM onboarding_versions),
+		       coalesce((SELECT revision FROM onboarding_activation), 0)
 		FROM onboarding_organizations WHERE organization_id = $1 FOR UPDATE`, orgID).
 		Scan(&st.signedUpAt, &st.version, &progress, &checkout, &paid, &activated, &st.activatedByMembers,
-			&completions, &st.membersJoined, &st.membersStarted, &st.membersInvited, &st.seats, &plan)
+			&completions, &st.membersJoined, &st.membersStarted, &st.membersInvited, &st.seats, &plan,
+			&rev.latestVersion, &rev.definition)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, apperr.NotFound("organization")
+		return nil, rev, apperr.NotFound("organization")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("lock onboarding state: %w", err)
+		return nil, rev, fmt.Errorf("lock onboarding state: %w", err)
 	}
 	if st.progress, err = decodeProgress(progress); err != nil {
-		return nil, err
+		return nil, rev, err
 	}
 	if err := json.Unmarshal(completions, &st.memberCompletions); err != nil {
-		return nil, fmt.Errorf("decode member completions: %w", err)
+		return nil, rev, fmt.Errorf("decode member completions: %w", err)
 	}
 	if plan.Valid {
 		st.planID = &plan.String
 	}
 	st.checkoutStartedAt, st.paidAt, st.activatedAt = timePtr(checkout), timePtr(paid), timePtr(activated)
-	return st, nil
+	return st, rev, nil
 }
 
 func decodeProgress(b []byte) (progressMap, error) {
