@@ -154,25 +154,30 @@ func (s *Service) recordActivation(ctx context.Context, tx *database.Tx, st *org
 }
 
 // applyEvents records a batch for the locked organization st on version v:
-// one insert for the batch, the counters of what it actually inserted
-// (duplicates left out), then their effect on progress and milestones, the
-// organization's and, for events of current members, each one's own. It
-// returns how many events were new.
+// one insert for the batch, one statement for the counters of what it
+// actually inserted (duplicates left out), the organization's and, for
+// events of current members, each one's own, then their effect on
+// progress and milestones. It returns how many events were new.
 func (s *Service) applyEvents(ctx context.Context, tx *database.Tx, st *orgState, v *Version, source string, received time.Time, batch []storedEvent) (int, error) {
 	in, err := s.store.insertEvents(ctx, tx, st.orgID, source, received, batch)
 	if err != nil || in.count == 0 {
 		return 0, err
 	}
-	totals, err := s.store.bumpCounts(ctx, tx, st.orgID, in.byName)
+	members, events, err := s.currentMembersEvents(ctx, tx, st, in.byUser)
 	if err != nil {
 		return 0, err
 	}
-	applyEventsToProgress(st, v, in.byName, totals)
-	if len(in.byUser) > 0 {
-		// What the backend records about a person (they joined, verified
-		// their email) may complete their steps, but is not their use of
-		// the service: only their own events make them active.
-		if err := s.applyMemberEvents(ctx, tx, st, v, in.byUser, source != sourceServer); err != nil {
+	// What the backend records about a person (they joined, verified
+	// their email) may complete their steps, but is not their use of the
+	// service: only their own events make them active.
+	activity := source != sourceServer
+	totals, err := s.store.recordCounts(ctx, tx, st.orgID, newEventCounters(in.byName), newMemberCounters(members, events, activity))
+	if err != nil {
+		return 0, err
+	}
+	applyEventsToProgress(st, v, in.byName, totals.organization)
+	if len(events) > 0 {
+		if err := s.applyMemberEvents(ctx, tx, st, v, members, events, totals.members, activity); err != nil {
 			return 0, err
 		}
 	}
@@ -185,18 +190,21 @@ const (
 	sourceServer = "server"
 )
 
-// applyMemberEvents counts the batch's events of current members towards
-// their own counters, member steps and (when the events are their use of
-// the service) retention weeks. Events of someone who is not a member of
-// the organization count for the organization only.
-func (s *Service) applyMemberEvents(ctx context.Context, tx *database.Tx, st *orgState, v *Version, byUser map[uuid.UUID]map[string][]time.Time, activity bool) error {
+// currentMembersEvents loads the rows of the people whose events the batch
+// inserted (byUser) and keeps the events of those who are current members
+// of the organization: events of someone who is not a member count for the
+// organization only.
+func (s *Service) currentMembersEvents(ctx context.Context, tx *database.Tx, st *orgState, byUser map[uuid.UUID]map[string][]time.Time) (map[uuid.UUID]*memberState, map[uuid.UUID]map[string][]time.Time, error) {
+	if len(byUser) == 0 {
+		return nil, nil, nil
+	}
 	users := make([]uuid.UUID, 0, len(byUser))
 	for u := range byUser {
 		users = append(users, u)
 	}
 	members, err := s.store.loadMembers(ctx, tx, st.orgID, users)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	events := make(map[uuid.UUID]map[string][]time.Time, len(members))
 	for u, byName := range byUser {
@@ -204,13 +212,13 @@ func (s *Service) applyMemberEvents(ctx context.Context, tx *database.Tx, st *or
 			events[u] = byName
 		}
 	}
-	if len(events) == 0 {
-		return nil
-	}
-	totals, err := s.store.recordMemberActivity(ctx, tx, st.orgID, members, events, activity)
-	if err != nil {
-		return err
-	}
+	return members, events, nil
+}
+
+// applyMemberEvents counts the batch's events of current members (events,
+// counted already: totals) towards their member steps and (when the
+// events are their use of the service) retention weeks.
+func (s *Service) applyMemberEvents(ctx context.Context, tx *database.Tx, st *orgState, v *Version, members map[uuid.UUID]*memberState, events map[uuid.UUID]map[string][]time.Time, totals map[memberEventKey]int64, activity bool) error {
 	changed := make([]*memberState, 0, len(events))
 	for u, byName := range events {
 		m := members[u]

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/onramp/onramp/internal/database"
 )
@@ -20,96 +21,84 @@ type insertedEvents struct {
 }
 
 // insertEvents inserts the batch in one statement (INSERT … SELECT FROM
-// unnest … ON CONFLICT DO NOTHING): an id the organization already sent is
-// left out.
+// unnest … ON CONFLICT DO NOTHING), on pgx with binary parameters: an id
+// the organization already sent is left out. What the batch inserted is
+// told by the ids the statement returns, and read from the batch.
 func (s *store) insertEvents(ctx context.Context, tx *database.Tx, orgID uuid.UUID, source string, received time.Time, batch []storedEvent) (insertedEvents, error) {
 	n := len(batch)
-	ids, names, users, props := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	ids, users := make([]uuid.UUID, n), make([]uuid.UUID, n)
+	names, props := make([]string, n), make([][]byte, n)
 	sent, occurred := make([]time.Time, n), make([]time.Time, n)
 	clamped := make([]bool, n)
+	index := make(map[uuid.UUID]int, n)
 	for i, e := range batch {
-		ids[i], names[i], props[i] = e.ID.String(), e.Name, string(e.Properties)
-		if e.UserID != uuid.Nil {
-			users[i] = e.UserID.String()
-		}
+		ids[i], users[i], names[i], props[i] = e.ID, e.UserID, e.Name, e.Properties
 		sent[i], occurred[i], clamped[i] = e.SentAt, e.OccurredAt, e.Clamped
+		index[e.ID] = i
 	}
-	rows, err := tx.SQL().QueryContext(ctx, `
-		INSERT INTO onboarding_events (organization_id, id, name, source, user_id, sent_at, occurred_at, received_at, clamped, properties)
-		SELECT $1, e.id::uuid, e.name, $2, NULLIF(e.user_id, '')::uuid, e.sent_at, e.occurred_at, $3, e.clamped, e.properties::jsonb
-		FROM unnest($4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::bool[], $10::text[])
-		  AS e(id, name, user_id, sent_at, occurred_at, clamped, properties)
-		ON CONFLICT (organization_id, id) DO NOTHING
-		RETURNING name, occurred_at, user_id`,
-		orgID, source, received, ids, names, users, sent, occurred, clamped, props)
-	if err != nil {
-		return insertedEvents{}, fmt.Errorf("insert events: %w", err)
-	}
-	defer rows.Close()
 	in := insertedEvents{byName: map[string][]time.Time{}, byUser: map[uuid.UUID]map[string][]time.Time{}}
-	for rows.Next() {
-		var name string
-		var at time.Time
-		var user uuid.NullUUID
-		if err := rows.Scan(&name, &at, &user); err != nil {
-			return insertedEvents{}, fmt.Errorf("insert events: %w", err)
+	err := tx.PGX(func(conn *pgx.Conn) error {
+		rows, err := conn.Query(ctx, `
+			INSERT INTO onboarding_events (organization_id, id, name, source, user_id, sent_at, occurred_at, received_at, clamped, properties)
+			SELECT $1, e.id, e.name, $2, NULLIF(e.user_id, '00000000-0000-0000-0000-000000000000'), e.sent_at, e.occurred_at, $3, e.clamped, e.properties
+			FROM unnest($4::uuid[], $5::text[], $6::uuid[], $7::timestamptz[], $8::timestamptz[], $9::bool[], $10::jsonb[])
+			  AS e(id, name, user_id, sent_at, occurred_at, clamped, properties)
+			ON CONFLICT (organization_id, id) DO NOTHING
+			RETURNING id`,
+			orgID, source, received, ids, names, users, sent, occurred, clamped, props)
+		if err != nil {
+			return err
 		}
-		at = at.UTC()
-		in.byName[name] = append(in.byName[name], at)
-		if user.Valid {
-			if in.byUser[user.UUID] == nil {
-				in.byUser[user.UUID] = map[string][]time.Time{}
+		defer rows.Close()
+		var id uuid.UUID
+		for rows.Next() {
+			if err := rows.Scan((*[16]byte)(&id)); err != nil {
+				return err
 			}
-			in.byUser[user.UUID][name] = append(in.byUser[user.UUID][name], at)
+			in.add(batch[index[id]])
 		}
-		in.count++
-	}
-	if err := rows.Err(); err != nil {
+		return rows.Err()
+	})
+	if err != nil {
 		return insertedEvents{}, fmt.Errorf("insert events: %w", err)
 	}
 	return in, nil
 }
 
-// bumpCounts adds the inserted events to the per-(organization, name)
-// counters and returns the new totals. Concurrent batches add up exactly:
-// the increment happens in the row (count = count + excluded.count).
-func (s *store) bumpCounts(ctx context.Context, tx *database.Tx, orgID uuid.UUID, inserted map[string][]time.Time) (map[string]int64, error) {
+// add counts e as inserted, at its occurrence time as stored (UTC, to the
+// microsecond, as pgx sends it).
+func (in *insertedEvents) add(e storedEvent) {
+	at := e.OccurredAt.UTC().Truncate(time.Microsecond)
+	in.byName[e.Name] = append(in.byName[e.Name], at)
+	if e.UserID != uuid.Nil {
+		if in.byUser[e.UserID] == nil {
+			in.byUser[e.UserID] = map[string][]time.Time{}
+		}
+		in.byUser[e.UserID][e.Name] = append(in.byUser[e.UserID][e.Name], at)
+	}
+	in.count++
+}
+
+// eventCounters are the organization's counters a batch moves: per name,
+// how many it inserted and their first and last times, names sorted (a
+// stable lock order).
+type eventCounters struct {
+	names         []string
+	counts        []int64
+	firsts, lasts []time.Time
+}
+
+func newEventCounters(inserted map[string][]time.Time) eventCounters {
 	names := make([]string, 0, len(inserted))
 	for name := range inserted {
 		names = append(names, name)
 	}
-	slices.Sort(names) // a stable lock order
-	ns := make([]int64, len(names))
-	firsts, lasts := make([]time.Time, len(names)), make([]time.Time, len(names))
+	slices.Sort(names)
+	c := eventCounters{names: names, counts: make([]int64, len(names)), firsts: make([]time.Time, len(names)), lasts: make([]time.Time, len(names))}
 	for i, name := range names {
 		times := inserted[name]
-		ns[i] = int64(len(times))
-		firsts[i], lasts[i] = slices.MinFunc(times, time.Time.Compare), slices.MaxFunc(times, time.Time.Compare)
+		c.counts[i] = int64(len(times))
+		c.firsts[i], c.lasts[i] = slices.MinFunc(times, time.Time.Compare), slices.MaxFunc(times, time.Time.Compare)
 	}
-	rows, err := tx.SQL().QueryContext(ctx, `
-		INSERT INTO onboarding_event_counts AS c (organization_id, name, count, first_at, last_at)
-		SELECT $1, a.name, a.n, a.first_at, a.last_at
-		FROM unnest($2::text[], $3::bigint[], $4::timestamptz[], $5::timestamptz[]) AS a(name, n, first_at, last_at)
-		ON CONFLICT (organization_id, name) DO UPDATE
-		SET count = c.count + excluded.count,
-		    first_at = LEAST(c.first_at, excluded.first_at),
-		    last_at = GREATEST(c.last_at, excluded.last_at)
-		RETURNING name, count`, orgID, names, ns, firsts, lasts)
-	if err != nil {
-		return nil, fmt.Errorf("count events: %w", err)
-	}
-	defer rows.Close()
-	totals := make(map[string]int64, len(names))
-	for rows.Next() {
-		var name string
-		var total int64
-		if err := rows.Scan(&name, &total); err != nil {
-			return nil, fmt.Errorf("count events: %w", err)
-		}
-		totals[name] = total
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("count events: %w", err)
-	}
-	return totals, nil
+	return c
 }

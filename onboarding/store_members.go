@@ -22,12 +22,8 @@ const memberColumns = `user_id, joined_at, left_at IS NULL, progress, first_step
 // loadMembers reads the rows of the given users of the organization; a
 // user who never was a member of it has none.
 func (s *store) loadMembers(ctx context.Context, tx *database.Tx, orgID uuid.UUID, users []uuid.UUID) (map[uuid.UUID]*memberState, error) {
-	ids := make([]string, len(users))
-	for i, u := range users {
-		ids[i] = u.String()
-	}
 	return s.queryMembers(ctx, tx, `SELECT `+memberColumns+` FROM onboarding_members
-		WHERE organization_id = $1 AND user_id = ANY($2::text[]::uuid[])`, orgID, ids)
+		WHERE organization_id = $1 AND user_id = ANY($2::uuid[])`, orgID, users)
 }
 
 // allMembers reads every member row of the organization, former members
@@ -123,27 +119,37 @@ type memberWeek struct {
 // maxRetentionWeek is the last week after joining retention follows.
 const maxRetentionWeek = 12
 
-// recordMemberActivity adds the members' newly recorded events to their
-// per-name counters and retention weeks, in one statement: the counters
-// come back as totals; a week row seen for the first time adds its member
-// to the anonymous retention rollup of their join week. events holds, per
-// member of members, their events' times by name; without activity (what
-// the backend recorded about them) the weeks are left alone.
-func (s *store) recordMemberActivity(ctx context.Context, tx *database.Tx, orgID uuid.UUID, members map[uuid.UUID]*memberState, events map[uuid.UUID]map[string][]time.Time, activity bool) (map[memberEventKey]int64, error) {
-	var cUsers, cNames []string
-	var cCounts []int64
-	var cFirsts, cLasts []time.Time
+// memberCounters are what a batch moves of its members' own counters and
+// retention weeks: per member and name, how many events it inserted and
+// their first and last times; and every (member, week after joining, name
+// or "" for any event) its events fall in, with the member's join week
+// (their cohort).
+type memberCounters struct {
+	users         []uuid.UUID
+	names         []string
+	counts        []int64
+	firsts, lasts []time.Time
+	weekUsers     []uuid.UUID
+	weeks         []int16
+	weekNames     []string
+	cohorts       []time.Time
+}
+
+// newMemberCounters builds the counters of the members' newly recorded
+// events: events holds, per member of members, their events' times by
+// name; without activity (what the backend recorded about them) the weeks
+// are left alone.
+func newMemberCounters(members map[uuid.UUID]*memberState, events map[uuid.UUID]map[string][]time.Time, activity bool) memberCounters {
+	var c memberCounters
 	weeks := map[memberWeek]bool{}
-	var wUsers, wNames, wCohorts []string
-	var wWeeks []int32
 	for user, byName := range events {
 		m := members[user]
 		cohort := weekStart(m.joinedAt)
 		for name, times := range byName {
-			cUsers, cNames = append(cUsers, user.String()), append(cNames, name)
-			cCounts = append(cCounts, int64(len(times)))
-			cFirsts = append(cFirsts, slices.MinFunc(times, time.Time.Compare))
-			cLasts = append(cLasts, slices.MaxFunc(times, time.Time.Compare))
+			c.users, c.names = append(c.users, user), append(c.names, name)
+			c.counts = append(c.counts, int64(len(times)))
+			c.firsts = append(c.firsts, slices.MinFunc(times, time.Time.Compare))
+			c.lasts = append(c.lasts, slices.MaxFunc(times, time.Time.Compare))
 			for _, at := range times {
 				if !activity {
 					break
@@ -158,57 +164,13 @@ func (s *store) recordMemberActivity(ctx context.Context, tx *database.Tx, orgID
 						continue
 					}
 					weeks[k] = true
-					wUsers, wWeeks, wNames = append(wUsers, user.String()), append(wWeeks, week), append(wNames, n)
-					wCohorts = append(wCohorts, cohort.Format(time.DateOnly))
+					c.weekUsers, c.weeks, c.weekNames = append(c.weekUsers, user), append(c.weeks, int16(week)), append(c.weekNames, n)
+					c.cohorts = append(c.cohorts, cohort)
 				}
 			}
 		}
 	}
-	rows, err := tx.SQL().QueryContext(ctx, `
-		WITH counts AS (
-		    INSERT INTO onboarding_member_event_counts AS c (organization_id, user_id, name, count, first_at, last_at)
-		    SELECT $1, a.user_id::uuid, a.name, a.n, a.first_at, a.last_at
-		    FROM unnest($2::text[], $3::text[], $4::bigint[], $5::timestamptz[], $6::timestamptz[]) AS a(user_id, name, n, first_at, last_at)
-		    ON CONFLICT (organization_id, user_id, name) DO UPDATE
-		    SET count = c.count + excluded.count,
-		        first_at = LEAST(c.first_at, excluded.first_at),
-		        last_at = GREATEST(c.last_at, excluded.last_at)
-		    RETURNING user_id, name, count
-		), input AS (
-		    SELECT w.user_id::uuid AS user_id, w.week::smallint AS week, w.name, w.cohort::date AS cohort
-		    FROM unnest($7::text[], $8::int[], $9::text[], $10::text[]) AS w(user_id, week, name, cohort)
-		), weeks AS (
-		    INSERT INTO onboarding_member_weeks (organization_id, user_id, week, name)
-		    SELECT $1, user_id, week, name FROM input
-		    ON CONFLICT DO NOTHING
-		    RETURNING user_id, week, name
-		), rollup AS (
-		    INSERT INTO onboarding_cohort_activity AS r (cohort, week, name, shard, members)
-		    SELECT i.cohort, w.week, w.name, onboarding_shard($1), count(*)
-		    FROM weeks w JOIN input i USING (user_id, week, name)
-		    GROUP BY i.cohort, w.week, w.name
-		    ORDER BY i.cohort, w.name, w.week -- the key's order: batches of one shard lock its rows in the same order
-		    ON CONFLICT (cohort, name, week, shard) DO UPDATE SET members = r.members + excluded.members
-		)
-		SELECT user_id, name, count FROM counts`,
-		orgID, cUsers, cNames, cCounts, cFirsts, cLasts, wUsers, wWeeks, wNames, wCohorts)
-	if err != nil {
-		return nil, fmt.Errorf("record member activity: %w", err)
-	}
-	defer rows.Close()
-	totals := make(map[memberEventKey]int64, len(cUsers))
-	for rows.Next() {
-		var k memberEventKey
-		var n int64
-		if err := rows.Scan(&k.user, &k.name, &n); err != nil {
-			return nil, fmt.Errorf("record member activity: %w", err)
-		}
-		totals[k] = n
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("record member activity: %w", err)
-	}
-	return totals, nil
+	return c
 }
 
 // weekStart is Monday 00:00 UTC of t's week, as PostgreSQL's
