@@ -20,11 +20,39 @@ import (
 // field names surface instead of being silently ignored; so is text that
 // PostgreSQL cannot store (invalid UTF-8, NUL); an oversized body is a 413.
 func decodeJSON(c *gin.Context, v any) error {
-	// withBodyLimit caps what ReadAll can read.
-	body, err := io.ReadAll(c.Request.Body)
+	body, err := readBody(c.Request)
 	if err != nil {
 		return decodeError(err)
 	}
+	return decodeBody(body, v)
+}
+
+// readBody reads the whole request body, in one allocation when its length
+// is declared. withBodyLimit caps what it can read.
+func readBody(r *http.Request) ([]byte, error) {
+	if r.ContentLength <= 0 || r.ContentLength > maxBodyBytes {
+		return io.ReadAll(r.Body)
+	}
+	// One byte more than declared, so that the read reaching the end
+	// does not grow the buffer.
+	b := make([]byte, 0, r.ContentLength+1)
+	for {
+		n, err := r.Body.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
+}
+
+// decodeBody is decodeJSON on a body already read.
+func decodeBody(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

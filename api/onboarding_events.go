@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -11,15 +10,6 @@ import (
 
 // eventHandlers take product events from clients.
 type eventHandlers struct{ svc *onboarding.Service }
-
-type eventsRequest struct {
-	Events []struct {
-		ID         string          `json:"id"`
-		Name       string          `json:"name"`
-		Timestamp  string          `json:"timestamp"`
-		Properties json.RawMessage `json:"properties"`
-	} `json:"events"`
-}
 
 func (h eventHandlers) post(c *gin.Context) {
 	events, err := decodeEvents(c)
@@ -33,17 +23,4 @@ func (h eventHandlers) post(c *gin.Context) {
 		return
 	}
 	respond(c, http.StatusAccepted, res)
-}
-
-// decodeEvents reads the body of POST /v1/events.
-func decodeEvents(c *gin.Context) ([]onboarding.ClientEvent, error) {
-	var req eventsRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return nil, err
-	}
-	events := make([]onboarding.ClientEvent, len(req.Events))
-	for i, e := range req.Events {
-		events[i] = onboarding.ClientEvent{ID: e.ID, Name: e.Name, Timestamp: e.Timestamp, Properties: e.Properties}
-	}
-	return events, nil
 }
