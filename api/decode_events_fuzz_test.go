@@ -69,8 +69,8 @@ func TestParseEventsReadsTheUsualBody(t *testing.T) {
 	for body, escaped := range map[string]bool{
 		string(eventsBody(3)): false,
 		` { "events" : [ { "id" : "x" , "properties" : { "a" : [ 1 , "}" ] } } ] } `: false,
-		`{"events":[{"properties":{"a":"\u00e9"}}]}`:                                    true,
-		`{"events":[{"properties":{"a":"é"}}]}`:                                         true,
+		`{"events":[{"properties":{"a":"\u00e9"}}]}`:                                 true,
+		`{"events":[{"properties":{"a":"é"}}]}`:                                      true,
 	} {
 		if events, esc, ok := parseEvents([]byte(body)); !ok || esc != escaped || len(events) == 0 {
 			t.Errorf("%s: ok %v, escaped %v, %d events", body, ok, esc, len(events))
