@@ -24,6 +24,10 @@ const (
 	maxClockSkew = 24 * time.Hour
 )
 
+// emptyProperties stands for properties a client left out or sent as
+// null; it is shared, and never written to.
+var emptyProperties = []byte("{}")
+
 // oldestTimestamp refuses timestamps that can only be a client bug.
 var oldestTimestamp = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
@@ -99,21 +103,30 @@ func validateBatch(events []ClientEvent, userID uuid.UUID, received time.Time) (
 	out := make([]storedEvent, 0, len(events))
 	seen := make(map[uuid.UUID]bool, len(events))
 	for i, e := range events {
-		at := "events[" + strconv.Itoa(i) + "]."
 		id, err := uuid.Parse(e.ID)
-		v.Check(err == nil && len(e.ID) == 36, at+"id", "must be a UUID")
-		v.Check(eventNamePattern.MatchString(e.Name), at+"name", "must be 1-100 characters: a lower-case letter, then lower-case letters, digits, _ or .")
-		v.Check(!slices.Contains(serverNames, e.Name), at+"name", fmt.Sprintf("%q is recorded by the server itself", e.Name))
+		idOK := err == nil && len(e.ID) == 36
+		nameOK, clientName := validEventName(e.Name), !slices.Contains(serverNames, e.Name)
 		ts, err := time.Parse(time.RFC3339Nano, e.Timestamp)
-		v.Check(err == nil, at+"timestamp", "must be an RFC 3339 time")
-		v.Check(err != nil || !ts.Before(oldestTimestamp), at+"timestamp", "must be after 2000-01-01")
-		v.Check(err != nil || ts.UTC().Year() <= lastTimestampYear, at+"timestamp", "must be before the year 10000 in UTC")
+		timeOK := err == nil
+		afterOldest := !timeOK || !ts.Before(oldestTimestamp)
+		beforeLast := !timeOK || ts.UTC().Year() <= lastTimestampYear
 		props := bytes.TrimSpace(e.Properties)
 		if len(props) == 0 || bytes.Equal(props, []byte("null")) {
-			props = []byte("{}")
+			props = emptyProperties
 		}
-		v.Check(props[0] == '{', at+"properties", "must be a JSON object")
-		v.Check(len(props) <= MaxPropertiesBytes, at+"properties", fmt.Sprintf("must be at most %d bytes", MaxPropertiesBytes))
+		object, small := props[0] == '{', len(props) <= MaxPropertiesBytes
+		if !idOK || !nameOK || !clientName || !timeOK || !afterOldest || !beforeLast || !object || !small {
+			// Field names and messages are built only for a bad event.
+			at := "events[" + strconv.Itoa(i) + "]."
+			v.Check(idOK, at+"id", "must be a UUID")
+			v.Check(nameOK, at+"name", "must be 1-100 characters: a lower-case letter, then lower-case letters, digits, _ or .")
+			v.Check(clientName, at+"name", fmt.Sprintf("%q is recorded by the server itself", e.Name))
+			v.Check(timeOK, at+"timestamp", "must be an RFC 3339 time")
+			v.Check(afterOldest, at+"timestamp", "must be after 2000-01-01")
+			v.Check(beforeLast, at+"timestamp", "must be before the year 10000 in UTC")
+			v.Check(object, at+"properties", "must be a JSON object")
+			v.Check(small, at+"properties", fmt.Sprintf("must be at most %d bytes", MaxPropertiesBytes))
+		}
 		if seen[id] {
 			continue // the same id twice in one batch counts once
 		}

@@ -112,7 +112,7 @@ func (q RetentionQuery) validate() error {
 	var v apperr.Validator
 	MetricsQuery{From: q.From, To: q.To}.check(&v, false)
 	v.Check(q.Interval == "week", "interval", "must be week")
-	v.Check(q.Event == "" || eventNamePattern.MatchString(q.Event), "event", "must be 1-100 characters: a lower-case letter, then lower-case letters, digits, _ or .")
+	v.Check(q.Event == "" || validEventName(q.Event), "event", "must be 1-100 characters: a lower-case letter, then lower-case letters, digits, _ or .")
 	return v.Err()
 }
 
