@@ -6,8 +6,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -65,6 +69,8 @@ func BenchmarkPostEvents(b *testing.B) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	var next, failed atomic.Int64
 	b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0))) // 8 clients
+	dbName := currentDatabase(b, env)
+	goBefore, pgBefore := processCPU(b), backendsCPU(dbName)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -86,6 +92,11 @@ func BenchmarkPostEvents(b *testing.B) {
 	})
 	b.StopTimer()
 	b.ReportMetric(float64(500*b.N)/b.Elapsed().Seconds(), "events/s")
+	// CPU per batch, which contention for the machine does not change:
+	// this process's (the server and the clients) and the database
+	// backends'.
+	b.ReportMetric(float64((processCPU(b)-goBefore).Microseconds())/float64(b.N), "go-cpu-µs/op")
+	b.ReportMetric(float64((backendsCPU(dbName)-pgBefore).Microseconds())/float64(b.N), "pg-cpu-µs/op")
 	if n := failed.Load(); n > 0 {
 		b.Fatalf("%d batches failed", n)
 	}
@@ -96,4 +107,49 @@ func BenchmarkPostEvents(b *testing.B) {
 	if recorded != 500*b.N {
 		b.Fatalf("%d events counted, want %d", recorded, 500*b.N)
 	}
+}
+
+func currentDatabase(b *testing.B, env *testenv.Env) string {
+	var name string
+	if err := env.DB.Pool.QueryRow(b.Context(), `SELECT current_database()`).Scan(&name); err != nil {
+		b.Fatal(err)
+	}
+	return name
+}
+
+// processCPU is the CPU time this process used so far.
+func processCPU(b *testing.B) time.Duration {
+	var u syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
+}
+
+// backendsCPU is the CPU time the PostgreSQL backends serving database
+// used so far, from /proc (0 when the server runs elsewhere).
+func backendsCPU(database string) time.Duration {
+	const ticksPerSecond = 100 // USER_HZ
+	var total time.Duration
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		cmdline, err := os.ReadFile("/proc/" + d.Name() + "/cmdline")
+		if err != nil || !bytes.HasPrefix(cmdline, []byte("postgres: ")) || !bytes.Contains(cmdline, []byte(" "+database+" ")) {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + d.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// The fields after the command's closing parenthesis: utime and
+		// stime are the 12th and 13th.
+		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		if len(fields) < 13 {
+			continue
+		}
+		utime, _ := strconv.ParseInt(fields[11], 10, 64)
+		stime, _ := strconv.ParseInt(fields[12], 10, 64)
+		total += time.Duration(utime+stime) * time.Second / ticksPerSecond
+	}
+	return total
 }

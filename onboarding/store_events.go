@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/onramp/onramp/internal/database"
 )
@@ -26,13 +27,16 @@ type insertedEvents struct {
 // told by the ids the statement returns, and read from the batch.
 func (s *store) insertEvents(ctx context.Context, tx *database.Tx, orgID uuid.UUID, source string, received time.Time, batch []storedEvent) (insertedEvents, error) {
 	n := len(batch)
-	ids, users := make([]uuid.UUID, n), make([]uuid.UUID, n)
+	// pgtype.UUID, not uuid.UUID: pgx would send the latter through
+	// driver.Valuer, as text.
+	ids, users := make([]pgtype.UUID, n), make([]pgtype.UUID, n)
 	names, props := make([]string, n), make([][]byte, n)
 	sent, occurred := make([]time.Time, n), make([]time.Time, n)
 	clamped := make([]bool, n)
 	index := make(map[uuid.UUID]int, n)
 	for i, e := range batch {
-		ids[i], users[i], names[i], props[i] = e.ID, e.UserID, e.Name, e.Properties
+		ids[i], users[i] = pgtype.UUID{Bytes: e.ID, Valid: true}, pgtype.UUID{Bytes: e.UserID, Valid: e.UserID != uuid.Nil}
+		names[i], props[i] = e.Name, e.Properties
 		sent[i], occurred[i], clamped[i] = e.SentAt, e.OccurredAt, e.Clamped
 		index[e.ID] = i
 	}
@@ -40,7 +44,7 @@ func (s *store) insertEvents(ctx context.Context, tx *database.Tx, orgID uuid.UU
 	err := tx.PGX(func(conn *pgx.Conn) error {
 		rows, err := conn.Query(ctx, `
 			INSERT INTO onboarding_events (organization_id, id, name, source, user_id, sent_at, occurred_at, received_at, clamped, properties)
-			SELECT $1, e.id, e.name, $2, NULLIF(e.user_id, '00000000-0000-0000-0000-000000000000'), e.sent_at, e.occurred_at, $3, e.clamped, e.properties
+			SELECT $1, e.id, e.name, $2, e.user_id, e.sent_at, e.occurred_at, $3, e.clamped, e.properties
 			FROM unnest($4::uuid[], $5::text[], $6::uuid[], $7::timestamptz[], $8::timestamptz[], $9::bool[], $10::jsonb[])
 			  AS e(id, name, user_id, sent_at, occurred_at, clamped, properties)
 			ON CONFLICT (organization_id, id) DO NOTHING
@@ -50,12 +54,12 @@ func (s *store) insertEvents(ctx context.Context, tx *database.Tx, orgID uuid.UU
 			return err
 		}
 		defer rows.Close()
-		var id uuid.UUID
+		var id pgtype.UUID
 		for rows.Next() {
-			if err := rows.Scan((*[16]byte)(&id)); err != nil {
+			if err := rows.Scan(&id); err != nil {
 				return err
 			}
-			in.add(batch[index[id]])
+			in.add(batch[index[id.Bytes]])
 		}
 		return rows.Err()
 	})

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/onramp/onramp/internal/database"
 )
@@ -125,11 +126,11 @@ const maxRetentionWeek = 12
 // or "" for any event) its events fall in, with the member's join week
 // (their cohort).
 type memberCounters struct {
-	users         []uuid.UUID
+	users         []pgtype.UUID // not uuid.UUID, which pgx would send through driver.Valuer, as text
 	names         []string
 	counts        []int64
 	firsts, lasts []time.Time
-	weekUsers     []uuid.UUID
+	weekUsers     []pgtype.UUID
 	weeks         []int16
 	weekNames     []string
 	cohorts       []time.Time
@@ -145,8 +146,9 @@ func newMemberCounters(members map[uuid.UUID]*memberState, events map[uuid.UUID]
 	for user, byName := range events {
 		m := members[user]
 		cohort := weekStart(m.joinedAt)
+		id := pgtype.UUID{Bytes: user, Valid: true}
 		for name, times := range byName {
-			c.users, c.names = append(c.users, user), append(c.names, name)
+			c.users, c.names = append(c.users, id), append(c.names, name)
 			c.counts = append(c.counts, int64(len(times)))
 			c.firsts = append(c.firsts, slices.MinFunc(times, time.Time.Compare))
 			c.lasts = append(c.lasts, slices.MaxFunc(times, time.Time.Compare))
@@ -164,7 +166,7 @@ func newMemberCounters(members map[uuid.UUID]*memberState, events map[uuid.UUID]
 						continue
 					}
 					weeks[k] = true
-					c.weekUsers, c.weeks, c.weekNames = append(c.weekUsers, user), append(c.weeks, int16(week)), append(c.weekNames, n)
+					c.weekUsers, c.weeks, c.weekNames = append(c.weekUsers, id), append(c.weeks, int16(week)), append(c.weekNames, n)
 					c.cohorts = append(c.cohorts, cohort)
 				}
 			}
