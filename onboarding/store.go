@@ -16,9 +16,11 @@ import (
 // store owns the package's SQL: every statement is a method of it, in the
 // store_*.go file named after what it reads and writes. Writes take the
 // caller's *database.Tx; reads that run either on the pool or inside a
-// transaction take a database.Querier (db.SQL() or tx.SQL()). The
-// checklist's batched read runs on the pgx pool (store_snapshots.go): the
-// one place a benchmark showed pgx directly pays. The store knows no clock:
+// transaction take a database.Querier (db.SQL() or tx.SQL()). Two places,
+// where a benchmark showed pgx directly pays, use it: the checklist's
+// batched read on the pgx pool (store_snapshots.go), and event ingestion's
+// insert and counters in the caller's transaction (tx.PGX, with binary
+// parameters: store_events.go, store_counts.go). The store knows no clock:
 // times come in as arguments.
 type store struct {
 	db    *database.DB

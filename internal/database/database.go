@@ -9,8 +9,9 @@
 // embeds GORM bound to the transaction; Tx.SQL gives the same transaction
 // to database/sql code (River's InsertTx, $n SQL with arrays). Only the
 // batched reads on the hot path — the checklist's and the per-request
-// access check's — use the pgx pool directly (DB.Pool), because a
-// benchmark showed it pays; they never run inside a transaction.
+// access check's — use the pgx pool directly (DB.Pool), and only event
+// ingestion's batch statements use the pgx connection of a transaction
+// (Tx.PGX), because a benchmark showed it pays.
 package database
 
 import (
