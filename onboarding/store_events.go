@@ -24,47 +24,56 @@ type insertedEvents struct {
 // insertEvents inserts the batch in one statement (INSERT … SELECT FROM
 // unnest … ON CONFLICT DO NOTHING), on pgx with binary parameters: an id
 // the organization already sent is left out. What the batch inserted is
-// told by the ids the statement returns, and read from the batch.
+// read from the batch: all of it, or the events whose ids the statement
+// returns.
 func (s *store) insertEvents(ctx context.Context, tx *database.Tx, orgID uuid.UUID, source string, received time.Time, batch []storedEvent) (insertedEvents, error) {
 	n := len(batch)
 	// pgtype.UUID, not uuid.UUID: pgx would send the latter through
-	// driver.Valuer, as text.
+	// driver.Valuer, as text. FlatArray spares pgx reflecting on the
+	// slices it has no plan for.
 	ids, users := make([]pgtype.UUID, n), make([]pgtype.UUID, n)
 	names, props := make([]string, n), make([][]byte, n)
 	sent, occurred := make([]time.Time, n), make([]time.Time, n)
 	clamped := make([]bool, n)
-	index := make(map[uuid.UUID]int, n)
 	for i, e := range batch {
 		ids[i], users[i] = pgtype.UUID{Bytes: e.ID, Valid: true}, pgtype.UUID{Bytes: e.UserID, Valid: e.UserID != uuid.Nil}
 		names[i], props[i] = e.Name, e.Properties
 		sent[i], occurred[i], clamped[i] = e.SentAt, e.OccurredAt, e.Clamped
-		index[e.ID] = i
 	}
 	in := insertedEvents{byName: map[string][]time.Time{}, byUser: map[uuid.UUID]map[string][]time.Time{}}
+	// The ids come back only when some were already recorded: the usual
+	// batch, all new, answers one row of a count.
+	var count int
+	var newIDs []pgtype.UUID
 	err := tx.PGX(func(conn *pgx.Conn) error {
-		rows, err := conn.Query(ctx, `
-			INSERT INTO onboarding_events (organization_id, id, name, source, user_id, sent_at, occurred_at, received_at, clamped, properties)
-			SELECT $1, e.id, e.name, $2, e.user_id, e.sent_at, e.occurred_at, $3, e.clamped, e.properties
-			FROM unnest($4::uuid[], $5::text[], $6::uuid[], $7::timestamptz[], $8::timestamptz[], $9::bool[], $10::jsonb[])
-			  AS e(id, name, user_id, sent_at, occurred_at, clamped, properties)
-			ON CONFLICT (organization_id, id) DO NOTHING
-			RETURNING id`,
-			orgID, source, received, ids, names, users, sent, occurred, clamped, props)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		var id pgtype.UUID
-		for rows.Next() {
-			if err := rows.Scan(&id); err != nil {
-				return err
-			}
-			in.add(batch[index[id.Bytes]])
-		}
-		return rows.Err()
+		return conn.QueryRow(ctx, `
+			WITH inserted AS (
+			    INSERT INTO onboarding_events (organization_id, id, name, source, user_id, sent_at, occurred_at, received_at, clamped, properties)
+			    SELECT $1, e.id, e.name, $2, e.user_id, e.sent_at, e.occurred_at, $3, e.clamped, e.properties
+			    FROM unnest($4::uuid[], $5::text[], $6::uuid[], $7::timestamptz[], $8::timestamptz[], $9::bool[], $10::jsonb[])
+			      AS e(id, name, user_id, sent_at, occurred_at, clamped, properties)
+			    ON CONFLICT (organization_id, id) DO NOTHING
+			    RETURNING id
+			)
+			SELECT count(*), CASE WHEN count(*) < $11 THEN array_agg(id) END FROM inserted`,
+			orgID, source, received, ids, names, users, sent, occurred,
+			pgtype.FlatArray[bool](clamped), pgtype.FlatArray[[]byte](props), n).Scan(&count, &newIDs)
 	})
 	if err != nil {
 		return insertedEvents{}, fmt.Errorf("insert events: %w", err)
+	}
+	if count == n {
+		for _, e := range batch {
+			in.add(e)
+		}
+		return in, nil
+	}
+	index := make(map[uuid.UUID]int, n)
+	for i, e := range batch {
+		index[e.ID] = i
+	}
+	for _, id := range newIDs {
+		in.add(batch[index[id.Bytes]])
 	}
 	return in, nil
 }
