@@ -8,13 +8,13 @@ import (
 )
 
 // The verified-token cache holds up to verifiedShards × verifiedPerShard
-// tokens (65 536, about 10 MiB): more than the members active in any
-// 15-minute window of a large deployment, and when there are more, it
+// tokens (131 072, at most about 27 MiB): more than the members active in
+// any 15-minute window of a large deployment. When there are more, it
 // degrades gently (the least recently useful tokens are verified again)
 // instead of forgetting everything at once.
 const (
 	verifiedShards   = 64
-	verifiedPerShard = 1024
+	verifiedPerShard = 2048
 )
 
 // verifiedTokens remembers tokens that passed Verify, by their SHA-256,
