@@ -27,7 +27,7 @@ func TestCohortMediansEqualPercentileContOverEveryOrganization(t *testing.T) {
 	sources := []string{"google", "linkedin", ""}
 	for range 400 {
 		id := uuid.Must(uuid.NewV7())
-		signup := start.Add(time.Duration(rng.Int64N(int64(75 * 24 * time.Hour / time.Microsecond))) * time.Microsecond)
+		signup := start.Add(time.Duration(rng.Int64N(int64(75*24*time.Hour/time.Microsecond))) * time.Microsecond)
 		var source *string
 		if s := sources[rng.IntN(len(sources))]; s != "" {
 			source = &s
