@@ -177,18 +177,29 @@ END
 $$;
 -- +goose StatementEnd
 
+-- onboarding_rebuild_rollups counts both rollups again from
+-- onboarding_organizations: the backfill below, and a bulk load that
+-- turned the rollup triggers off (bench/onboarding/load).
+-- +goose StatementBegin
+CREATE FUNCTION onboarding_rebuild_rollups() RETURNS void LANGUAGE sql AS $$
+    DELETE FROM onboarding_daily_organizations;
+    DELETE FROM onboarding_daily_activation;
+    INSERT INTO onboarding_daily_organizations (day, utm_source, plan_id, funnel_stage, shard, organizations,
+        checkout_started, paid, activated, seats, members_invited, members_joined, members_started, members_active_28d)
+    SELECT (signed_up_at AT TIME ZONE 'UTC')::date, coalesce(utm_source, ''), coalesce(plan_id, ''), funnel_stage,
+           onboarding_shard(organization_id) % 4, count(*), count(checkout_started_at), count(paid_at), count(activated_at),
+           sum(seats), sum(members_invited), sum(members_joined), sum(members_started), sum(members_active_28d)
+    FROM onboarding_organizations
+    GROUP BY 1, 2, 3, 4, 5;
+    INSERT INTO onboarding_daily_activation (day, utm_source, bucket, organizations)
+    SELECT (signed_up_at AT TIME ZONE 'UTC')::date, coalesce(utm_source, ''), onboarding_activation_bucket(activated_at - signed_up_at), count(*)
+    FROM onboarding_organizations WHERE activated_at IS NOT NULL
+    GROUP BY 1, 2, 3;
+$$;
+-- +goose StatementEnd
+
 -- Backfill, then keep up to date.
-INSERT INTO onboarding_daily_organizations (day, utm_source, plan_id, funnel_stage, shard, organizations,
-    checkout_started, paid, activated, seats, members_invited, members_joined, members_started, members_active_28d)
-SELECT (signed_up_at AT TIME ZONE 'UTC')::date, coalesce(utm_source, ''), coalesce(plan_id, ''), funnel_stage,
-       onboarding_shard(organization_id) % 4, count(*), count(checkout_started_at), count(paid_at), count(activated_at),
-       sum(seats), sum(members_invited), sum(members_joined), sum(members_started), sum(members_active_28d)
-FROM onboarding_organizations
-GROUP BY 1, 2, 3, 4, 5;
-INSERT INTO onboarding_daily_activation (day, utm_source, bucket, organizations)
-SELECT (signed_up_at AT TIME ZONE 'UTC')::date, coalesce(utm_source, ''), onboarding_activation_bucket(activated_at - signed_up_at), count(*)
-FROM onboarding_organizations WHERE activated_at IS NOT NULL
-GROUP BY 1, 2, 3;
+SELECT onboarding_rebuild_rollups();
 
 CREATE TRIGGER onboarding_organizations_stage_insert BEFORE INSERT ON onboarding_organizations
     FOR EACH ROW EXECUTE FUNCTION onboarding_set_funnel_stage();
@@ -204,6 +215,7 @@ CREATE TRIGGER onboarding_organizations_rollup_delete AFTER DELETE ON onboarding
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION onboarding_rollup_delete();
 
 -- +goose Down
+DROP FUNCTION onboarding_rebuild_rollups();
 DROP TRIGGER onboarding_organizations_rollup_delete ON onboarding_organizations;
 DROP TRIGGER onboarding_organizations_rollup_update ON onboarding_organizations;
 DROP TRIGGER onboarding_organizations_rollup_insert ON onboarding_organizations;
