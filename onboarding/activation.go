@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -152,6 +153,9 @@ func (s *Service) SetActivation(ctx context.Context, actor uuid.UUID, in Definit
 		if err := s.store.saveActivation(ctx, tx, in, now, actor); err != nil {
 			return err
 		}
+		if err := s.restageFunnel(ctx, tx, before, in); err != nil {
+			return err
+		}
 		out = Definition{RequiredSteps: in.RequiredSteps, WindowDays: in.WindowDays, MemberSteps: in.MemberSteps, UpdatedAt: &now}
 		if actor != uuid.Nil {
 			out.UpdatedBy = &actor
@@ -219,4 +223,20 @@ func checkSteps(v *apperr.Validator, ver *Version, in DefinitionInput) {
 		v.Check(!seen[ms.Key], field, fmt.Sprintf("%q is listed twice", ms.Key))
 		seen[ms.Key] = true
 	}
+}
+
+// restageFunnel, when the required steps change (and so the funnel's
+// sequence of stages), marks the funnel rollups stale and queues their
+// recompute, in the definition change's transaction.
+func (s *Service) restageFunnel(ctx context.Context, tx *database.Tx, before Definition, in DefinitionInput) error {
+	if slices.Equal(before.RequiredSteps, in.RequiredSteps) {
+		return nil
+	}
+	if err := s.store.staleFunnelStages(ctx, tx, in.RequiredSteps); err != nil {
+		return err
+	}
+	if s.funnelStages == nil {
+		return nil
+	}
+	return s.funnelStages.Enqueue(ctx, tx)
 }

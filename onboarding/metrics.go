@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/database"
 )
 
 // MaxMetricsRange bounds a metrics query (about three years).
@@ -56,23 +57,39 @@ type Funnel struct {
 	To        time.Time `json:"to"`
 	UTMSource *string   `json:"utm_source"`
 	Stages    []Stage   `json:"stages"`
+	// Computing: the activation definition changed and the funnel's
+	// rollups are being recomputed for it; meanwhile the counts come from
+	// the milestone rows (exact, slower).
+	Computing bool `json:"computing"`
 }
 
 // Funnel counts, among organizations that signed up in the range, those
 // that reached each stage and every stage before it: signed_up,
 // checkout_started, paid, each required step of the activation definition
 // (named step:<key>), activated. Conversions are fractions from 0 to 1; a
-// conversion whose denominator is 0 is 0. It reads only the
-// per-organization milestone rows.
+// conversion whose denominator is 0 is 0. It sums the daily rollups, or,
+// while they are recomputed after a definition change, counts the
+// milestone rows (and says so: Computing).
 func (s *Service) Funnel(ctx context.Context, q MetricsQuery) (Funnel, error) {
 	if err := q.validate(false); err != nil {
 		return Funnel{}, err
 	}
-	def, err := s.store.activationDefinition(ctx, s.db.SQL())
-	if err != nil {
-		return Funnel{}, err
-	}
-	counts, err := s.store.funnelCounts(ctx, q, def.RequiredSteps)
+	var def Definition
+	var counts []int64
+	var ready bool
+	// One snapshot: the definition, whether the rollups follow it, and
+	// the rollups agree.
+	err := s.db.InSnapshot(ctx, func(tx *database.Tx) error {
+		var err error
+		if def, err = s.store.activationDefinition(ctx, tx.SQL()); err != nil {
+			return err
+		}
+		if ready, err = s.store.funnelStagesReady(ctx, tx.SQL(), def.RequiredSteps); err != nil {
+			return err
+		}
+		counts, err = s.store.funnelCounts(ctx, tx.SQL(), q, def.RequiredSteps, ready)
+		return err
+	})
 	if err != nil {
 		return Funnel{}, err
 	}
@@ -90,7 +107,7 @@ func (s *Service) Funnel(ctx context.Context, q MetricsQuery) (Funnel, error) {
 			stages[i].ConversionFromPrevious = ratio(stages[i].Count, stages[i-1].Count)
 		}
 	}
-	f := Funnel{From: q.From.UTC(), To: q.To.UTC(), Stages: stages}
+	f := Funnel{From: q.From.UTC(), To: q.To.UTC(), Stages: stages, Computing: !ready}
 	if q.UTMSource != "" {
 		f.UTMSource = &q.UTMSource
 	}

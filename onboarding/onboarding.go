@@ -69,6 +69,10 @@ type Config struct {
 	MinGroupSize int
 	// EventRetention is how long raw events are kept (0: 400 days).
 	EventRetention time.Duration
+	// FunnelStages queues the funnel stages' recompute after a definition
+	// change (nil: nothing is queued; RecomputeFunnelStages is called by
+	// whoever needs it, as tests do).
+	FunnelStages FunnelStageQueue
 }
 
 // defaultMinGroupSize is MIN_GROUP_SIZE's default.
@@ -84,12 +88,13 @@ type Service struct {
 	now           func() time.Time
 	minGroupSize  int
 	retention     time.Duration
+	funnelStages  FunnelStageQueue
 }
 
 // NewService builds the onboarding service.
 func NewService(c Config) *Service {
 	s := &Service{db: c.DB, store: newStore(c.DB), plans: c.Plans, subscriptions: c.Subscriptions, log: c.Log, now: clock.Or(c.Clock).Now,
-		minGroupSize: c.MinGroupSize, retention: c.EventRetention}
+		minGroupSize: c.MinGroupSize, retention: c.EventRetention, funnelStages: c.FunnelStages}
 	if s.retention <= 0 {
 		s.retention = defaultEventRetention
 	}

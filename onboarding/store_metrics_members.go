@@ -12,10 +12,10 @@ type seatCountRow struct {
 	organizations, seats, invited, joined, started, active int
 }
 
-// seatCounts sums the rollup columns of the organizations that signed up in
-// the query's range, from onboarding_organizations_seats_idx alone. It
-// never reads events, members or memberships.
-func (s *store) seatCounts(ctx context.Context, q SeatsQuery) (seatCountRow, error) {
+// milestoneSeats sums the counter columns of the organizations that signed
+// up in the query's range (a partial day), from
+// onboarding_organizations_seats_idx alone.
+func (s *store) milestoneSeats(ctx context.Context, q SeatsQuery) (seatCountRow, error) {
 	args := []any{q.From, q.To}
 	where := "o.signed_up_at >= $1 AND o.signed_up_at < $2"
 	if q.UTMSource != "" {

@@ -1,33 +1,31 @@
 #!/usr/bin/env bash
 # The onboarding benchmark, end to end, on its own PostgreSQL cluster:
-#   [RELOAD=1] bench/onboarding/bench.sh [ORGS] [MEMBERS] [EVENTS] [run flags...]   (default 100000 1000000 10000000)
-# Loads the data set (once, or again with RELOAD=1: the database is kept in
-# .data/benchpg; a data set without member rows, from before the member
-# journey, is reloaded too), starts
+#   [RELOAD=1] bench/onboarding/bench.sh SIZE [run flags...]   (SIZE: 2k, 100k or 1m; see env.sh)
+# Loads the data set of that size into .data/benchpg-SIZE (once, or again
+# with RELOAD=1 or when the one there predates this loader), starts
 # `onramp serve` on 127.0.0.1:18080 and runs the load program against it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-orgs=${1:-100000}
-members=${2:-1000000}
-events=${3:-10000000}
+. bench/onboarding/env.sh "${1:-}"
+shift
 
-export DATABASE_URL=$(scripts/pg-cluster start "$PWD/.data/benchpg" onramp_bench)
-orgs_in() { psql "$DATABASE_URL" -Atc "SELECT count(*) FROM onboarding_organizations WHERE EXISTS (SELECT 1 FROM onboarding_members)" 2>/dev/null || echo 0; }
-if [ "${RELOAD:-}" = 1 ] || [ "$(orgs_in)" -lt "$orgs" ]; then
+# A data set from an older loader (no member rows, no second version, no
+# dismissals) or a smaller one is loaded again.
+loaded() {
+  psql "$DATABASE_URL" -Atc "SELECT CASE WHEN (SELECT count(*) FROM onboarding_versions) >= 2 AND EXISTS (SELECT 1 FROM onboarding_dismissals)
+    AND EXISTS (SELECT 1 FROM onboarding_members) THEN (SELECT count(*) FROM onboarding_organizations) ELSE 0 END" 2>/dev/null || echo 0
+}
+if [ "${RELOAD:-}" = 1 ] || [ "$(loaded)" -lt "$orgs" ]; then
   admin=${DATABASE_URL/\/onramp_bench/\/postgres}
-  psql "$admin" -qc 'DROP DATABASE onramp_bench WITH (FORCE)' -c 'CREATE DATABASE onramp_bench'
-  go run ./bench/onboarding/load -orgs "$orgs" -members "$members" -events "$events"
+  psql "$admin" -qc 'DROP DATABASE IF EXISTS onramp_bench WITH (FORCE)' -c 'CREATE DATABASE onramp_bench'
+  go build -o .data/bench-load ./bench/onboarding/load
+  start=$SECONDS
+  .data/bench-load -orgs "$orgs" -members "$members" -events "$events" -big "$big" | tee "$datadir/load.log"
+  echo "load ($size): $((SECONDS - start)) s" | tee -a "$datadir/load.log"
 fi
 
 go build -o bin/onramp ./cmd/onramp
-mkdir -p .data
-[ -s .data/bench-jwt-seed ] || head -c 32 /dev/urandom | base64 >.data/bench-jwt-seed
-export JWT_PRIVATE_KEY=$(cat .data/bench-jwt-seed)
-export HTTP_ADDR=127.0.0.1:18080 PUBLIC_URL=http://127.0.0.1:18080
-export PLANS_FILE=cmd/onramp/testdata/plans.yaml LOG_LEVEL=warn
-bin/onramp serve 2>.data/bench-server.log &
-server=$!
-trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do curl -sf http://127.0.0.1:18080/healthz >/dev/null && break; sleep 0.1; done
-
-go run ./bench/onboarding/run -url http://127.0.0.1:18080 "${@:4}"
+go build -o .data/bench-run ./bench/onboarding/run
+trap stop_server EXIT
+serve bin/onramp .data/bench-server.log
+.data/bench-run -url http://127.0.0.1:18080 -server-pid "$server" "$@"

@@ -107,7 +107,8 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 		Subscriptions: func(ctx context.Context, orgID uuid.UUID) (any, error) {
 			return billingSvc.Subscription(ctx, orgID) // NotFound: the view shows null
 		},
-		Clock: cfg.Clock,
+		Clock:        cfg.Clock,
+		FunnelStages: jobs.NewFunnelStages(queue),
 	})
 	billingSvc.SetEvents(onboardingSvc)
 
@@ -144,6 +145,10 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 	})
 	jobs.AddActiveRecountWorker(workers, func(ctx context.Context) error {
 		_, err := onboardingSvc.RecountActiveMembers(ctx)
+		return err
+	})
+	jobs.AddFunnelStagesWorker(workers, func(ctx context.Context) error {
+		_, err := onboardingSvc.RecomputeFunnelStages(ctx)
 		return err
 	})
 	jobs.AddNudgeSweepWorker(workers, func(ctx context.Context) error {

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/onramp/onramp/internal/auth"
+)
+
+// reads measures GET /healthz and the checklist as 4 096 members and as
+// every member picked (-tokens of them: more than any token cache holds),
+// each read by a member picked at random, and the first read of
+// organizations on an older version, which moves them to the latest (each
+// organization once: -upgrades of them over all rounds).
+func (b *bench) reads(ctx context.Context, members []auth.Principal, o options) error {
+	old, err := b.oldVersionMembers(ctx, o.upgrades)
+	if err != nil {
+		return err
+	}
+	tokens, err := b.mint(members)
+	if err != nil {
+		return err
+	}
+	oldTokens, err := b.mint(old)
+	if err != nil {
+		return err
+	}
+	few := tokens[:min(4096, len(tokens))]
+	checklist := func(tokens []string) func(int) (*http.Request, error) {
+		return func(int) (*http.Request, error) {
+			return b.get("/v1/onboarding/checklist", tokens[rand.IntN(len(tokens))])
+		}
+	}
+	var next atomic.Int64
+	targets := []target{
+		{name: "GET /healthz", conns: o.conns, do: b.httpDo(func(int) (*http.Request, error) { return b.get("/healthz", "") }, 200)},
+		{name: fmt.Sprintf("checklist, %d tokens", len(few)), conns: o.conns, do: b.httpDo(checklist(few), 200)},
+		{name: fmt.Sprintf("checklist, %d tokens", len(tokens)), conns: o.conns, do: b.httpDo(checklist(tokens), 200)},
+		{name: "checklist, 1st read on old version", conns: o.conns, perRound: int64(len(oldTokens)+o.rounds-1) / int64(o.rounds), do: func(int) error {
+			k := next.Add(1) - 1
+			if k >= int64(len(oldTokens)) {
+				return errExhausted
+			}
+			return b.httpDo(func(int) (*http.Request, error) { return b.get("/v1/onboarding/checklist", oldTokens[k]) }, 200)(0)
+		}},
+	}
+	if len(oldTokens) == 0 {
+		targets = targets[:3]
+	}
+	results := b.alternate(o.rounds, o.duration, targets)
+	for k, r := range results {
+		fmt.Printf("%-36s %s\n", targets[k].name, r)
+	}
+	small, large := results[1], results[2]
+	fmt.Printf("checklist, %d / %d tokens: req/s %.2f, p99 %.2f / %.2f ms  (target: req/s ratio >= 1.00, p99 < 15 ms at %d connections)\n\n",
+		len(tokens), len(few), large.rate()/small.rate(), large.quantile(0.99), small.quantile(0.99), o.conns)
+	return nil
+}
+
+// get is a GET of path, as the token's bearer when there is one.
+func (b *bench) get(path, token string) (*http.Request, error) {
+	req, err := http.NewRequest("GET", b.base+path, nil)
+	if err == nil && token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return req, err
+}
