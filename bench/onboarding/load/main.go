@@ -169,7 +169,7 @@ func steps(orgs, members, big, events int) []step {
 		{what: "organizations (the trigger adds their onboarding rows)", sql: fmt.Sprintf(`
 			CREATE TEMP TABLE bo AS
 			SELECT i, gen_random_uuid() AS id, signed_up_at,
-			       CASE WHEN i = 1 THEN %[2]d ELSE round(%[3]f)::int + (i * 7919) %% %[4]d - %[5]d END AS n,
+			       CASE WHEN i = 1 THEN %[2]d ELSE round(%[3]f)::int + ((i::bigint * 7919) %% %[4]d)::int - %[5]d END AS n,
 			       CASE WHEN i = 1 OR r1 < 0.6 THEN least(now(), signed_up_at + r2 * interval '14 days') END AS checkout_at,
 			       CASE WHEN i = 1 OR (r1 < 0.6 AND r3 < 0.8) THEN least(now(), signed_up_at + r2 * interval '14 days' + r3 * interval '2 days') END AS sub_at
 			FROM (SELECT i, random() AS r1, random() AS r2, random() AS r3,
