@@ -67,10 +67,10 @@ const stageBatch = 1000
 // triggers), then, unless the definition changed again meanwhile (its own
 // recompute will finish the work), tells the funnel its rollups are ready.
 // It returns how many organizations changed stage. Running it twice is
-// harmless.
+// harmless, and with the stages ready it does nothing.
 func (s *Service) RecomputeFunnelStages(ctx context.Context) (int, error) {
-	generation, err := s.store.funnelStageGeneration(ctx)
-	if err != nil {
+	generation, ready, err := s.store.funnelStageGeneration(ctx)
+	if err != nil || ready {
 		return 0, err
 	}
 	total := 0

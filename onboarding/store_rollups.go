@@ -41,12 +41,11 @@ func (s *store) staleFunnelStages(ctx context.Context, tx *database.Tx, steps []
 	return nil
 }
 
-func (s *store) funnelStageGeneration(ctx context.Context) (int64, error) {
-	var g int64
-	if err := s.db.SQL().QueryRowContext(ctx, `SELECT generation FROM onboarding_funnel_stages`).Scan(&g); err != nil {
-		return 0, fmt.Errorf("read funnel stages state: %w", err)
+func (s *store) funnelStageGeneration(ctx context.Context) (generation int64, ready bool, err error) {
+	if err := s.db.SQL().QueryRowContext(ctx, `SELECT generation, ready FROM onboarding_funnel_stages`).Scan(&generation, &ready); err != nil {
+		return 0, false, fmt.Errorf("read funnel stages state: %w", err)
 	}
-	return g, nil
+	return generation, ready, nil
 }
 
 // markFunnelStagesReady marks the stages ready when no definition change

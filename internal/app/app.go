@@ -155,7 +155,7 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 		_, err := nudges.Sweep(ctx, nudge.SweepOptions{})
 		return err
 	})
-	periodic := []*river.PeriodicJob{jobs.PruneJob(), jobs.EventPruneJob(), jobs.ActiveRecountJob()}
+	periodic := []*river.PeriodicJob{jobs.PruneJob(), jobs.EventPruneJob(), jobs.ActiveRecountJob(), jobs.FunnelStagesJob()}
 	// Tests leave the interval at zero and sweep when they say.
 	if cfg.NudgeSweepInterval > 0 {
 		periodic = append(periodic, jobs.NudgeSweepJob(cfg.NudgeSweepInterval))
