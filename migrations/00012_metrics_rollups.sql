@@ -164,6 +164,13 @@ END
 $$;
 CREATE FUNCTION onboarding_rollup_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- Most updates (an event batch's progress and counters) change
+    -- nothing the rollups count: they leave without building deltas
+    -- (1.3 ms of an event batch's 6 ms of database time, bench/onboarding).
+    IF NOT EXISTS (SELECT 1 FROM old_rows o JOIN new_rows n USING (organization_id)
+                   WHERE onboarding_rollup_delta(o, 1) IS DISTINCT FROM onboarding_rollup_delta(n, 1)) THEN
+        RETURN NULL;
+    END IF;
     PERFORM onboarding_apply_rollup(ARRAY(
         SELECT onboarding_rollup_delta(o, -1) FROM old_rows o UNION ALL SELECT onboarding_rollup_delta(n, 1) FROM new_rows n));
     RETURN NULL;
