@@ -67,5 +67,13 @@ func (s *Service) Seed(ctx context.Context) (bool, error) {
 	}); err != nil {
 		return false, fmt.Errorf("seed: %w", err)
 	}
+	// The definition changed the funnel's stages; without a job queue (the
+	// seed command) nothing else recomputes them before the hourly
+	// catch-up. Nothing is published yet, so there is little to go through.
+	if s.funnelStages == nil {
+		if _, err := s.RecomputeFunnelStages(ctx); err != nil {
+			return false, fmt.Errorf("seed: %w", err)
+		}
+	}
 	return true, nil
 }

@@ -35,6 +35,12 @@ func TestSeedIsIdempotent(t *testing.T) {
 	if versions != 1 || required == 0 {
 		t.Fatalf("%d versions, %d required steps", versions, required)
 	}
+	// The seed's definition set the funnel's stages: the funnel reads its
+	// rollups at once, not its slow path until a job runs.
+	var ready bool
+	if err := db.QueryRow(`SELECT ready FROM onboarding_funnel_stages`).Scan(&ready); err != nil || !ready {
+		t.Fatalf("funnel stages ready after the seed: %v (%v)", ready, err)
+	}
 	var help bytes.Buffer
 	run(context.Background(), []string{"help"}, env, &help, &bytes.Buffer{})
 	if !strings.Contains(help.String(), "\n  seed ") {

@@ -24,11 +24,11 @@ func AddFunnelStagesWorker(workers *river.Workers, recompute func(ctx context.Co
 	river.AddWorker(workers, &funcWorker[funnelStagesArgs]{fn: recompute, timeout: 30 * time.Minute})
 }
 
-// FunnelStagesJob also recomputes every hour and when an instance becomes
-// the leader, when the stages are not ready: a definition changed by a
-// command without a job queue (`onramp seed`), or a recompute lost, is
-// caught up (a recompute with the stages ready does nothing).
-func FunnelStagesJob() *river.PeriodicJob { return hourly(funnelStagesArgs{}, true) }
+// FunnelStagesJob also recomputes every hour when the stages are not
+// ready: a recompute lost, or a definition changed by a command without a
+// job queue, is caught up (a recompute with the stages ready does
+// nothing).
+func FunnelStagesJob() *river.PeriodicJob { return hourly(funnelStagesArgs{}, false) }
 
 // FunnelStages queues recomputes in the caller's transaction.
 type FunnelStages struct {
