@@ -3,7 +3,6 @@ package nudge
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"strings"
 	"time"
 )
 
@@ -68,7 +67,7 @@ const (
 // candidate is a person a rule's trigger names, with what the guardrails
 // need to know about them.
 type candidate struct {
-	// person is sha256 of their address (personKey).
+	// person is sha256 of their address (unsubscribe.EmailHash).
 	person []byte
 	// sends is how many times this rule mailed them, lastSent the latest;
 	// heldOut: they are in this rule's holdout.
@@ -158,11 +157,4 @@ func inHoldout(ruleKey string, person []byte, percent int) bool {
 	h.Write([]byte{0})
 	h.Write(person)
 	return binary.BigEndian.Uint64(h.Sum(nil)[:8])%100 < uint64(percent)
-}
-
-// personKey is how nudges and opt-outs name a person: sha256 of the
-// lower-cased address, as notification_opt_outs stores it.
-func personKey(email string) []byte {
-	sum := sha256.Sum256([]byte(strings.ToLower(email)))
-	return sum[:]
 }

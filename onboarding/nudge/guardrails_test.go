@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/onramp/onramp/internal/unsubscribe"
 )
 
 func mustZone(t *testing.T, name string) *time.Location {
@@ -34,7 +36,7 @@ func TestQuietHoursAndWeekendsAreThePersonsOwn(t *testing.T) {
 	}
 	for _, c := range cases {
 		now, _ := time.Parse(time.RFC3339, c.at)
-		cand := candidate{person: personKey("ada@acme.test")}
+		cand := candidate{person: unsubscribe.EmailHash("ada@acme.test")}
 		if got := p.decide(testRule, cand, now, tokyo); got != c.tokyo {
 			t.Errorf("%s in Tokyo (%s): %s, want %s", c.at, now.In(tokyo).Format("Mon 15:04"), got, c.tokyo)
 		}
@@ -58,7 +60,7 @@ func TestEachGuardrailStopsASend(t *testing.T) {
 	p := Policy{WeeklyCap: 1}.withDefaults()
 	now, _ := time.Parse(time.RFC3339, "2026-12-01T10:00:00Z") // Tuesday 11:00 in Paris
 	paris := p.DefaultTimeZone
-	base := candidate{person: personKey("ada@acme.test"), billingStatus: "active"}
+	base := candidate{person: unsubscribe.EmailHash("ada@acme.test"), billingStatus: "active"}
 	cases := map[string]func(c *candidate){
 		SkipOptedOut: func(c *candidate) { c.optedOut = true },
 		SkipDone:     func(c *candidate) { c.done = true },
@@ -89,7 +91,7 @@ func TestHoldoutKeepsAboutItsShareAndAlwaysTheSamePeople(t *testing.T) {
 	held := map[string]bool{}
 	for i := range 200 {
 		email := fmt.Sprintf("person%03d@acme.test", i)
-		if inHoldout("book_first_session", personKey(email), 50) {
+		if inHoldout("book_first_session", unsubscribe.EmailHash(email), 50) {
 			held[email] = true
 		}
 	}
@@ -98,11 +100,11 @@ func TestHoldoutKeepsAboutItsShareAndAlwaysTheSamePeople(t *testing.T) {
 	}
 	for i := range 200 {
 		email := fmt.Sprintf("person%03d@acme.test", i)
-		if inHoldout("book_first_session", personKey(email), 50) != held[email] {
+		if inHoldout("book_first_session", unsubscribe.EmailHash(email), 50) != held[email] {
 			t.Fatalf("%s changed sides on a second draw", email)
 		}
 	}
-	if inHoldout("book_first_session", personKey("person000@acme.test"), 0) {
+	if inHoldout("book_first_session", unsubscribe.EmailHash("person000@acme.test"), 0) {
 		t.Error("a rule without holdout kept someone out")
 	}
 }
