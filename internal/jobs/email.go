@@ -65,25 +65,11 @@ func NewMailer(q *Queue) *Mailer { return &Mailer{queue: q} }
 // log keeps what a person's export shows (kind, subject, when), never the
 // body, which may carry a single-use link.
 func (m *Mailer) Enqueue(ctx context.Context, tx *database.Tx, msg mail.Message) error {
-	if msg.Kind == "" {
-		return fmt.Errorf("queue email %q: no kind", msg.Subject)
-	}
-	if err := m.queue.Insert(ctx, tx, sendEmailArgs{Message: msg}); err != nil {
-		return err
-	}
-	_, err := tx.SQL().ExecContext(ctx, `
-		INSERT INTO sent_emails (id, user_id, recipient, kind, subject, queued_at)
-		VALUES ($1, $2, $3, $4, $5, now())`,
-		uuid.Must(uuid.NewV7()), uuid.NullUUID{UUID: msg.UserID, Valid: msg.UserID != uuid.Nil},
-		strings.ToLower(msg.To), msg.Kind, msg.Subject)
-	if err != nil {
-		return fmt.Errorf("log queued email: %w", err)
-	}
-	return nil
+	return m.EnqueueMany(ctx, tx, []mail.Message{msg})
 }
 
 // EnqueueMany queues msgs in tx, as Enqueue does for one, in two
-// statements whatever their number: a nudge sweep queues thousands.
+// statements whatever their number (a nudge sweep queues thousands).
 func (m *Mailer) EnqueueMany(ctx context.Context, tx *database.Tx, msgs []mail.Message) error {
 	if len(msgs) == 0 {
 		return nil
@@ -101,8 +87,8 @@ func (m *Mailer) EnqueueMany(ctx context.Context, tx *database.Tx, msgs []mail.M
 			users[i] = msg.UserID.String()
 		}
 	}
-	if _, err := m.queue.inserter.InsertManyTx(ctx, tx.SQL(), params); err != nil {
-		return fmt.Errorf("queue %d emails: %w", len(msgs), err)
+	if err := m.queue.InsertMany(ctx, tx, params); err != nil {
+		return err
 	}
 	_, err := tx.SQL().ExecContext(ctx, `
 		INSERT INTO sent_emails (id, user_id, recipient, kind, subject, queued_at)

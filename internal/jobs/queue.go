@@ -35,3 +35,11 @@ func (q *Queue) Insert(ctx context.Context, tx *database.Tx, args river.JobArgs)
 	}
 	return nil
 }
+
+// InsertMany queues every one of params in tx in one statement.
+func (q *Queue) InsertMany(ctx context.Context, tx *database.Tx, params []river.InsertManyParams) error {
+	if _, err := q.inserter.InsertManyTx(ctx, tx.SQL(), params); err != nil {
+		return fmt.Errorf("queue %d jobs: %w", len(params), err)
+	}
+	return nil
+}
