@@ -92,14 +92,7 @@ func recomputeStages(t *testing.T, env *testenv.Env) {
 	// The definition change queued its own recompute: wait until the job
 	// runner is done with it, so it cannot mark the stages ready while a
 	// test reads the funnel with them marked stale (funnelBoth).
-	deadline := time.Now().Add(10 * time.Second)
-	for scalar[int](t, env, `SELECT count(*)::int FROM river_job WHERE kind = 'recompute_funnel_stages'
-	        AND state NOT IN ('completed', 'discarded', 'cancelled')`) > 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the queued recompute did not run within 10 s")
-		}
-		time.Sleep(20 * time.Millisecond) // waiting on the job runner, not on the service's clock
-	}
+	waitForJobs(t, env, "recompute_funnel_stages")
 	if _, err := env.App.Onboarding.RecomputeFunnelStages(context.Background()); err != nil {
 		t.Fatal(err)
 	}

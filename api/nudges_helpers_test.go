@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -112,13 +111,7 @@ func (w *nudgeWorld) nudgesSent(email string) int {
 // returns how many nudges it holds for email.
 func (w *nudgeWorld) delivered(email string) int {
 	w.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for scalar[int](w.t, w.env, `SELECT count(*)::int FROM river_job WHERE kind = 'send_email' AND state NOT IN ('completed', 'discarded', 'cancelled')`) > 0 {
-		if time.Now().After(deadline) {
-			w.t.Fatal("queued emails not delivered within 10 s")
-		}
-		time.Sleep(20 * time.Millisecond) // waiting on the job runner, not on the service's clock
-	}
+	waitForJobs(w.t, w.env, "send_email")
 	n := 0
 	for _, m := range w.env.Mail.Messages() {
 		if m.Header.Get("List-Unsubscribe") != "" && len(m.To) == 1 && m.To[0] == email {
