@@ -18,10 +18,16 @@ import (
 // a definition changed meanwhile is seen; the definition itself comes from
 // the store's cache when it is that revision), compute (move the progress to the latest
 // version, apply change, evaluate activation), save. change may be nil:
-// the organization is only brought up to date, and its row written only
-// when that changed it. It returns the state as saved and its version.
+// the organization is only brought up to date. The row is written only
+// when it changed (an event batch of members' own events, once they all
+// completed their steps, moves nothing in it). It returns the state as
+// saved and its version.
 func (s *Service) withState(ctx context.Context, tx *database.Tx, orgID uuid.UUID, change func(st *orgState, v *Version) error) (*orgState, *Version, error) {
 	st, rev, err := s.store.lockState(ctx, tx, orgID)
+	if err != nil {
+		return nil, nil, err
+	}
+	loaded, err := st.row()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -34,7 +40,6 @@ func (s *Service) withState(ctx context.Context, tx *database.Tx, orgID uuid.UUI
 	if err != nil {
 		return nil, nil, err
 	}
-	changed := change != nil
 	if st.version < latest {
 		to, err := s.store.version(ctx, tx.SQL(), latest)
 		if err != nil {
@@ -50,7 +55,7 @@ func (s *Service) withState(ctx context.Context, tx *database.Tx, orgID uuid.UUI
 		if err := s.upgradeMembers(ctx, tx, st, v, to); err != nil {
 			return nil, nil, err
 		}
-		st.version, v, changed = latest, to, true
+		st.version, v = latest, to
 	}
 	if change != nil {
 		if err := change(st, v); err != nil {
@@ -63,16 +68,17 @@ func (s *Service) withState(ctx context.Context, tx *database.Tx, orgID uuid.UUI
 			return nil, nil, err
 		}
 		if ok {
-			st.activatedAt, st.activatedByMembers, changed = &at, len(def.MemberSteps) > 0, true
+			st.activatedAt, st.activatedByMembers = &at, len(def.MemberSteps) > 0
 			if err := s.recordActivation(ctx, tx, st, v, def); err != nil {
 				return nil, nil, err
 			}
 		}
 	}
-	if !changed {
-		return st, v, nil
+	saved, err := st.row()
+	if err != nil || saved.same(loaded) {
+		return st, v, err
 	}
-	return st, v, s.store.saveState(ctx, tx, st, s.now())
+	return st, v, s.store.saveState(ctx, tx, saved, s.now())
 }
 
 // upgradeMembers moves every member's own progress from version from to

@@ -1,11 +1,13 @@
 package onboarding
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -79,27 +81,70 @@ func decodeProgress(b []byte) (progressMap, error) {
 	return p, nil
 }
 
-// saveState writes the organization's row back, with completed_steps (the
-// keys with a completion, which metrics read) derived from its progress.
-func (s *store) saveState(ctx context.Context, tx *database.Tx, st *orgState, now time.Time) error {
+// stateRow is an organization's onboarding row as saveState writes it:
+// two states that make the same row need no write.
+type stateRow struct {
+	st                    *orgState
+	progress, completions []byte
+	completedSteps        []string
+}
+
+// row encodes st as its row.
+func (st *orgState) row() (stateRow, error) {
 	progress, err := json.Marshal(st.progress)
 	if err != nil {
-		return fmt.Errorf("encode progress: %w", err)
+		return stateRow{}, fmt.Errorf("encode progress: %w", err)
 	}
 	completions := []byte("{}")
 	if len(st.memberCompletions) > 0 {
 		if completions, err = json.Marshal(st.memberCompletions); err != nil {
-			return fmt.Errorf("encode member completions: %w", err)
+			return stateRow{}, fmt.Errorf("encode member completions: %w", err)
 		}
 	}
-	_, err = tx.SQL().ExecContext(ctx, `
+	// A copy, its pointers too: what st becomes later does not change
+	// the row taken now (its maps are in the encoded fields).
+	copied := *st
+	copied.checkoutStartedAt, copied.paidAt, copied.activatedAt = clonePtr(st.checkoutStartedAt), clonePtr(st.paidAt), clonePtr(st.activatedAt)
+	copied.planID = clonePtr(st.planID)
+	return stateRow{st: &copied, progress: progress, completions: completions, completedSteps: completedKeys(st.progress)}, nil
+}
+
+// same reports whether r and o write the same row. progress and member
+// completions are compared as encoded (encoding/json sorts map keys), the
+// rest field by field.
+func (r stateRow) same(o stateRow) bool {
+	a, b := r.st, o.st
+	return a.version == b.version && bytes.Equal(r.progress, o.progress) && bytes.Equal(r.completions, o.completions) &&
+		slices.Equal(r.completedSteps, o.completedSteps) && sameTime(a.checkoutStartedAt, b.checkoutStartedAt) &&
+		sameTime(a.paidAt, b.paidAt) && sameTime(a.activatedAt, b.activatedAt) && a.activatedByMembers == b.activatedByMembers &&
+		a.membersJoined == b.membersJoined && a.membersStarted == b.membersStarted && a.membersInvited == b.membersInvited &&
+		a.seats == b.seats && (a.planID == nil) == (b.planID == nil) && (a.planID == nil || *a.planID == *b.planID)
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	c := *p
+	return &c
+}
+
+func sameTime(a, b *time.Time) bool {
+	return (a == nil) == (b == nil) && (a == nil || a.Equal(*b))
+}
+
+// saveState writes the organization's row back, with completed_steps (the
+// keys with a completion, which metrics read) derived from its progress.
+func (s *store) saveState(ctx context.Context, tx *database.Tx, r stateRow, now time.Time) error {
+	st := r.st
+	_, err := tx.SQL().ExecContext(ctx, `
 		UPDATE onboarding_organizations
 		SET version = $2, progress = $3, completed_steps = $4::text[], checkout_started_at = $5, paid_at = $6,
 		    activated_at = $7, activated_by_members = $8, member_completions = $9, members_joined = $10,
 		    members_started = $11, members_invited = $12, seats = $13, plan_id = $14, updated_at = $15
 		WHERE organization_id = $1`,
-		st.orgID, st.version, progress, completedKeys(st.progress), nullTime(st.checkoutStartedAt), nullTime(st.paidAt),
-		nullTime(st.activatedAt), st.activatedByMembers, completions, st.membersJoined,
+		st.orgID, st.version, r.progress, r.completedSteps, nullTime(st.checkoutStartedAt), nullTime(st.paidAt),
+		nullTime(st.activatedAt), st.activatedByMembers, r.completions, st.membersJoined,
 		st.membersStarted, st.membersInvited, st.seats, st.planID, now)
 	if err != nil {
 		return fmt.Errorf("save onboarding state: %w", err)

@@ -65,6 +65,7 @@ func (b *bench) events(ctx context.Context, members []auth.Principal, o options)
 		return err
 	}
 	cfg.MaxConns = int32(o.clients)
+	cfg.ConnConfig.RuntimeParams["application_name"] = "bench-raw-insert" // tells its backends apart (pg_stat_activity, profiles)
 	raw, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return err
