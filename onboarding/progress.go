@@ -71,6 +71,11 @@ type orgState struct {
 	// seats is the live subscription's quantity (0: none); planID its plan.
 	seats  int
 	planID *string
+
+	// prefetched are member rows read with this row, after its lock, by
+	// user: those of a batch's senders (nil: not a member). Users absent
+	// from it were not read.
+	prefetched map[uuid.UUID]*memberState
 }
 
 // shareBase is what member thresholds are shares of: the seats paid for,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/google/uuid"
@@ -23,7 +24,14 @@ import (
 // completed their steps, moves nothing in it). It returns the state as
 // saved and its version.
 func (s *Service) withState(ctx context.Context, tx *database.Tx, orgID uuid.UUID, change func(st *orgState, v *Version) error) (*orgState, *Version, error) {
-	st, rev, err := s.store.lockState(ctx, tx, orgID)
+	return s.withMembersState(ctx, tx, orgID, nil, change)
+}
+
+// withMembersState is withState for a change to the events of users (a
+// batch's senders): their member rows are read with the organization's
+// row, in the same round trip.
+func (s *Service) withMembersState(ctx context.Context, tx *database.Tx, orgID uuid.UUID, users []uuid.UUID, change func(st *orgState, v *Version) error) (*orgState, *Version, error) {
+	st, rev, err := s.store.lockState(ctx, tx, orgID, users)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -55,7 +63,9 @@ func (s *Service) withState(ctx context.Context, tx *database.Tx, orgID uuid.UUI
 		if err := s.upgradeMembers(ctx, tx, st, v, to); err != nil {
 			return nil, nil, err
 		}
-		st.version, v = latest, to
+		// The upgrade rewrote member rows: the ones read with the
+		// state are read again when needed.
+		st.version, v, st.prefetched = latest, to, nil
 	}
 	if change != nil {
 		if err := change(st, v); err != nil {
@@ -204,13 +214,22 @@ func (s *Service) currentMembersEvents(ctx context.Context, tx *database.Tx, st 
 	if len(byUser) == 0 {
 		return nil, nil, nil
 	}
-	users := make([]uuid.UUID, 0, len(byUser))
+	members := make(map[uuid.UUID]*memberState, len(byUser))
+	var users []uuid.UUID
 	for u := range byUser {
-		users = append(users, u)
+		m, read := st.prefetched[u]
+		if !read {
+			users = append(users, u)
+		} else if m != nil {
+			members[u] = m
+		}
 	}
-	members, err := s.store.loadMembers(ctx, tx, st.orgID, users)
-	if err != nil {
-		return nil, nil, err
+	if len(users) > 0 {
+		loaded, err := s.store.loadMembers(ctx, tx, st.orgID, users)
+		if err != nil {
+			return nil, nil, err
+		}
+		maps.Copy(members, loaded)
 	}
 	events := make(map[uuid.UUID]map[string][]time.Time, len(members))
 	for u, byName := range byUser {

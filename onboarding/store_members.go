@@ -20,11 +20,13 @@ import (
 
 const memberColumns = `user_id, joined_at, left_at IS NULL, progress, first_step_at, last_active_at`
 
+// memberRowsQuery reads the rows of some users ($2) of the organization.
+const memberRowsQuery = `SELECT ` + memberColumns + ` FROM onboarding_members WHERE organization_id = $1 AND user_id = ANY($2::uuid[])`
+
 // loadMembers reads the rows of the given users of the organization; a
 // user who never was a member of it has none.
 func (s *store) loadMembers(ctx context.Context, tx *database.Tx, orgID uuid.UUID, users []uuid.UUID) (map[uuid.UUID]*memberState, error) {
-	return s.queryMembers(ctx, tx, `SELECT `+memberColumns+` FROM onboarding_members
-		WHERE organization_id = $1 AND user_id = ANY($2::uuid[])`, orgID, users)
+	return s.queryMembers(ctx, tx, memberRowsQuery, orgID, users)
 }
 
 // allMembers reads every member row of the organization, former members
@@ -39,6 +41,18 @@ func (s *store) queryMembers(ctx context.Context, tx *database.Tx, query string,
 		return nil, fmt.Errorf("read members: %w", err)
 	}
 	defer rows.Close()
+	return scanMembers(rows)
+}
+
+// rowScanner is what database/sql's and pgx's rows have in common.
+type rowScanner interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// scanMembers reads rows of memberColumns.
+func scanMembers(rows rowScanner) (map[uuid.UUID]*memberState, error) {
 	out := map[uuid.UUID]*memberState{}
 	for rows.Next() {
 		m := &memberState{}
@@ -47,6 +61,7 @@ func (s *store) queryMembers(ctx context.Context, tx *database.Tx, query string,
 		if err := rows.Scan(&m.userID, &m.joinedAt, &m.current, &progress, &first, &last); err != nil {
 			return nil, fmt.Errorf("read members: %w", err)
 		}
+		var err error
 		if m.progress, err = decodeProgress(progress); err != nil {
 			return nil, err
 		}

@@ -3,7 +3,6 @@ package onboarding
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/onramp/onramp/internal/apperr"
 	"github.com/onramp/onramp/internal/database"
@@ -25,49 +26,96 @@ type revisions struct {
 	definition    int64
 }
 
+// stateQuery reads the organization's onboarding row FOR UPDATE, with the
+// revisions of the catalogue.
+const stateQuery = `
+	SELECT signed_up_at, version, progress, checkout_started_at, paid_at, activated_at, activated_by_members,
+	       member_completions, members_joined, members_started, members_invited, seats, plan_id,
+	       (SELECT coalesce(max(version), 0) FROM onboarding_versions),
+	       coalesce((SELECT revision FROM onboarding_activation), 0)
+	FROM onboarding_organizations WHERE organization_id = $1 FOR UPDATE`
+
 // lockState locks the organization and loads its onboarding row FOR UPDATE
-// (404 when there is none), with the revisions of the catalogue, in a
-// statement that starts once the organization lock is held: what changed
-// before this batch's turn is seen, as if read in statements of its own.
-func (s *store) lockState(ctx context.Context, tx *database.Tx, orgID uuid.UUID) (*orgState, revisions, error) {
+// (404 when there is none), with the revisions of the catalogue, and the
+// member rows of users (those who have one): three statements, each
+// started once the one before it finished, so what changed before this
+// batch's turn is seen, sent together in one round trip.
+func (s *store) lockState(ctx context.Context, tx *database.Tx, orgID uuid.UUID, users []uuid.UUID) (*orgState, revisions, error) {
 	// The organization row first, as accounts and billing lock it before
 	// they record events: the same order everywhere, so an event batch and
 	// an invitation or a webhook of the same organization queue up instead
 	// of deadlocking (inserting events needs a key-share lock on it anyway).
-	if err := tx.LockOrganization(ctx, orgID); err != nil {
-		return nil, revisions{}, err
+	org := pgtype.UUID{Bytes: orgID, Valid: true}
+	b := &pgx.Batch{}
+	b.Queue(database.LockOrganizationQuery, org)
+	b.Queue(stateQuery, org)
+	if len(users) > 0 {
+		ids := make([]pgtype.UUID, len(users))
+		for i, u := range users {
+			ids[i] = pgtype.UUID{Bytes: u, Valid: true}
+		}
+		b.Queue(memberRowsQuery, org, ids)
 	}
 	st := &orgState{orgID: orgID}
 	var rev revisions
-	var progress, completions []byte
-	var checkout, paid, activated sql.NullTime
-	var plan sql.NullString
-	err := tx.SQL().QueryRowContext(ctx, `
-		SELECT signed_up_at, version, progress, checkout_started_at, paid_at, activated_at, activated_by_members,
-		       member_completions, members_joined, members_started, members_invited, seats, plan_id,
-		       (SELECT coalesce(max(version), 0) FROM onboarding_versions),
-		       coalesce((SELECT revision FROM onboarding_activation), 0)
-		FROM onboarding_organizations WHERE organization_id = $1 FOR UPDATE`, orgID).
-		Scan(&st.signedUpAt, &st.version, &progress, &checkout, &paid, &activated, &st.activatedByMembers,
-			&completions, &st.membersJoined, &st.membersStarted, &st.membersInvited, &st.seats, &plan,
+	err := tx.PGX(func(conn *pgx.Conn) error {
+		br := conn.SendBatch(ctx, b)
+		defer br.Close()
+		var one int
+		if err := br.QueryRow().Scan(&one); errors.Is(err, pgx.ErrNoRows) {
+			return apperr.NotFound("organization")
+		} else if err != nil {
+			return fmt.Errorf("lock organization: %w", err)
+		}
+		var progress, completions []byte
+		err := br.QueryRow().Scan(&st.signedUpAt, &st.version, &progress, &st.checkoutStartedAt, &st.paidAt, &st.activatedAt,
+			&st.activatedByMembers, &completions, &st.membersJoined, &st.membersStarted, &st.membersInvited, &st.seats, &st.planID,
 			&rev.latestVersion, &rev.definition)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, rev, apperr.NotFound("organization")
-	}
+		if errors.Is(err, pgx.ErrNoRows) {
+			return apperr.NotFound("organization")
+		}
+		if err != nil {
+			return fmt.Errorf("lock onboarding state: %w", err)
+		}
+		if st.progress, err = decodeProgress(progress); err != nil {
+			return err
+		}
+		if err := json.Unmarshal(completions, &st.memberCompletions); err != nil {
+			return fmt.Errorf("decode member completions: %w", err)
+		}
+		if len(users) == 0 {
+			return br.Close()
+		}
+		rows, err := br.Query()
+		if err != nil {
+			return fmt.Errorf("read members: %w", err)
+		}
+		members, err := scanMembers(rows)
+		rows.Close()
+		if err != nil {
+			return err
+		}
+		st.prefetched = make(map[uuid.UUID]*memberState, len(users))
+		for _, u := range users {
+			st.prefetched[u] = members[u] // nil: not a member, and known not to be
+		}
+		return br.Close()
+	})
 	if err != nil {
-		return nil, rev, fmt.Errorf("lock onboarding state: %w", err)
-	}
-	if st.progress, err = decodeProgress(progress); err != nil {
 		return nil, rev, err
 	}
-	if err := json.Unmarshal(completions, &st.memberCompletions); err != nil {
-		return nil, rev, fmt.Errorf("decode member completions: %w", err)
-	}
-	if plan.Valid {
-		st.planID = &plan.String
-	}
-	st.checkoutStartedAt, st.paidAt, st.activatedAt = timePtr(checkout), timePtr(paid), timePtr(activated)
+	st.signedUpAt = st.signedUpAt.UTC()
+	st.checkoutStartedAt, st.paidAt, st.activatedAt = utcPtr(st.checkoutStartedAt), utcPtr(st.paidAt), utcPtr(st.activatedAt)
 	return st, rev, nil
+}
+
+// utcPtr is t in UTC, as database/sql's scans gave it.
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
 }
 
 func decodeProgress(b []byte) (progressMap, error) {

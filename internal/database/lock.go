@@ -11,6 +11,11 @@ import (
 	"github.com/onramp/onramp/internal/apperr"
 )
 
+// LockOrganizationQuery is LockOrganization's statement ($1 the
+// organization; one row when it exists), for code that sends it in a
+// pipeline with the reads that follow it.
+const LockOrganizationQuery = `SELECT 1 FROM organizations WHERE id = $1 FOR NO KEY UPDATE`
+
 // LockOrganization locks the organization's row until tx ends. It is the
 // one lock that serializes changes to one organization across packages:
 // memberships and invitations (seats), subscription sync, event ingestion
@@ -22,7 +27,7 @@ import (
 // It answers apperr NotFound when no organization has the id.
 func (tx *Tx) LockOrganization(ctx context.Context, id uuid.UUID) error {
 	var one int
-	err := tx.sql.QueryRowContext(ctx, `SELECT 1 FROM organizations WHERE id = $1 FOR NO KEY UPDATE`, id).Scan(&one)
+	err := tx.sql.QueryRowContext(ctx, LockOrganizationQuery, id).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return apperr.NotFound("organization")
 	}

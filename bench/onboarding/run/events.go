@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -39,6 +38,28 @@ func newBatch() batch {
 	return b
 }
 
+// json is the batch as POST /v1/events takes it, appended byte by byte:
+// this program shares the machine with the server, and encoding 500 maps
+// through reflection cost it more CPU per batch than the raw insert's
+// whole client side. Names, ids and times need no escaping.
+func (b batch) json() []byte {
+	out := make([]byte, 0, batchSize*112)
+	out = append(out, `{"events":[`...)
+	for k := range batchSize {
+		if k > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, `{"id":"`...)
+		out = append(out, b.ids[k].String()...)
+		out = append(out, `","name":"`...)
+		out = append(out, b.names[k]...)
+		out = append(out, `","timestamp":"`...)
+		out = b.times[k].AppendFormat(out, time.RFC3339Nano)
+		out = append(out, `"}`...)
+	}
+	return append(out, "]}"...)
+}
+
 // rawInsert is what POST /v1/events inserts (onboarding/store_events.go),
 // with the same columns and values, in natively typed arrays, without
 // anything else the service does per batch.
@@ -72,13 +93,7 @@ func (b *bench) events(ctx context.Context, members []auth.Principal, o options)
 	}
 	defer raw.Close()
 	post := func(int) (*http.Request, error) {
-		bt := newBatch()
-		events := make([]map[string]any, batchSize)
-		for k := range events {
-			events[k] = map[string]any{"id": bt.ids[k].String(), "name": bt.names[k], "timestamp": bt.times[k].Format(time.RFC3339Nano)}
-		}
-		body, _ := json.Marshal(map[string]any{"events": events})
-		req, err := http.NewRequest("POST", b.base+"/v1/events", bytes.NewReader(body))
+		req, err := http.NewRequest("POST", b.base+"/v1/events", bytes.NewReader(newBatch().json()))
 		req.Header.Set("Authorization", "Bearer "+tokens[rand.IntN(len(tokens))])
 		req.Header.Set("Content-Type", "application/json")
 		return req, err
