@@ -81,7 +81,7 @@ func (s *Service) Ingest(ctx context.Context, c Caller, events []ClientEvent) (I
 	}
 	var accepted int
 	err = s.db.InTx(ctx, func(tx *database.Tx) error {
-		_, _, err := s.withMembersState(ctx, tx, c.OrgID, senders(c.UserID), func(st *orgState, v *Version) error {
+		_, _, err := s.withSenderState(ctx, tx, c.OrgID, c.UserID, func(st *orgState, v *Version) error {
 			var err error
 			accepted, err = s.applyEvents(ctx, tx, st, v, sourceClient, received, batch)
 			return err
@@ -92,15 +92,6 @@ func (s *Service) Ingest(ctx context.Context, c Caller, events []ClientEvent) (I
 		return IngestResult{}, wrap("ingest events", err)
 	}
 	return IngestResult{Accepted: accepted, Duplicates: len(events) - accepted}, nil
-}
-
-// senders are the users whose member rows a batch of user's events needs:
-// none for events of no one.
-func senders(user uuid.UUID) []uuid.UUID {
-	if user == uuid.Nil {
-		return nil
-	}
-	return []uuid.UUID{user}
 }
 
 func validateBatch(events []ClientEvent, userID uuid.UUID, received time.Time) ([]storedEvent, error) {
@@ -168,7 +159,7 @@ func (s *Service) Record(ctx context.Context, tx *database.Tx, e serverevent.Eve
 		}
 	}
 	ev := storedEvent{ID: newID(), Name: e.Name, UserID: e.UserID, SentAt: at, OccurredAt: at, Properties: props}
-	_, _, err := s.withMembersState(ctx, tx, e.OrganizationID, senders(e.UserID), func(st *orgState, v *Version) error {
+	_, _, err := s.withSenderState(ctx, tx, e.OrganizationID, e.UserID, func(st *orgState, v *Version) error {
 		if _, err := s.applyEvents(ctx, tx, st, v, sourceServer, s.now(), []storedEvent{ev}); err != nil {
 			return err
 		}

@@ -73,8 +73,8 @@ type orgState struct {
 	planID *string
 
 	// prefetched are member rows read with this row, after its lock, by
-	// user: those of a batch's senders (nil: not a member). Users absent
-	// from it were not read.
+	// user: a batch's sender's (nil: not a member). Users absent from it
+	// were not read.
 	prefetched map[uuid.UUID]*memberState
 }
 

@@ -24,14 +24,14 @@ import (
 // completed their steps, moves nothing in it). It returns the state as
 // saved and its version.
 func (s *Service) withState(ctx context.Context, tx *database.Tx, orgID uuid.UUID, change func(st *orgState, v *Version) error) (*orgState, *Version, error) {
-	return s.withMembersState(ctx, tx, orgID, nil, change)
+	return s.withSenderState(ctx, tx, orgID, uuid.Nil, change)
 }
 
-// withMembersState is withState for a change to the events of users (a
-// batch's senders): their member rows are read with the organization's
-// row, in the same round trip.
-func (s *Service) withMembersState(ctx context.Context, tx *database.Tx, orgID uuid.UUID, users []uuid.UUID, change func(st *orgState, v *Version) error) (*orgState, *Version, error) {
-	st, rev, err := s.store.lockState(ctx, tx, orgID, users)
+// withSenderState is withState for a change to the events of sender (a
+// batch's user; uuid.Nil for none): their member row is read with the
+// organization's row, in the same round trip.
+func (s *Service) withSenderState(ctx context.Context, tx *database.Tx, orgID, sender uuid.UUID, change func(st *orgState, v *Version) error) (*orgState, *Version, error) {
+	st, rev, err := s.store.lockState(ctx, tx, orgID, sender)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -20,14 +20,16 @@ import (
 
 const memberColumns = `user_id, joined_at, left_at IS NULL, progress, first_step_at, last_active_at`
 
-// memberRowsQuery reads the rows of some users ($2) of the organization.
-const memberRowsQuery = `SELECT ` + memberColumns + ` FROM onboarding_members WHERE organization_id = $1 AND user_id = ANY($2::uuid[])`
-
 // loadMembers reads the rows of the given users of the organization; a
 // user who never was a member of it has none.
 func (s *store) loadMembers(ctx context.Context, tx *database.Tx, orgID uuid.UUID, users []uuid.UUID) (map[uuid.UUID]*memberState, error) {
-	return s.queryMembers(ctx, tx, memberRowsQuery, orgID, users)
+	return s.queryMembers(ctx, tx, `SELECT `+memberColumns+` FROM onboarding_members
+		WHERE organization_id = $1 AND user_id = ANY($2::uuid[])`, orgID, users)
 }
+
+// memberRowQuery reads one user's ($2) row of the organization: a
+// statement PostgreSQL plans once, unlike an = ANY of an array.
+const memberRowQuery = `SELECT ` + memberColumns + ` FROM onboarding_members WHERE organization_id = $1 AND user_id = $2`
 
 // allMembers reads every member row of the organization, former members
 // included (a version change recomputes their progress too).
@@ -81,6 +83,9 @@ func (s *store) saveMembers(ctx context.Context, tx *database.Tx, orgID uuid.UUI
 	if len(members) == 0 {
 		return nil
 	}
+	if len(members) == 1 {
+		return s.saveMember(ctx, tx, orgID, members[0], now)
+	}
 	n := len(members)
 	ids, progress, completed, firsts, lasts := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	for i, m := range members {
@@ -106,6 +111,24 @@ func (s *store) saveMembers(ctx context.Context, tx *database.Tx, orgID uuid.UUI
 		WHERE m.organization_id = $1 AND m.user_id = u.user_id::uuid`,
 		orgID, now, ids, progress, completed, firsts, lasts); err != nil {
 		return fmt.Errorf("save members: %w", err)
+	}
+	return nil
+}
+
+// saveMember is saveMembers for one member, an event batch's sender: a
+// statement of scalars, which PostgreSQL plans once (it plans the unnest
+// of saveMembers again on every run).
+func (s *store) saveMember(ctx context.Context, tx *database.Tx, orgID uuid.UUID, m *memberState, now time.Time) error {
+	progress, err := json.Marshal(m.progress)
+	if err != nil {
+		return fmt.Errorf("encode member progress: %w", err)
+	}
+	if _, err := tx.SQL().ExecContext(ctx, `
+		UPDATE onboarding_members
+		SET progress = $3, completed_steps = $4::text[], first_step_at = $5, last_active_at = $6, updated_at = $7
+		WHERE organization_id = $1 AND user_id = $2`,
+		orgID, m.userID, progress, completedKeys(m.progress), nullTime(m.firstStepAt), nullTime(m.lastActive), now); err != nil {
+		return fmt.Errorf("save member: %w", err)
 	}
 	return nil
 }

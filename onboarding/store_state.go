@@ -37,10 +37,11 @@ const stateQuery = `
 
 // lockState locks the organization and loads its onboarding row FOR UPDATE
 // (404 when there is none), with the revisions of the catalogue, and the
-// member rows of users (those who have one): three statements, each
-// started once the one before it finished, so what changed before this
-// batch's turn is seen, sent together in one round trip.
-func (s *store) lockState(ctx context.Context, tx *database.Tx, orgID uuid.UUID, users []uuid.UUID) (*orgState, revisions, error) {
+// member row of sender when there is one (uuid.Nil: none is read): three
+// statements, each started once the one before it finished, so what
+// changed before this batch's turn is seen, sent together in one round
+// trip.
+func (s *store) lockState(ctx context.Context, tx *database.Tx, orgID, sender uuid.UUID) (*orgState, revisions, error) {
 	// The organization row first, as accounts and billing lock it before
 	// they record events: the same order everywhere, so an event batch and
 	// an invitation or a webhook of the same organization queue up instead
@@ -49,12 +50,8 @@ func (s *store) lockState(ctx context.Context, tx *database.Tx, orgID uuid.UUID,
 	b := &pgx.Batch{}
 	b.Queue(database.LockOrganizationQuery, org)
 	b.Queue(stateQuery, org)
-	if len(users) > 0 {
-		ids := make([]pgtype.UUID, len(users))
-		for i, u := range users {
-			ids[i] = pgtype.UUID{Bytes: u, Valid: true}
-		}
-		b.Queue(memberRowsQuery, org, ids)
+	if sender != uuid.Nil {
+		b.Queue(memberRowQuery, org, pgtype.UUID{Bytes: sender, Valid: true})
 	}
 	st := &orgState{orgID: orgID}
 	var rev revisions
@@ -83,7 +80,7 @@ func (s *store) lockState(ctx context.Context, tx *database.Tx, orgID uuid.UUID,
 		if err := json.Unmarshal(completions, &st.memberCompletions); err != nil {
 			return fmt.Errorf("decode member completions: %w", err)
 		}
-		if len(users) == 0 {
+		if sender == uuid.Nil {
 			return br.Close()
 		}
 		rows, err := br.Query()
@@ -95,10 +92,7 @@ func (s *store) lockState(ctx context.Context, tx *database.Tx, orgID uuid.UUID,
 		if err != nil {
 			return err
 		}
-		st.prefetched = make(map[uuid.UUID]*memberState, len(users))
-		for _, u := range users {
-			st.prefetched[u] = members[u] // nil: not a member, and known not to be
-		}
+		st.prefetched = map[uuid.UUID]*memberState{sender: members[sender]} // nil: not a member, and known not to be
 		return br.Close()
 	})
 	if err != nil {
