@@ -87,3 +87,33 @@ func (s *Service) RecomputeFunnelStages(ctx context.Context) (int, error) {
 	}
 	return total, s.store.markFunnelStagesReady(ctx, generation)
 }
+
+// foldDays is how many days one fold transaction covers: a month of rows
+// is locked at a time, so a fold never holds a year's rollups at once.
+const foldDays = 31
+
+// FoldRollupShards folds the rollup rows of every day before yesterday
+// (UTC, at the service's clock) into one shard per key, a month per
+// transaction, and returns how many rows it moved. Days still written
+// to (today, yesterday's late batches) keep their shards.
+func (s *Service) FoldRollupShards(ctx context.Context) (int64, error) {
+	now := s.now().UTC()
+	until := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, -1)
+	first, err := s.store.firstRollupDay(ctx)
+	if err != nil || first.IsZero() {
+		return 0, err
+	}
+	var total int64
+	for day := first; day.Before(until); day = day.AddDate(0, 0, foldDays) {
+		last := day.AddDate(0, 0, foldDays)
+		if last.After(until) {
+			last = until
+		}
+		moved, err := s.store.foldRollupShards(ctx, day, last)
+		if err != nil {
+			return total, err
+		}
+		total += moved
+	}
+	return total, nil
+}

@@ -2,10 +2,12 @@ package onboarding
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -181,4 +183,28 @@ func (s *store) seatCounts(ctx context.Context, q SeatsQuery) (seatCountRow, err
 		r.active += part.active
 	}
 	return r, nil
+}
+
+// foldRollupShards moves the rollup rows of the days [first, last) into
+// shard 0, in one transaction, and returns how many rows it moved.
+func (s *store) foldRollupShards(ctx context.Context, first, last time.Time) (int64, error) {
+	var moved int64
+	if err := s.db.SQL().QueryRowContext(ctx, `SELECT onboarding_fold_rollup_shards($1::date, $2::date)`,
+		first.Format(time.DateOnly), last.Format(time.DateOnly)).Scan(&moved); err != nil {
+		return 0, fmt.Errorf("fold rollup shards: %w", err)
+	}
+	return moved, nil
+}
+
+// firstRollupDay is the earliest day with a rollup row in a shard other
+// than 0 (zero when there is none): where a fold starts.
+func (s *store) firstRollupDay(ctx context.Context) (time.Time, error) {
+	var day sql.NullTime
+	if err := s.db.SQL().QueryRowContext(ctx, `SELECT min(day)::timestamp FROM onboarding_daily_organizations WHERE shard <> 0`).Scan(&day); err != nil {
+		return time.Time{}, fmt.Errorf("find the first day to fold: %w", err)
+	}
+	if !day.Valid {
+		return time.Time{}, nil
+	}
+	return time.Date(day.Time.Year(), day.Time.Month(), day.Time.Day(), 0, 0, 0, 0, time.UTC), nil
 }

@@ -151,11 +151,15 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 		_, err := onboardingSvc.RecomputeFunnelStages(ctx)
 		return err
 	})
+	jobs.AddRollupFoldWorker(workers, func(ctx context.Context) error {
+		_, err := onboardingSvc.FoldRollupShards(ctx)
+		return err
+	})
 	jobs.AddNudgeSweepWorker(workers, func(ctx context.Context) error {
 		_, err := nudges.Sweep(ctx, nudge.SweepOptions{})
 		return err
 	})
-	periodic := []*river.PeriodicJob{jobs.PruneJob(), jobs.EventPruneJob(), jobs.ActiveRecountJob(), jobs.FunnelStagesJob()}
+	periodic := []*river.PeriodicJob{jobs.PruneJob(), jobs.EventPruneJob(), jobs.ActiveRecountJob(), jobs.FunnelStagesJob(), jobs.RollupFoldJob()}
 	// Tests leave the interval at zero and sweep when they say.
 	if cfg.NudgeSweepInterval > 0 {
 		periodic = append(periodic, jobs.NudgeSweepJob(cfg.NudgeSweepInterval))

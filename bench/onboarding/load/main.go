@@ -439,6 +439,9 @@ func steps(orgs, members, big, events int) []step {
 			                  WHERE c.organization_id = o.organization_id AND v.version = 2 AND c.last_at >= v.published_at)`},
 		{what: "rollups counted, rollup triggers on", sql: `
 			SELECT onboarding_rebuild_rollups();
+			-- Days before yesterday folded, as the hourly job keeps them
+			-- on a server that has been running.
+			SELECT onboarding_fold_rollup_shards('2000-01-01', current_date - 1);
 			-- The stage trigger set every stage under the definition the
 			-- seed wrote: nothing for the recompute job to do.
 			UPDATE onboarding_funnel_stages SET required_steps = coalesce((SELECT required_steps FROM onboarding_activation), '{}'), ready = true;
