@@ -15,25 +15,19 @@ import (
 // Type OIDs of the elements and scalars written here (pg_type.dat).
 const (
 	BoolOID        = 16
-	Int8OID        = 20
 	TextOID        = 25
 	UUIDOID        = 2950
 	TimestamptzOID = 1184
 	JSONBOID       = 3802
-	Int2OID        = 21
-	DateOID        = 1082
 
 	BoolArrayOID        = 1000
-	Int2ArrayOID        = 1005
 	TextArrayOID        = 1009
-	Int8ArrayOID        = 1016
-	DateArrayOID        = 1182
 	TimestamptzArrayOID = 1185
 	UUIDArrayOID        = 2951
 	JSONBArrayOID       = 3807
 )
 
-// postgresEpoch is where PostgreSQL's timestamps and dates count from.
+// postgresEpoch is where PostgreSQL's timestamps count from.
 var postgresEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Array is a one-dimensional array parameter being written: Add* one
@@ -86,11 +80,6 @@ func (a *Array) AddTimestamptz(t time.Time) {
 	a.buf = binary.BigEndian.AppendUint64(a.element(8), uint64(Microseconds(t)))
 }
 
-// AddDate adds a date: t's UTC day.
-func (a *Array) AddDate(t time.Time) {
-	a.buf = binary.BigEndian.AppendUint32(a.element(4), uint32(Days(t)))
-}
-
 // AddBool adds a boolean.
 func (a *Array) AddBool(b bool) {
 	v := byte(0)
@@ -99,12 +88,6 @@ func (a *Array) AddBool(b bool) {
 	}
 	a.buf = append(a.element(1), v)
 }
-
-// AddInt8 adds a bigint.
-func (a *Array) AddInt8(v int64) { a.buf = binary.BigEndian.AppendUint64(a.element(8), uint64(v)) }
-
-// AddInt2 adds a smallint.
-func (a *Array) AddInt2(v int16) { a.buf = binary.BigEndian.AppendUint16(a.element(2), uint16(v)) }
 
 // Bytes finishes the array and returns its binary form; the Array must not
 // be added to afterwards. An array with no element has no dimension, as
@@ -131,13 +114,6 @@ func Microseconds(t time.Time) int64 {
 	return secs*1_000_000 + int64(t.Nanosecond()/1000)
 }
 
-// Days is t's UTC day as PostgreSQL stores a date: days since 2000-01-01.
-func Days(t time.Time) int32 {
-	t = t.UTC()
-	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-	return int32((day.Unix() - postgresEpoch.Unix()) / 86400)
-}
-
 // UUID is a uuid scalar parameter.
 func UUID(id [16]byte) []byte { return id[:] }
 
@@ -148,6 +124,3 @@ func Text(s string) []byte { return []byte(s) }
 func Timestamptz(t time.Time) []byte {
 	return binary.BigEndian.AppendUint64(nil, uint64(Microseconds(t)))
 }
-
-// Int8 is a bigint scalar parameter.
-func Int8(v int64) []byte { return binary.BigEndian.AppendUint64(nil, uint64(v)) }

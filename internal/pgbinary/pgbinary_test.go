@@ -54,11 +54,9 @@ func TestArraysArriveAsWritten(t *testing.T) {
 		Name: "pgbinary_test_arrays",
 		// ::text of each array: the result is text, whatever the format.
 		SQL: `SELECT $1::uuid[]::text, $2::text[]::text, $3::timestamptz[]::text, $4::bool[]::text, $5::jsonb[]::text,
-		             $6::bigint[]::text, $7::smallint[]::text, $8::date[]::text, $9::uuid[]::text, $10::uuid::text,
-		             $11::text, $12::timestamptz::text, $13::bigint::text`,
+		             $6::uuid[]::text, $7::uuid::text, $8::text, $9::timestamptz::text`,
 		ParamOIDs: []uint32{pgbinary.UUIDArrayOID, pgbinary.TextArrayOID, pgbinary.TimestamptzArrayOID, pgbinary.BoolArrayOID,
-			pgbinary.JSONBArrayOID, pgbinary.Int8ArrayOID, pgbinary.Int2ArrayOID, pgbinary.DateArrayOID, pgbinary.UUIDArrayOID,
-			pgbinary.UUIDOID, pgbinary.TextOID, pgbinary.TimestamptzOID, pgbinary.Int8OID},
+			pgbinary.JSONBArrayOID, pgbinary.UUIDArrayOID, pgbinary.UUIDOID, pgbinary.TextOID, pgbinary.TimestamptzOID},
 	}
 	id := uuid.MustParse("0b7e3f3c-58a4-4f7b-9d8e-6c1a2b3c4d5e")
 	ids := pgbinary.NewArray(pgbinary.UUIDOID, 0)
@@ -76,34 +74,21 @@ func TestArraysArriveAsWritten(t *testing.T) {
 	docs := pgbinary.NewArray(pgbinary.JSONBOID, 0)
 	docs.AddJSONB([]byte(`{"b": 2, "a": [1, "x"]}`))
 	docs.AddJSONB([]byte(`{}`))
-	bigs := pgbinary.NewArray(pgbinary.Int8OID, 0)
-	bigs.AddInt8(-9_000_000_000)
-	bigs.AddInt8(7)
-	smalls := pgbinary.NewArray(pgbinary.Int2OID, 0)
-	smalls.AddInt2(-3)
-	smalls.AddInt2(12)
-	days := pgbinary.NewArray(pgbinary.DateOID, 0)
-	days.AddDate(time.Date(2026, 11, 30, 23, 30, 0, 0, time.FixedZone("EST", -5*3600))) // 2026-12-01 in UTC
-	days.AddDate(time.Date(1999, 12, 31, 0, 0, 0, 0, time.UTC))
 	empty := pgbinary.NewArray(pgbinary.UUIDOID, 0)
 
-	got := text(t, conn, st, ids.Bytes(), names.Bytes(), times.Bytes(), bools.Bytes(), docs.Bytes(), bigs.Bytes(),
-		smalls.Bytes(), days.Bytes(), empty.Bytes(), pgbinary.UUID(id), pgbinary.Text("bonjour"),
-		pgbinary.Timestamptz(time.Date(2026, 12, 1, 14, 4, 5, 123456000, time.UTC)), pgbinary.Int8(42))
+	got := text(t, conn, st, ids.Bytes(), names.Bytes(), times.Bytes(), bools.Bytes(), docs.Bytes(),
+		empty.Bytes(), pgbinary.UUID(id), pgbinary.Text("bonjour"),
+		pgbinary.Timestamptz(time.Date(2026, 12, 1, 14, 4, 5, 123456000, time.UTC)))
 	want := []string{
 		"{0b7e3f3c-58a4-4f7b-9d8e-6c1a2b3c4d5e,NULL}",
 		`{session_booked,"été, \"quoted\""}`,
 		`{"2026-12-01 14:04:05.123456+00","1999-12-31 23:59:59.999999+00"}`,
 		"{t,f}",
 		`{"{\"a\": [1, \"x\"], \"b\": 2}","{}"}`,
-		"{-9000000000,7}",
-		"{-3,12}",
-		"{2026-12-01,1999-12-31}",
 		"{}",
 		"0b7e3f3c-58a4-4f7b-9d8e-6c1a2b3c4d5e",
 		"bonjour",
 		"2026-12-01 14:04:05.123456+00",
-		"42",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("PostgreSQL read:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
