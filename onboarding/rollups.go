@@ -117,3 +117,25 @@ func (s *Service) FoldRollupShards(ctx context.Context) (int64, error) {
 	}
 	return total, nil
 }
+
+// cohortMedianBatch is how many periods one refresh statement computes
+// (and holds locked while it does).
+const cohortMedianBatch = 100
+
+// RefreshCohortMedians computes every stored cohort median that a change
+// made out of date, a batch per statement, and returns how many it
+// computed. A period a writer holds is skipped until the next run; its
+// cohorts read the buckets meanwhile.
+func (s *Service) RefreshCohortMedians(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n, err := s.store.refreshCohortMedians(ctx, cohortMedianBatch)
+		total += n
+		if err != nil {
+			return total, wrap("refresh cohort medians", err)
+		}
+		if n < cohortMedianBatch {
+			return total, nil
+		}
+	}
+}

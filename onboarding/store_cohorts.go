@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/onramp/onramp/internal/database"
 )
 
 // cohortRow is one period's counts and the median hours from signup to
@@ -24,14 +26,31 @@ type cohortPeriod struct {
 	from    time.Time
 	to      time.Time
 	buckets map[int16]int64
+	// whole: the query covers the period from its start to its end.
+	whole bool
+	// medianKnown: row.median is already the period's, from the stored
+	// medians; its buckets are not read.
+	medianKnown bool
 }
 
 // cohortRows groups organizations that signed up in the query's range by
 // the UTC week (from Monday) or month of their signup, every period of the
-// range included. Counts and activation-time buckets come from the daily
-// rollups (the milestone rows for partial days); each median then reads
-// only the organizations of the bucket (or two) that holds it.
+// range included, all read in one snapshot. Counts come from the daily
+// rollups (the milestone rows for partial days). The median of a whole
+// period comes from onboarding_cohort_medians when it is up to date there;
+// any other period's is found in its activation-time buckets, then among
+// the organizations of the bucket (or two) that holds it.
 func (s *store) cohortRows(ctx context.Context, q MetricsQuery) ([]cohortRow, error) {
+	var out []cohortRow
+	err := s.db.InSnapshot(ctx, func(tx *database.Tx) error {
+		var err error
+		out, err = s.cohortRowsIn(ctx, tx.SQL(), q)
+		return err
+	})
+	return out, err
+}
+
+func (s *store) cohortRowsIn(ctx context.Context, qr database.Querier, q MetricsQuery) ([]cohortRow, error) {
 	periods := cohortPeriods(q)
 	starts := make([]time.Time, len(periods))
 	for i, p := range periods {
@@ -41,10 +60,13 @@ func (s *store) cohortRows(ctx context.Context, q MetricsQuery) ([]cohortRow, er
 		i := sort.Search(len(starts), func(i int) bool { return starts[i].After(t) }) - 1
 		return &periods[max(i, 0)]
 	}
+	if err := s.storedCohortMedians(ctx, qr, q, periods); err != nil {
+		return nil, err
+	}
 	d := splitDays(q.From, q.To)
 	if d.whole() {
 		where, args := rollupFilter(d, q.UTMSource, "")
-		err := s.eachRow(ctx, `
+		err := eachRow(ctx, qr, `
 			SELECT day, sum(organizations)::bigint, sum(paid)::bigint, sum(activated)::bigint
 			FROM onboarding_daily_organizations WHERE `+where+` GROUP BY day`, args, func(rows *sql.Rows) error {
 			var day time.Time
@@ -59,28 +81,16 @@ func (s *store) cohortRows(ctx context.Context, q MetricsQuery) ([]cohortRow, er
 		if err != nil {
 			return nil, err
 		}
-		err = s.eachRow(ctx, `
-			SELECT day, bucket, sum(organizations)::bigint FROM onboarding_daily_activation
-			WHERE `+where+` GROUP BY day, bucket`, args, func(rows *sql.Rows) error {
-			var day time.Time
-			var bucket int16
-			var n int64
-			if err := rows.Scan(&day, &bucket, &n); err != nil {
-				return err
-			}
-			period(day.UTC()).buckets[bucket] += n
-			return nil
-		})
-		if err != nil {
+		if err := s.cohortBuckets(ctx, qr, q.UTMSource, d, periods, period); err != nil {
 			return nil, err
 		}
 	}
 	for _, part := range d.partial {
-		if err := s.partialDayCohort(ctx, q.UTMSource, part, period(part.from)); err != nil {
+		if err := s.partialDayCohort(ctx, qr, q.UTMSource, part, period(part.from)); err != nil {
 			return nil, err
 		}
 	}
-	if err := s.cohortMedians(ctx, q.UTMSource, periods); err != nil {
+	if err := s.cohortMedians(ctx, qr, q.UTMSource, periods); err != nil {
 		return nil, err
 	}
 	out := make([]cohortRow, len(periods))
@@ -102,13 +112,13 @@ func cohortPeriods(q MetricsQuery) []cohortPeriod {
 	}
 	var out []cohortPeriod
 	for ; start.Before(q.To); start = next(start) {
-		p := cohortPeriod{from: start, to: next(start), buckets: map[int16]int64{}}
+		p := cohortPeriod{from: start, to: next(start), buckets: map[int16]int64{}, whole: true}
 		p.row.Start = start
 		if p.from.Before(q.From) {
-			p.from = q.From.UTC()
+			p.from, p.whole = q.From.UTC(), false
 		}
 		if p.to.After(q.To) {
-			p.to = q.To.UTC()
+			p.to, p.whole = q.To.UTC(), false
 		}
 		out = append(out, p)
 	}
@@ -117,17 +127,17 @@ func cohortPeriods(q MetricsQuery) []cohortPeriod {
 
 // partialDayCohort adds the organizations that signed up in part (less
 // than a day, within p) to p, from the milestone rows.
-func (s *store) partialDayCohort(ctx context.Context, source string, part timeRange, p *cohortPeriod) error {
+func (s *store) partialDayCohort(ctx context.Context, qr database.Querier, source string, part timeRange, p *cohortPeriod) error {
 	where, args := signupFilter(part, source)
 	var signedUp, paid, activated int64
-	err := s.db.SQL().QueryRowContext(ctx, `
+	err := qr.QueryRowContext(ctx, `
 		SELECT count(*), count(paid_at), count(activated_at) FROM onboarding_organizations WHERE `+where, args...).
 		Scan(&signedUp, &paid, &activated)
 	if err != nil {
 		return fmt.Errorf("compute cohorts: %w", err)
 	}
 	p.row.SignedUp, p.row.Paid, p.row.Activated = p.row.SignedUp+signedUp, p.row.Paid+paid, p.row.Activated+activated
-	return s.eachRow(ctx, `
+	return eachRow(ctx, qr, `
 		SELECT onboarding_activation_bucket(activated_at - signed_up_at), count(*) FROM onboarding_organizations
 		WHERE activated_at IS NOT NULL AND `+where+` GROUP BY 1`, args, func(rows *sql.Rows) error {
 		var bucket int16
@@ -152,7 +162,7 @@ type medianLookup struct {
 // (0.5) would over its organizations' hours to activation: the middle one,
 // or halfway between the two middle ones. The buckets tell where they are;
 // one statement reads them from onboarding_organizations_activation_idx.
-func (s *store) cohortMedians(ctx context.Context, source string, periods []cohortPeriod) error {
+func (s *store) cohortMedians(ctx context.Context, qr database.Querier, source string, periods []cohortPeriod) error {
 	var lookups []medianLookup
 	for i, p := range periods {
 		lookups = append(lookups, middleRanks(i, p.buckets)...)
@@ -174,7 +184,7 @@ func (s *store) cohortMedians(ctx context.Context, source string, periods []coho
 		where = "AND o.utm_source = $6"
 	}
 	hours := make([][]float64, len(periods))
-	err := s.eachRow(ctx, `
+	err := eachRow(ctx, qr, `
 		SELECT l.i, d.hours
 		FROM unnest($1::timestamptz[], $2::timestamptz[], $3::int[], $4::int[], $5::int[])
 		     WITH ORDINALITY AS l(lo, hi, bucket, skip, take, i)
@@ -252,8 +262,8 @@ func signupFilter(r timeRange, source string) (string, []any) {
 }
 
 // eachRow runs query and hands each row to scan.
-func (s *store) eachRow(ctx context.Context, query string, args []any, scan func(rows *sql.Rows) error) error {
-	rows, err := s.db.SQL().QueryContext(ctx, query, args...)
+func eachRow(ctx context.Context, qr database.Querier, query string, args []any, scan func(rows *sql.Rows) error) error {
+	rows, err := qr.QueryContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("compute cohorts: %w", err)
 	}

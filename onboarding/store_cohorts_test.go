@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/onramp/onramp/internal/database"
 	"github.com/onramp/onramp/internal/testing/dbtest"
 )
 
@@ -46,18 +47,61 @@ func TestCohortMediansEqualPercentileContOverEveryOrganization(t *testing.T) {
 		}
 	}
 	svc := NewService(Config{DB: db, MinGroupSize: 1})
-	for _, q := range []MetricsQuery{
+	queries := []MetricsQuery{
 		{From: start, To: start.AddDate(0, 0, 75), Interval: "week"},
 		{From: start, To: start.AddDate(0, 0, 75), Interval: "month"},
 		{From: start, To: start.AddDate(0, 0, 75), Interval: "week", UTMSource: "google"},
+		{From: start, To: start.AddDate(0, 0, 75), Interval: "month", UTMSource: "linkedin"},
 		{From: start.Add(37 * time.Hour), To: start.AddDate(0, 0, 40).Add(5 * time.Hour), Interval: "week"},
 		{From: start.Add(37 * time.Hour), To: start.Add(40 * time.Hour), Interval: "month", UTMSource: "linkedin"},
-	} {
-		got, err := svc.Cohorts(ctx, q)
+	}
+	// Found in the buckets (no stored median is computed yet).
+	fromBuckets := checkCohortsAgainstOracle(t, svc, db.SQL(), queries)
+
+	// The stored medians, once computed, are exactly the ones the buckets
+	// give, before any rounding.
+	n, err := svc.RefreshCohortMedians(ctx)
+	if err != nil || n == 0 {
+		t.Fatalf("refresh: %d periods, %v", n, err)
+	}
+	if stale := rollupCount(t, db, `SELECT count(*) FROM onboarding_cohort_medians WHERE computed_changes IS DISTINCT FROM changes`); stale != 0 {
+		t.Fatalf("%d stored medians still out of date after a refresh", stale)
+	}
+	stored := checkCohortsAgainstOracle(t, svc, db.SQL(), queries)
+	for k := range queries {
+		for i := range stored[k] {
+			if g, w := stored[k][i].median, fromBuckets[k][i].median; g != w {
+				t.Errorf("%+v: cohort %d: stored median %v, from the buckets %v", queries[k], i, g, w)
+			}
+		}
+	}
+
+	// An activation after the refresh makes its periods out of date: they
+	// are found in the buckets again, until the next refresh.
+	id := uuid.Must(uuid.NewV7())
+	rollupExec(t, db, `INSERT INTO organizations (id, name, utm_source, created_at, updated_at) VALUES ($1, 'Org', 'linkedin', $2, $2)`, id, start.Add(50*time.Hour))
+	rollupExec(t, db, `UPDATE onboarding_organizations SET activated_at = signed_up_at + interval '3 minutes' WHERE organization_id = $1`, id)
+	if stale := rollupCount(t, db, `SELECT count(*) FROM onboarding_cohort_medians WHERE computed_changes IS DISTINCT FROM changes`); stale != 4 {
+		t.Errorf("%d stored medians out of date after one activation, want 4 (its week and month, all sources and linkedin)", stale)
+	}
+	checkCohortsAgainstOracle(t, svc, db.SQL(), queries)
+	if n, err := svc.RefreshCohortMedians(ctx); err != nil || n != 4 {
+		t.Fatalf("second refresh: %d periods, %v; want 4", n, err)
+	}
+	checkCohortsAgainstOracle(t, svc, db.SQL(), queries)
+}
+
+// checkCohortsAgainstOracle compares each query's cohorts with the
+// oracle's and returns the rows (with their unrounded medians).
+func checkCohortsAgainstOracle(t *testing.T, svc *Service, db *sql.DB, queries []MetricsQuery) [][]cohortRow {
+	t.Helper()
+	out := make([][]cohortRow, len(queries))
+	for k, q := range queries {
+		got, err := svc.Cohorts(context.Background(), q)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := oracleCohorts(t, db.SQL(), q)
+		want := oracleCohorts(t, db, q)
 		if len(got) != len(want) {
 			t.Fatalf("%+v: %d cohorts, want %d", q, len(got), len(want))
 		}
@@ -66,7 +110,20 @@ func TestCohortMediansEqualPercentileContOverEveryOrganization(t *testing.T) {
 				t.Errorf("%+v: cohort %d is %s, want %s", q, i, g, w)
 			}
 		}
+		if out[k], err = svc.store.cohortRows(context.Background(), q); err != nil {
+			t.Fatal(err)
+		}
 	}
+	return out
+}
+
+func rollupCount(t *testing.T, db *database.DB, query string) int {
+	t.Helper()
+	var n int
+	if err := db.Pool.QueryRow(context.Background(), query).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
 }
 
 func cohortText(c Cohort) string {

@@ -23,3 +23,20 @@ func AddRollupFoldWorker(workers *river.Workers, fold func(ctx context.Context) 
 // RollupFoldJob folds every hour; the first fold after days without one
 // catches them all up.
 func RollupFoldJob() *river.PeriodicJob { return hourly(rollupFoldArgs{}, false) }
+
+// cohortMediansArgs is the hourly job that computes the stored cohort
+// medians a change made out of date (onboarding.Service.RefreshCohortMedians).
+type cohortMediansArgs struct{}
+
+func (cohortMediansArgs) Kind() string { return "refresh_cohort_medians" }
+
+// AddCohortMediansWorker makes the runner call refresh for every queued
+// refresh; a period changed meanwhile is simply computed again next time.
+func AddCohortMediansWorker(workers *river.Workers, refresh func(ctx context.Context) error) {
+	river.AddWorker(workers, &funcWorker[cohortMediansArgs]{fn: refresh, timeout: 10 * time.Minute})
+}
+
+// CohortMediansJob refreshes every hour, and when an instance becomes the
+// leader: after a migration, every period is out of date until the first
+// run, and its cohorts read the buckets meanwhile.
+func CohortMediansJob() *river.PeriodicJob { return hourly(cohortMediansArgs{}, true) }

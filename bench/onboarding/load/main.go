@@ -357,7 +357,8 @@ func steps(orgs, members, big, events int) []step {
 			        FROM onboarding_event_counts GROUP BY organization_id),
 			     mc AS (
 			        SELECT organization_id, count(*) FILTER (WHERE left_at IS NULL) AS joined,
-			               count(*) FILTER (WHERE left_at IS NULL AND first_step_at IS NOT NULL) AS started
+			               count(*) FILTER (WHERE left_at IS NULL AND first_step_at IS NOT NULL) AS started,
+			               count(*) FILTER (WHERE left_at IS NULL AND last_active_at >= now() - interval '28 days') AS active
 			        FROM onboarding_members GROUP BY organization_id),
 			     k AS (
 			        SELECT organization_id, jsonb_object_agg(key, n) AS completions
@@ -371,11 +372,17 @@ func steps(orgs, members, big, events int) []step {
 			SET version = (SELECT max(version) FROM onboarding_versions), progress = coalesce(p.progress, '{}'),
 			    completed_steps = coalesce(p.completed, '{}'), checkout_started_at = m.checkout, paid_at = m.paid,
 			    members_invited = coalesce(m.invited, 0), members_joined = coalesce(mc.joined, 0), members_started = coalesce(mc.started, 0),
+			    members_active_28d = coalesce(mc.active, 0),
 			    member_completions = coalesce(k.completions, '{}'), seats = coalesce(sub.seats, 0), plan_id = sub.plan_id
 			FROM onboarding_organizations o2
 			LEFT JOIN p USING (organization_id) LEFT JOIN m USING (organization_id) LEFT JOIN mc USING (organization_id)
 			LEFT JOIN k USING (organization_id) LEFT JOIN sub USING (organization_id)
-			WHERE o.organization_id = o2.organization_id`},
+			WHERE o.organization_id = o2.organization_id;
+			-- Counted as the hourly recount counts them (RecountActiveMembers),
+			-- so that the server's first recount changes only what time moved.
+			INSERT INTO onboarding_active_recounts (singleton, counted_at, active_since)
+			VALUES (true, now(), now() - interval '28 days')
+			ON CONFLICT (singleton) DO UPDATE SET counted_at = excluded.counted_at, active_since = excluded.active_since`},
 		// What evaluateActivation does: the required organization steps
 		// done within the window and, per member threshold, the k-th
 		// current member (k = the share of the seats, or of the members
@@ -442,6 +449,8 @@ func steps(orgs, members, big, events int) []step {
 			-- Days before yesterday folded, as the hourly job keeps them
 			-- on a server that has been running.
 			SELECT onboarding_fold_rollup_shards('2000-01-01', current_date - 1);
+			-- Every cohort median computed, as the hourly job keeps them.
+			SELECT onboarding_refresh_cohort_medians(1000000);
 			-- The stage trigger set every stage under the definition the
 			-- seed wrote: nothing for the recompute job to do.
 			UPDATE onboarding_funnel_stages SET required_steps = coalesce((SELECT required_steps FROM onboarding_activation), '{}'), ready = true;
