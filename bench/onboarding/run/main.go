@@ -6,7 +6,8 @@
 //   - read: GET /healthz, GET /v1/onboarding/checklist as 4 096 and as
 //     -tokens (100 000) distinct members, and the first read of
 //     organizations still on the first checklist version (which moves them
-//     to the latest), -conns connections;
+//     to the latest); then, beyond the token cache, every member with two
+//     tokens against 4 096 tokens; -conns connections (see reads.go);
 //   - events: POST /v1/events, batches of 500 of one member's events, and
 //     the same batches inserted straight into onboarding_events with pgx
 //     (the baseline: PostgreSQL's own speed), -clients clients each;
@@ -56,7 +57,7 @@ func main() {
 	flag.DurationVar(&o.duration, "duration", 15*time.Second, "time each timed target gets, over all its rounds")
 	flag.IntVar(&o.repeat, "repeat", 20, "runs of each metrics query")
 	flag.IntVar(&o.rounds, "rounds", 5, "rounds the targets of a timed phase take turns in")
-	flag.IntVar(&o.tokens, "tokens", 100_000, "distinct member tokens of the large checklist round (more than any cache holds)")
+	flag.IntVar(&o.tokens, "tokens", 100_000, "distinct members of the large checklist rounds")
 	flag.IntVar(&o.upgrades, "upgrades", 2_000, "organizations on the first version whose first read is measured (each only once: it moves them)")
 	flag.IntVar(&o.serverPID, "server-pid", 0, "the server's pid, for its CPU time (0: not measured)")
 	flag.StringVar(&o.phases, "phases", "read,events,metrics,engagement", "which phases to run")
