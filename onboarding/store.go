@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -25,6 +26,10 @@ import (
 type store struct {
 	db    *database.DB
 	reads *coalesce.Batcher[snapshotKey, snapshotRow]
+
+	// partitionsEnd is the end of the last event partition this process
+	// knows of, in Unix microseconds (partitionedUntil).
+	partitionsEnd atomic.Int64
 
 	// versions caches published versions by number: they never change.
 	versionsMu sync.RWMutex

@@ -134,10 +134,13 @@ func (s *store) erasePerson(ctx context.Context, tx *database.Tx, orgs []string,
 	return nil
 }
 
-// deleteOrganizationEvents deletes every event of the organization.
+// deleteOrganizationEvents deletes every event of the organization, and
+// their ids.
 func (s *store) deleteOrganizationEvents(ctx context.Context, tx *database.Tx, orgID uuid.UUID) error {
-	if _, err := tx.SQL().ExecContext(ctx, `DELETE FROM onboarding_events WHERE organization_id = $1`, orgID); err != nil {
-		return fmt.Errorf("delete the organization's events: %w", err)
+	for _, table := range []string{"onboarding_events", "onboarding_event_ids"} {
+		if _, err := tx.SQL().ExecContext(ctx, `DELETE FROM `+table+` WHERE organization_id = $1`, orgID); err != nil {
+			return fmt.Errorf("delete the organization's events: %w", err)
+		}
 	}
 	return nil
 }

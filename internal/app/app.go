@@ -155,6 +155,10 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 		_, err := onboardingSvc.FoldRollupShards(ctx)
 		return err
 	})
+	jobs.AddEventPartitionsWorker(workers, func(ctx context.Context) error {
+		_, err := onboardingSvc.EnsureEventPartitions(ctx)
+		return err
+	})
 	jobs.AddCohortMediansWorker(workers, func(ctx context.Context) error {
 		_, err := onboardingSvc.RefreshCohortMedians(ctx)
 		return err
@@ -163,7 +167,7 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 		_, err := nudges.Sweep(ctx, nudge.SweepOptions{})
 		return err
 	})
-	periodic := []*river.PeriodicJob{jobs.PruneJob(), jobs.EventPruneJob(), jobs.ActiveRecountJob(), jobs.FunnelStagesJob(), jobs.RollupFoldJob(), jobs.CohortMediansJob()}
+	periodic := []*river.PeriodicJob{jobs.PruneJob(), jobs.EventPruneJob(), jobs.ActiveRecountJob(), jobs.FunnelStagesJob(), jobs.RollupFoldJob(), jobs.CohortMediansJob(), jobs.EventPartitionsJob()}
 	// Tests leave the interval at zero and sweep when they say.
 	if cfg.NudgeSweepInterval > 0 {
 		periodic = append(periodic, jobs.NudgeSweepJob(cfg.NudgeSweepInterval))

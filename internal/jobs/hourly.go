@@ -7,8 +7,8 @@ import (
 	"github.com/riverqueue/river"
 )
 
-// The hourly upkeep jobs (expired rows, expired events, active members)
-// share one shape: a kind with no arguments, a worker that calls a
+// The hourly upkeep jobs (expired rows, expired events, event partitions,
+// active members) share one shape: a kind with no arguments, a worker that calls a
 // function of the service that owns the work, and a periodic job inserted
 // once an hour across instances (unique by period). Each function does
 // only what is due, so running it twice is harmless.
@@ -85,3 +85,19 @@ func AddActiveRecountWorker(workers *river.Workers, recount func(ctx context.Con
 // ActiveRecountJob recounts every hour, and when an instance becomes the
 // leader, so the counts are never much more than an hour old.
 func ActiveRecountJob() *river.PeriodicJob { return hourly(activeRecountArgs{}, true) }
+
+// eventPartitionsArgs is the job that creates the event partitions of the
+// coming months (onboarding.Service.EnsureEventPartitions).
+type eventPartitionsArgs struct{}
+
+func (eventPartitionsArgs) Kind() string { return "ensure_event_partitions" }
+
+// AddEventPartitionsWorker makes the runner call ensure for every
+// EventPartitionsJob.
+func AddEventPartitionsWorker(workers *river.Workers, ensure func(ctx context.Context) error) {
+	river.AddWorker(workers, &funcWorker[eventPartitionsArgs]{fn: ensure})
+}
+
+// EventPartitionsJob keeps the partitions ahead every hour, and when an
+// instance becomes the leader.
+func EventPartitionsJob() *river.PeriodicJob { return hourly(eventPartitionsArgs{}, true) }

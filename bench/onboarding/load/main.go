@@ -457,6 +457,8 @@ func steps(orgs, members, big, events int) []step {
 			ALTER TABLE onboarding_organizations ENABLE TRIGGER onboarding_organizations_rollup_insert;
 			ALTER TABLE onboarding_organizations ENABLE TRIGGER onboarding_organizations_rollup_update;
 			ALTER TABLE onboarding_organizations ENABLE TRIGGER onboarding_organizations_rollup_delete`},
+		{what: "event ids (the dedup key)", sql: `
+			INSERT INTO onboarding_event_ids (organization_id, id) SELECT organization_id, id FROM onboarding_events`},
 		{what: "received_at index rebuilt", sql: `REINDEX INDEX onboarding_events_received_idx`},
 		{what: "vacuum analyze", sql: `VACUUM ANALYZE`},
 	}

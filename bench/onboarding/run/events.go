@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/onramp/onramp/internal/auth"
@@ -60,15 +61,21 @@ func (b batch) json() []byte {
 	return append(out, "]}"...)
 }
 
-// rawInsert is what POST /v1/events inserts (onboarding/store_events.go),
-// with the same columns and values, in natively typed arrays, without
-// anything else the service does per batch.
-const rawInsert = `
+// rawIDs and rawInsert are what POST /v1/events writes
+// (onboarding/store_events.go) for a batch of new events: their ids (the
+// dedup key), then the events, with the same columns and values, in
+// natively typed arrays, without anything else the service does per batch.
+// Both go in one round trip, one implicit transaction (a pgx batch).
+const (
+	rawIDs = `
+	INSERT INTO onboarding_event_ids (organization_id, id) SELECT $1, unnest($2::uuid[])
+	ON CONFLICT (organization_id, id) DO NOTHING`
+	rawInsert = `
 	INSERT INTO onboarding_events (organization_id, id, name, source, user_id, sent_at, occurred_at, received_at, clamped, properties)
 	SELECT $1, e.id, e.name, 'client', e.user_id, e.sent_at, e.occurred_at, $2, e.clamped, e.properties
 	FROM unnest($3::uuid[], $4::text[], $5::uuid[], $6::timestamptz[], $7::timestamptz[], $8::bool[], $9::jsonb[])
-	  AS e(id, name, user_id, sent_at, occurred_at, clamped, properties)
-	ON CONFLICT (organization_id, id) DO NOTHING`
+	  AS e(id, name, user_id, sent_at, occurred_at, clamped, properties)`
+)
 
 // events alternates POST /v1/events with the raw pgx insert of the same
 // batches, each batch one random member's, from -clients clients each.
@@ -104,8 +111,10 @@ func (b *bench) events(ctx context.Context, members []auth.Principal, o options)
 		for k := range batchSize {
 			users[k], props[k] = m.UserID, "{}"
 		}
-		_, err := raw.Exec(ctx, rawInsert, m.OrgID, time.Now().UTC(), bt.ids, bt.names, users, bt.times, bt.times, clamped, props)
-		return err
+		batch := &pgx.Batch{}
+		batch.Queue(rawIDs, m.OrgID, bt.ids)
+		batch.Queue(rawInsert, m.OrgID, time.Now().UTC(), bt.ids, bt.names, users, bt.times, bt.times, clamped, props)
+		return raw.SendBatch(ctx, batch).Close()
 	}
 	targets := []target{
 		{name: fmt.Sprintf("POST /v1/events (%d/batch)", batchSize), conns: o.clients, do: b.httpDo(post, 202)},
