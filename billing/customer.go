@@ -51,8 +51,8 @@ func (s *Service) customerOf(ctx context.Context, h database.Handle, orgID uuid.
 // derived from the organization id, so Stripe answers them with one
 // customer (as it does a retry after our own store failed), and the
 // customer stored first wins: every caller goes on with the stored one.
-// The customer prefers the language (Stripe's emails, invoices and pages)
-// of the organization's first owner, or callerLocale when that owner never
+// The customer carries the first owner's email and prefers the language
+// (Stripe's emails, invoices and pages) of that owner, or callerLocale when that owner never
 // said theirs: the same for every racing checkout once the owner said, as
 // a reused idempotency key needs the same parameters.
 func (s *Service) ensureCustomer(ctx context.Context, orgID uuid.UUID, callerLocale string) (string, error) {
@@ -61,14 +61,17 @@ func (s *Service) ensureCustomer(ctx context.Context, orgID uuid.UUID, callerLoc
 	}
 	var org struct {
 		Name        string
+		OwnerEmail  *string
 		OwnerLocale *string
 	}
 	err := s.db.Query(ctx).Raw(`
-		SELECT o.name,
-		       (SELECT u.locale FROM memberships m JOIN users u ON u.id = m.user_id
-		         WHERE m.organization_id = o.id AND m.role = 'owner'
-		         ORDER BY m.joined_at, m.user_id LIMIT 1) AS owner_locale
-		FROM organizations o WHERE o.id = ?`, orgID).Take(&org).Error
+		SELECT o.name, u.email AS owner_email, u.locale AS owner_locale
+		FROM organizations o
+		LEFT JOIN LATERAL (
+		    SELECT u.email, u.locale FROM memberships m JOIN users u ON u.id = m.user_id
+		    WHERE m.organization_id = o.id AND m.role = 'owner'
+		    ORDER BY m.joined_at, m.user_id LIMIT 1) u ON true
+		WHERE o.id = ?`, orgID).Take(&org).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return "", apperr.NotFound("organization")
 	}
@@ -78,6 +81,7 @@ func (s *Service) ensureCustomer(ctx context.Context, orgID uuid.UUID, callerLoc
 	params := &stripe.CustomerParams{
 		Params:   stripe.Params{Context: ctx, IdempotencyKey: stripe.String("onramp-customer-" + orgID.String())},
 		Name:     stripe.String(org.Name),
+		Email:    org.OwnerEmail, // receipts and Stripe's own emails go to the buyer's owner
 		Metadata: map[string]string{"organization_id": orgID.String()},
 	}
 	locale := callerLocale

@@ -23,6 +23,7 @@ import (
 // testCatalog is the catalog the billing tests sell.
 const testCatalog = `plans:
   - {id: standalone-monthly, name: Standalone, stripe_price_id: price_test_monthly, interval: month, unit_amount: 1500, currency: eur, trial_days: 14, min_seats: 3, max_seats: 500, features: [sessions, workshops]}
+  - {id: trial-no-card, name: Try first, stripe_price_id: price_test_nocard, interval: month, unit_amount: 1500, currency: eur, trial_days: 30, card_required: false, min_seats: 1, max_seats: 50, features: [sessions]}
 `
 
 // harness is a billing service on a fresh database, with Stripe behind a
@@ -70,6 +71,19 @@ func (h *harness) newOrg(name string) uuid.UUID {
 	return id
 }
 
+// newPerson adds a user with role in org, reading locale ("": never said).
+func (h *harness) newPerson(org uuid.UUID, email, role, locale string) uuid.UUID {
+	h.t.Helper()
+	id := uuid.Must(uuid.NewV7())
+	var l *string
+	if locale != "" {
+		l = &locale
+	}
+	h.exec(`INSERT INTO users (id, email, full_name, password_hash, locale) VALUES (?, ?, ?, 'fixture-no-password', ?)`, id, email, "Person "+email, l)
+	h.exec(`INSERT INTO memberships (organization_id, user_id, role) VALUES (?, ?, ?)`, org, id, role)
+	return id
+}
+
 // holdCustomer stores customerID as org's Stripe customer, as a checkout
 // of this service does before it opens a session.
 func (h *harness) holdCustomer(org uuid.UUID, customerID string) {
@@ -81,6 +95,17 @@ func (h *harness) holdCustomer(org uuid.UUID, customerID string) {
 func (h *harness) openedCheckout(org uuid.UUID, sessionID string) {
 	h.t.Helper()
 	h.exec(`INSERT INTO checkout_sessions (id, organization_id, plan_id, seats) VALUES (?, ?, 'standalone-monthly', 3)`, sessionID, org)
+}
+
+// calls counts the requests of method to exactly path made to Stripe.
+func (h *harness) calls(method, path string) int {
+	n := 0
+	for _, r := range h.stripe.Requests() {
+		if r.Method == method && r.Path == path {
+			n++
+		}
+	}
+	return n
 }
 
 func (h *harness) exec(sql string, args ...any) {
