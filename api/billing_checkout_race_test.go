@@ -43,14 +43,8 @@ func TestConcurrentCheckoutsOpenOneSession(t *testing.T) {
 	if first["id"] != second["id"] || first["url"] != second["url"] || first["expires_at"] != second["expires_at"] {
 		t.Fatalf("two sessions: %v and %v", first, second)
 	}
-	creates := 0
-	for _, r := range env.Stripe.Requests() {
-		if r.Method == "POST" && r.Path == "/v1/checkout/sessions" {
-			creates++
-		}
-	}
-	if creates != 1 {
-		t.Fatalf("%d Checkout sessions created in Stripe, want 1", creates)
+	if n := len(stripeCalls(env, "POST", "/v1/checkout/sessions")); n != 1 {
+		t.Fatalf("%d Checkout sessions created in Stripe, want 1", n)
 	}
 	if n := countRows(t, env, `SELECT count(*) FROM checkout_sessions WHERE organization_id = $1`, org.ID); n != 1 {
 		t.Fatalf("%d sessions stored, want 1", n)

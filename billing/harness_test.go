@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/onramp/onramp/internal/testing/fakeclock"
 	"io"
 	"log/slog"
 	"net/url"
@@ -16,7 +15,9 @@ import (
 	"github.com/stripe/stripe-go/v76/webhook"
 
 	"github.com/onramp/onramp/internal/database"
+	"github.com/onramp/onramp/internal/jobs"
 	"github.com/onramp/onramp/internal/testing/dbtest"
+	"github.com/onramp/onramp/internal/testing/fakeclock"
 	"github.com/onramp/onramp/internal/testing/stripemock"
 )
 
@@ -52,9 +53,14 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	proxy := stripemock.NewProxy(t)
 	h := &harness{t: t, db: db, stripe: proxy, clock: fakeclock.New(time.Now().UTC().Truncate(time.Second)), secret: "whsec_billing_test"}
+	queue, err := jobs.NewQueue(db)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := Config{
 		DB: db, Catalog: catalog, Stripe: NewStripeClient("sk_test_billingHarness", proxy.URL, log), Configured: true,
 		WebhookSecret: h.secret, PublicURL: public, PastDueGrace: 7 * 24 * time.Hour, Log: log, Clock: h.clock,
+		Mailer: jobs.NewMailer(queue), LinkSecret: []byte("billing harness link secret, 32+ bytes"),
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -188,4 +194,22 @@ func (h *harness) stored(subID string) subscriptionRow {
 		h.t.Fatalf("load subscription %s: %v", subID, err)
 	}
 	return row
+}
+
+// queuedEmail is an email the service queued (a send_email job).
+type queuedEmail struct {
+	To, Subject, Text, Kind string
+}
+
+// queued is every email queued so far, oldest first.
+func (h *harness) queued() []queuedEmail {
+	h.t.Helper()
+	var out []queuedEmail
+	err := h.db.Gorm.Raw(`SELECT args->'message'->>'to' AS "to", args->'message'->>'subject' AS subject,
+		args->'message'->>'text' AS text, args->'message'->>'kind' AS kind
+		FROM river_job WHERE kind = 'send_email' ORDER BY id`).Scan(&out).Error
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return out
 }

@@ -36,6 +36,9 @@ func (s *Service) CreatePortal(ctx context.Context, orgID uuid.UUID, returnURL, 
 		Customer:  stripe.String(customerID),
 		ReturnURL: stripe.String(returnURL),
 		Locale:    stripeLocale(locale),
+		// Our configuration offers no seat changes (setup.go says why);
+		// without it Stripe's default one applies.
+		Configuration: optional(s.portalConfig),
 	})
 	if err != nil {
 		s.log.WarnContext(ctx, "stripe portal session failed", "organization_id", orgID, "err", redactedErr{err})

@@ -90,6 +90,10 @@ func (s *Service) applySubscription(ctx context.Context, tx *database.Tx, eventT
 	}
 	if existing != nil && stale(existing, eventType, created, string(sub.Status)) {
 		r.outcome = OutcomeStale
+		if eventType == EventTrialWillEnd {
+			// Late, but the trial may still be ending: the stored state decides.
+			return r, s.notifyTrialEnding(ctx, tx, existing, sub)
+		}
 		return r, nil
 	}
 	r.outcome = OutcomeApplied
@@ -163,6 +167,9 @@ func (s *Service) applySubscription(ctx context.Context, tx *database.Tx, eventT
 		if err := s.recordEvent(ctx, tx, serverevent.Event{OrganizationID: orgID, Name: serverevent.SubscriptionUpdated, OccurredAt: created, Properties: props}); err != nil {
 			return r, err
 		}
+	}
+	if eventType == EventTrialWillEnd {
+		return r, s.notifyTrialEnding(ctx, tx, &row, sub)
 	}
 	return r, nil
 }
