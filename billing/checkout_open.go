@@ -76,6 +76,11 @@ func (s *Service) settleOpenSessions(ctx context.Context, orgID uuid.UUID, planI
 	if keep == nil {
 		return nil, nil
 	}
+	// Stripe has the last word: a session expired in the Dashboard, or
+	// whose expiry we could not record, is never handed out.
+	if ok, err := s.stillOpen(ctx, *keep); err != nil || !ok {
+		return nil, err
+	}
 	return &CheckoutSession{ID: keep.ID, URL: *keep.URL, ExpiresAt: keep.ExpiresAt.UTC()}, nil
 }
 
@@ -100,40 +105,55 @@ func deref(s *string) string {
 }
 
 // expireSession expires a session of ours in Stripe and records it. When
-// Stripe refuses because the session is no longer open, the session is
-// read back: expired is what we wanted, complete means the buyer paid
-// meanwhile (409, the subscription is on its way).
+// Stripe refuses because the session is no longer open, its status says
+// why (stillOpen): expired is what we wanted, complete means the buyer
+// paid meanwhile (409, the subscription is on its way).
 func (s *Service) expireSession(ctx context.Context, row checkoutRow) error {
 	_, err := s.stripe.CheckoutSessions.Expire(row.ID, &stripe.CheckoutSessionExpireParams{
 		Params: stripe.Params{Context: ctx, IdempotencyKey: stripe.String("onramp-checkout-expire-" + row.ID)},
 	})
 	var se *stripe.Error
-	if err != nil && (!errors.As(err, &se) || se.HTTPStatusCode != http.StatusBadRequest) {
-		s.log.WarnContext(ctx, "stripe checkout session expiry failed", "organization_id", row.OrganizationID, "err", redactedErr{err})
-		return stripeErr("expire checkout session", err)
+	switch {
+	case err == nil:
+		return s.recordExpired(ctx, row.ID)
+	case errors.As(err, &se) && se.HTTPStatusCode == http.StatusBadRequest:
+		open, serr := s.stillOpen(ctx, row)
+		if serr != nil || !open {
+			return serr
+		}
 	}
+	s.log.WarnContext(ctx, "stripe checkout session expiry failed", "organization_id", row.OrganizationID, "err", redactedErr{err})
+	return stripeErr("expire checkout session", err)
+}
+
+// stillOpen asks Stripe whether the session is open, and records what
+// else it became: expired (false), or complete (409 subscription_exists).
+func (s *Service) stillOpen(ctx context.Context, row checkoutRow) (bool, error) {
+	cs, err := s.stripe.CheckoutSessions.Get(row.ID, &stripe.CheckoutSessionParams{Params: stripe.Params{Context: ctx}})
 	if err != nil {
-		cs, gerr := s.stripe.CheckoutSessions.Get(row.ID, &stripe.CheckoutSessionParams{Params: stripe.Params{Context: ctx}})
-		if gerr != nil {
-			return stripeErr("read checkout session", gerr)
-		}
-		switch cs.Status {
-		case stripe.CheckoutSessionStatusExpired:
-		case stripe.CheckoutSessionStatusComplete:
-			var sub *string
-			if cs.Subscription != nil && cs.Subscription.ID != "" {
-				sub = &cs.Subscription.ID
-			}
-			if err := s.db.Query(ctx).Exec(`UPDATE checkout_sessions SET completed_at = coalesce(completed_at, ?),
-				stripe_subscription_id = coalesce(stripe_subscription_id, ?) WHERE id = ?`, s.now(), sub, row.ID).Error; err != nil {
-				return fmt.Errorf("complete checkout session: %w", err)
-			}
-			return checkoutCompleted()
-		default:
-			return stripeErr("expire checkout session", err)
-		}
+		return false, stripeErr("read checkout session", err)
 	}
-	if err := s.db.Query(ctx).Exec(`UPDATE checkout_sessions SET expired_at = ? WHERE id = ? AND expired_at IS NULL`, s.now(), row.ID).Error; err != nil {
+	switch cs.Status {
+	case stripe.CheckoutSessionStatusOpen:
+		return true, nil
+	case stripe.CheckoutSessionStatusExpired:
+		return false, s.recordExpired(ctx, row.ID)
+	case stripe.CheckoutSessionStatusComplete:
+		var sub *string
+		if cs.Subscription != nil && cs.Subscription.ID != "" {
+			sub = &cs.Subscription.ID
+		}
+		if err := s.db.Query(ctx).Exec(`UPDATE checkout_sessions SET completed_at = coalesce(completed_at, ?),
+			stripe_subscription_id = coalesce(stripe_subscription_id, ?) WHERE id = ?`, s.now(), sub, row.ID).Error; err != nil {
+			return false, fmt.Errorf("complete checkout session: %w", err)
+		}
+		return false, checkoutCompleted()
+	}
+	return false, fmt.Errorf("checkout session %s: unknown status %q", row.ID, cs.Status)
+}
+
+func (s *Service) recordExpired(ctx context.Context, id string) error {
+	if err := s.db.Query(ctx).Exec(`UPDATE checkout_sessions SET expired_at = ? WHERE id = ? AND expired_at IS NULL`, s.now(), id).Error; err != nil {
 		return fmt.Errorf("record expired checkout session: %w", err)
 	}
 	return nil

@@ -74,8 +74,9 @@ func TestCheckoutWithoutCardUpfront(t *testing.T) {
 	}
 }
 
-// The same request while a session is open gets that session back, with
-// no call to Stripe; another one expires it in Stripe first.
+// The same request while a session is open gets that session back (once
+// Stripe confirms it is still open), without opening another; another
+// request expires it in Stripe first.
 func TestCheckoutReusesOrExpiresTheOpenSession(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -112,7 +113,8 @@ func TestCheckoutReusesOrExpiresTheOpenSession(t *testing.T) {
 
 	// Other seats: the open session is expired before the new one opens.
 	in.Seats = 7
-	if _, err := h.svc.CreateCheckout(ctx, org, owner, in); err != nil {
+	seven, err := h.svc.CreateCheckout(ctx, org, owner, in)
+	if err != nil {
 		t.Fatal(err)
 	}
 	var paths []string
@@ -128,6 +130,21 @@ func TestCheckoutReusesOrExpiresTheOpenSession(t *testing.T) {
 	}
 	if n := h.count(`SELECT count(*) FROM checkout_sessions WHERE organization_id = ? AND expired_at IS NULL`, org); n != 1 {
 		t.Fatalf("%d sessions left open, want 1", n)
+	}
+
+	// Expired in Stripe (the Dashboard) though not by us: never handed out.
+	h.stripe.Answer("GET", "/v1/checkout/sessions/"+seven.ID, func(stripemock.Request) (int, any) {
+		return 200, map[string]any{"id": seven.ID, "object": "checkout.session", "status": "expired"}
+	})
+	fresh, err := h.svc.CreateCheckout(ctx, org, owner, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fresh.ID == seven.ID || h.calls("POST", "/v1/checkout/sessions") != 4 || h.calls("POST", "/v1/checkout/sessions/"+seven.ID+"/expire") != 0 {
+		t.Fatalf("a session expired in Stripe was handed out again (%s) or expired twice", fresh.ID)
+	}
+	if n := h.count(`SELECT count(*) FROM checkout_sessions WHERE id = ? AND expired_at IS NOT NULL`, seven.ID); n != 1 {
+		t.Fatal("the session Stripe expired is not recorded as expired")
 	}
 }
 

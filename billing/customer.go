@@ -46,15 +46,16 @@ func (s *Service) customerOf(ctx context.Context, h database.Handle, orgID uuid.
 }
 
 // ensureCustomer returns the organization's Stripe customer, creating it
-// the first time. No transaction or lock is held across the Stripe call:
-// checkouts racing to create the customer all send the idempotency key
-// derived from the organization id, so Stripe answers them with one
-// customer (as it does a retry after our own store failed), and the
-// customer stored first wins: every caller goes on with the stored one.
-// The customer carries the first owner's email and prefers the language
-// (Stripe's emails, invoices and pages) of that owner, or callerLocale when that owner never
-// said theirs: the same for every racing checkout once the owner said, as
-// a reused idempotency key needs the same parameters.
+// the first time. No transaction is held across the Stripe call; the
+// organization's checkouts, which call it, run one at a time (CreateCheckout).
+// The creation still sends the idempotency key derived from the
+// organization id, so that a retry after our own store failed gets the same
+// customer back, and the customer stored first wins: every caller goes on
+// with the stored one. The customer carries the first owner's email and
+// prefers that owner's language (Stripe's emails, invoices and pages), or
+// callerLocale when that owner never said theirs: the same for every retry
+// once the owner said, as a reused idempotency key needs the same
+// parameters.
 func (s *Service) ensureCustomer(ctx context.Context, orgID uuid.UUID, callerLocale string) (string, error) {
 	if id, err := s.customerOf(ctx, s.db, orgID); err != nil || id != "" {
 		return id, err
