@@ -54,7 +54,7 @@ func TestCheckoutSendsTheRightSessionToStripe(t *testing.T) {
 	if c.Form.Get("metadata[organization_id]") != org.ID.String() || c.Form.Get("name") != "Acme" || c.IdempotencyKey != "onramp-customer-"+org.ID.String() {
 		t.Fatalf("customer creation %v key %q", c.Form, c.IdempotencyKey)
 	}
-	sessions := env.Stripe.Find("POST", "/v1/checkout/sessions")
+	sessions := stripeCalls(env, "POST", "/v1/checkout/sessions")
 	if len(sessions) != 1 {
 		t.Fatalf("%d checkout sessions", len(sessions))
 	}
@@ -120,7 +120,7 @@ func TestCheckoutWithAutomaticTax(t *testing.T) {
 	org := env.NewOrg(t, testenv.OrgOptions{})
 	env.Do(t, "POST", "/v1/billing/checkout-sessions", map[string]any{"plan_id": "standalone-monthly", "seats": 3},
 		testenv.WithBearer(org.OwnerToken)).Expect(t, 201)
-	f := env.Stripe.Find("POST", "/v1/checkout/sessions")[0].Form
+	f := stripeCalls(env, "POST", "/v1/checkout/sessions")[0].Form
 	if f.Get("automatic_tax[enabled]") != "true" || f.Get("customer_update[address]") != "auto" || f.Get("tax_id_collection[enabled]") != "true" {
 		t.Fatalf("tax settings %v", f)
 	}
@@ -186,7 +186,7 @@ func TestCheckoutIdempotentReplay(t *testing.T) {
 	if string(again.Body) != string(first.Body) || again.Header.Get("Idempotent-Replayed") != "true" {
 		t.Fatalf("replay %s (replayed=%q), first %s", again.Body, again.Header.Get("Idempotent-Replayed"), first.Body)
 	}
-	if n := len(env.Stripe.Find("POST", "/v1/checkout/sessions")); n != 1 {
+	if n := len(stripeCalls(env, "POST", "/v1/checkout/sessions")); n != 1 {
 		t.Fatalf("replay reached Stripe: %d sessions", n)
 	}
 	res := env.Do(t, "POST", "/v1/billing/checkout-sessions", map[string]any{"plan_id": "standalone-monthly", "seats": 9},
