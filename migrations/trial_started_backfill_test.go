@@ -6,12 +6,12 @@ import (
 	"testing"
 )
 
-// Migration 17 adds the funnel's trial_started stage: the trials of
+// Migration 19 adds the funnel's trial_started stage: the trials of
 // existing subscriptions become milestones, every stage from paid on moves
 // up by one, and the rollups follow.
 func TestTrialStartedStageIsBackfilled(t *testing.T) {
 	t.Parallel()
-	db, provider := migratedTo(t, 16)
+	db, provider := migratedTo(t, 18)
 	ctx := context.Background()
 	_, err := db.Pool.Exec(ctx, `
 		INSERT INTO organizations (id, name) VALUES
