@@ -21,7 +21,7 @@ func rollupMismatches(t *testing.T, env *testenv.Env) []string {
 	rows, err := env.DB.Pool.Query(context.Background(), `
 		WITH recount AS (
 		    SELECT (signed_up_at AT TIME ZONE 'UTC')::date AS day, coalesce(utm_source, '') AS utm_source, coalesce(plan_id, '') AS plan_id,
-		           onboarding_funnel_stage(checkout_started_at, paid_at, completed_steps, activated_at,
+		           onboarding_funnel_stage(checkout_started_at, trial_started_at, paid_at, completed_steps, activated_at,
 		                                   coalesce((SELECT required_steps FROM onboarding_activation), '{}')) AS funnel_stage,
 		           count(*)::bigint AS organizations,
 		           count(checkout_started_at)::bigint AS checkout_started, count(paid_at)::bigint AS paid,

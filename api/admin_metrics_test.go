@@ -33,14 +33,14 @@ type cohortsBody struct {
 
 // metricsFixture: activation = invite_teammate within 7 days.
 //
-//	org  signup (UTC)        source    checkout paid  invited     activated
-//	o1   Mon 2026-10-05 10h  google    yes      yes   +24h        +24h
-//	o2   Tue 2026-10-06 10h  google    yes      no    +48h        +48h
-//	o3   Wed 2026-10-07 10h  linkedin  no       no    -           -
-//	o4   Mon 2026-10-12 08h  linkedin  yes      yes   +10 days    no (outside the window)
-//	o5   Wed 2026-10-14 12h  (none)    yes      yes   +12h        +12h
-//	o6   Mon 2026-10-26 09h  google    no       no    -           -
-//	o7   Sun 2026-09-20 10h  google    yes      yes   +5h         +5h
+//	org  signup (UTC)        source    checkout trial paid  invited     activated
+//	o1   Mon 2026-10-05 10h  google    yes      yes   yes   +24h        +24h
+//	o2   Tue 2026-10-06 10h  google    yes      yes   no    +48h        +48h
+//	o3   Wed 2026-10-07 10h  linkedin  no       no    no    -           -
+//	o4   Mon 2026-10-12 08h  linkedin  yes      no    yes   +10 days    no (outside the window)
+//	o5   Wed 2026-10-14 12h  (none)    yes      yes   yes   +12h        +12h
+//	o6   Mon 2026-10-26 09h  google    no       no    no    -           -
+//	o7   Sun 2026-09-20 10h  google    yes      yes   yes   +5h         +5h
 func metricsFixture(t *testing.T, env *testenv.Env, staff string) {
 	t.Helper()
 	publishSteps(t, env, staff, eventStep("invite_teammate", "member_invited", 1, true), eventStep("first_session_booked", "session_booked", 1, false))
@@ -53,24 +53,27 @@ func metricsFixture(t *testing.T, env *testenv.Env, staff string) {
 		return ts
 	}
 	type fixture struct {
-		signup, source string
-		checkout, paid bool
-		invitedAfter   time.Duration
+		signup, source        string
+		checkout, trial, paid bool
+		invitedAfter          time.Duration
 	}
 	for _, f := range []fixture{
-		{"2026-10-05T10:00:00Z", "google", true, true, 24 * time.Hour},
-		{"2026-10-06T10:00:00Z", "google", true, false, 48 * time.Hour},
-		{"2026-10-07T10:00:00Z", "linkedin", false, false, 0},
-		{"2026-10-12T08:00:00Z", "linkedin", true, true, 10 * 24 * time.Hour},
-		{"2026-10-14T12:00:00Z", "", true, true, 12 * time.Hour},
-		{"2026-10-26T09:00:00Z", "google", false, false, 0},
-		{"2026-09-20T10:00:00Z", "google", true, true, 5 * time.Hour},
+		{"2026-10-05T10:00:00Z", "google", true, true, true, 24 * time.Hour},
+		{"2026-10-06T10:00:00Z", "google", true, true, false, 48 * time.Hour},
+		{"2026-10-07T10:00:00Z", "linkedin", false, false, false, 0},
+		{"2026-10-12T08:00:00Z", "linkedin", true, false, true, 10 * 24 * time.Hour},
+		{"2026-10-14T12:00:00Z", "", true, true, true, 12 * time.Hour},
+		{"2026-10-26T09:00:00Z", "google", false, false, false, 0},
+		{"2026-09-20T10:00:00Z", "google", true, true, true, 5 * time.Hour},
 	} {
 		signup := at(f.signup)
 		org := env.NewOrg(t, testenv.OrgOptions{CreatedAt: signup, UTMSource: f.source})
 		record(t, env, org.ID, "organization_signed_up", signup)
 		if f.checkout {
 			record(t, env, org.ID, "checkout_started", signup.Add(time.Hour))
+		}
+		if f.trial {
+			record(t, env, org.ID, "trial_started", signup.Add(90*time.Minute))
 		}
 		if f.paid {
 			record(t, env, org.ID, "subscription_activated", signup.Add(2*time.Hour))
@@ -96,7 +99,8 @@ func TestFunnelAndCohortsMatchHandComputedNumbers(t *testing.T) {
 	assertStages(t, f, []stage{
 		{"signed_up", 5, 1, 1},
 		{"checkout_started", 4, 0.8, 0.8},
-		{"paid", 3, 0.75, 0.6},
+		{"trial_started", 4, 1, 0.8}, // o4 paid without a trial: past the stage all the same
+		{"paid", 3, 0.75, 0.6},       // o2 is still in its trial
 		{"step:invite_teammate", 3, 1, 0.6},
 		{"activated", 2, 0.6667, 0.4}, // o2 is activated but never paid
 	})
@@ -104,13 +108,14 @@ func TestFunnelAndCohortsMatchHandComputedNumbers(t *testing.T) {
 	assertStages(t, f, []stage{
 		{"signed_up", 2, 1, 1},
 		{"checkout_started", 2, 1, 1},
+		{"trial_started", 2, 1, 1},
 		{"paid", 1, 0.5, 0.5},
 		{"step:invite_teammate", 1, 1, 0.5},
 		{"activated", 1, 1, 0.5},
 	})
 	// No organization: conversions with a zero denominator are 0.
 	env.Do(t, "GET", "/v1/admin/metrics/funnel?from=2025-01-01&to=2025-02-01", nil, as).Expect(t, http.StatusOK).Decode(t, &f)
-	assertStages(t, f, []stage{{"signed_up", 0, 0, 0}, {"checkout_started", 0, 0, 0}, {"paid", 0, 0, 0}, {"step:invite_teammate", 0, 0, 0}, {"activated", 0, 0, 0}})
+	assertStages(t, f, []stage{{"signed_up", 0, 0, 0}, {"checkout_started", 0, 0, 0}, {"trial_started", 0, 0, 0}, {"paid", 0, 0, 0}, {"step:invite_teammate", 0, 0, 0}, {"activated", 0, 0, 0}})
 
 	var c cohortsBody
 	env.Do(t, "GET", "/v1/admin/metrics/activation?from=2026-10-05&to=2026-10-26&interval=week", nil, as).Expect(t, http.StatusOK).Decode(t, &c)

@@ -18,6 +18,9 @@ func mountBilling(v1 *gin.RouterGroup, d Deps) {
 	h := billingHandlers{svc: d.Billing.Service}
 	v1.GET("/plans", h.listPlans)
 	v1.POST("/webhooks/stripe", h.stripeWebhook) // authenticated by its signature, not a token
+	// The portal link of billing emails: its signed token is the proof.
+	v1.GET("/billing/portal-link", h.askToOpenPortal)
+	v1.POST("/billing/portal-link", h.openPortalFromLink)
 
 	user := v1.Group("", requireUser(d.Signer, d.Accounts.Service), requireOrg())
 	user.GET("/entitlements", h.entitlements)
@@ -27,6 +30,7 @@ func mountBilling(v1 *gin.RouterGroup, d Deps) {
 	mgr.POST("/checkout-sessions", idempotent(d.Idempotency, "checkout"), h.createCheckout)
 	mgr.POST("/portal-sessions", h.createPortal)
 	mgr.PATCH("/subscription", h.updateSubscription)
+	mgr.GET("/invoices", h.listInvoices)
 }
 
 type billingHandlers struct{ svc *billing.Service }
@@ -120,4 +124,18 @@ func (h billingHandlers) entitlements(c *gin.Context) {
 		return
 	}
 	respond(c, http.StatusOK, e)
+}
+
+func (h billingHandlers) listInvoices(c *gin.Context) {
+	p, err := pageParams(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	items, next, err := h.svc.Invoices(c.Request.Context(), principal(c).OrgID, p.Limit, p.Cursor)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	respond(c, http.StatusOK, newList(items, next))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/onramp/onramp/internal/database"
 	"github.com/onramp/onramp/internal/serverevent"
+	"github.com/onramp/onramp/internal/testing/stripemock"
 	"github.com/onramp/onramp/internal/testing/testenv"
 )
 
@@ -80,7 +82,7 @@ func (s sub) object() map[string]any {
 // after its first checkout: the stored customer is what links the two.
 func subscribe(t *testing.T, env *testenv.Env, org uuid.UUID, status string, seats int) sub {
 	t.Helper()
-	s := sub{ID: "sub_" + org.String()[:8] + fmt.Sprint(eventSeq.Add(1)), Customer: "cus_" + org.String()[:8], Status: status, Org: org, Seats: seats}
+	s := sub{ID: "sub_" + org.String()[:8] + fmt.Sprint(eventSeq.Add(1)), Customer: customerOf(org), Status: status, Org: org, Seats: seats}
 	holdCustomer(t, env, org, s.Customer)
 	res := env.SendWebhook(t, stripeEvent(t, newEventID(), "customer.subscription.created", time.Now().Add(-time.Minute), s.object()))
 	res.Expect(t, 200)
@@ -89,6 +91,10 @@ func subscribe(t *testing.T, env *testenv.Env, org uuid.UUID, status string, sea
 	}
 	return s
 }
+
+// customerOf is the Stripe customer id tests give org: its whole id (the
+// first digits of v7 ids made in the same minute are the same).
+func customerOf(org uuid.UUID) string { return "cus_" + strings.ReplaceAll(org.String(), "-", "") }
 
 // productEvents captures the server-side events billing records, in a
 // table written through the caller's transaction, as onboarding's
@@ -136,6 +142,19 @@ func billingStatus(t *testing.T, env *testenv.Env, org uuid.UUID) string {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// stripeCalls are the requests of method to exactly path that the service
+// sent to Stripe (Find matches a prefix: /v1/checkout/sessions would
+// count the sessions' expiries too).
+func stripeCalls(env *testenv.Env, method, path string) []stripemock.Request {
+	var out []stripemock.Request
+	for _, r := range env.Stripe.Requests() {
+		if r.Method == method && r.Path == path {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // signedHeader signs payload with the service's secret, now.

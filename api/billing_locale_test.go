@@ -26,13 +26,13 @@ func TestStripeOpensInTheCallersLanguage(t *testing.T) {
 	if len(customers) != 1 || customers[0].Form.Get("preferred_locales[0]") != "fr" || customers[0].Form.Has("preferred_locales[1]") {
 		t.Fatalf("customer creation %v", customers)
 	}
-	if got := env.Stripe.Find("POST", "/v1/checkout/sessions")[0].Form.Get("locale"); got != "en" {
+	if got := stripeCalls(env, "POST", "/v1/checkout/sessions")[0].Form.Get("locale"); got != "en" {
 		t.Errorf("the admin's checkout locale %q, want en", got)
 	}
 
 	env.Do(t, "POST", "/v1/billing/checkout-sessions", map[string]any{"plan_id": "standalone-monthly", "seats": 3},
 		testenv.WithBearer(org.OwnerToken)).Expect(t, http.StatusCreated)
-	if got := env.Stripe.Find("POST", "/v1/checkout/sessions")[1].Form.Get("locale"); got != "fr" {
+	if got := stripeCalls(env, "POST", "/v1/checkout/sessions")[1].Form.Get("locale"); got != "fr" {
 		t.Errorf("the owner's checkout locale %q, want fr", got)
 	}
 
@@ -56,7 +56,7 @@ func TestStripeCustomerFallsBackToTheCallersLanguage(t *testing.T) {
 	if got := env.Stripe.Find("POST", "/v1/customers")[0].Form.Get("preferred_locales[0]"); got != "fr" {
 		t.Errorf("customer preferred locale %q, want DEFAULT_LOCALE fr", got)
 	}
-	if got := env.Stripe.Find("POST", "/v1/checkout/sessions")[0].Form.Get("locale"); got != "fr" {
+	if got := stripeCalls(env, "POST", "/v1/checkout/sessions")[0].Form.Get("locale"); got != "fr" {
 		t.Errorf("checkout locale %q, want DEFAULT_LOCALE fr", got)
 	}
 }

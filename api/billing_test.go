@@ -54,7 +54,7 @@ func TestCheckoutSendsTheRightSessionToStripe(t *testing.T) {
 	if c.Form.Get("metadata[organization_id]") != org.ID.String() || c.Form.Get("name") != "Acme" || c.IdempotencyKey != "onramp-customer-"+org.ID.String() {
 		t.Fatalf("customer creation %v key %q", c.Form, c.IdempotencyKey)
 	}
-	sessions := env.Stripe.Find("POST", "/v1/checkout/sessions")
+	sessions := stripeCalls(env, "POST", "/v1/checkout/sessions")
 	if len(sessions) != 1 {
 		t.Fatalf("%d checkout sessions", len(sessions))
 	}
@@ -107,7 +107,7 @@ func TestCheckoutSendsTheRightSessionToStripe(t *testing.T) {
 	if n := len(env.Stripe.Find("POST", "/v1/customers")); n != 1 {
 		t.Fatalf("%d customer creations after two checkouts", n)
 	}
-	second := env.Stripe.Find("POST", "/v1/checkout/sessions")[1].Form
+	second := stripeCalls(env, "POST", "/v1/checkout/sessions")[1].Form
 	if second.Get("success_url") != "https://app.acme.test/paid" || second.Get("cancel_url") != "https://app.acme.test/back" ||
 		second.Get("customer") != f.Get("customer") || second.Get("subscription_data[trial_period_days]") != "" {
 		t.Fatalf("second session %v", second)
@@ -120,7 +120,7 @@ func TestCheckoutWithAutomaticTax(t *testing.T) {
 	org := env.NewOrg(t, testenv.OrgOptions{})
 	env.Do(t, "POST", "/v1/billing/checkout-sessions", map[string]any{"plan_id": "standalone-monthly", "seats": 3},
 		testenv.WithBearer(org.OwnerToken)).Expect(t, 201)
-	f := env.Stripe.Find("POST", "/v1/checkout/sessions")[0].Form
+	f := stripeCalls(env, "POST", "/v1/checkout/sessions")[0].Form
 	if f.Get("automatic_tax[enabled]") != "true" || f.Get("customer_update[address]") != "auto" || f.Get("tax_id_collection[enabled]") != "true" {
 		t.Fatalf("tax settings %v", f)
 	}
@@ -186,7 +186,7 @@ func TestCheckoutIdempotentReplay(t *testing.T) {
 	if string(again.Body) != string(first.Body) || again.Header.Get("Idempotent-Replayed") != "true" {
 		t.Fatalf("replay %s (replayed=%q), first %s", again.Body, again.Header.Get("Idempotent-Replayed"), first.Body)
 	}
-	if n := len(env.Stripe.Find("POST", "/v1/checkout/sessions")); n != 1 {
+	if n := len(stripeCalls(env, "POST", "/v1/checkout/sessions")); n != 1 {
 		t.Fatalf("replay reached Stripe: %d sessions", n)
 	}
 	res := env.Do(t, "POST", "/v1/billing/checkout-sessions", map[string]any{"plan_id": "standalone-monthly", "seats": 9},
@@ -196,11 +196,12 @@ func TestCheckoutIdempotentReplay(t *testing.T) {
 	}
 }
 
-// Two admins press "buy" at once: one Stripe customer, ever. No lock is
-// held while Stripe creates it, so several creations may be sent; they all
-// carry the organization's idempotency key, so Stripe answers them with one
-// customer (stripe-mock, stateless, makes a new one each time), and every
-// session goes to the customer stored first.
+// Admins press "buy" at once, each for other seats: one Stripe customer,
+// ever. The organization's checkouts run one after the other (no
+// transaction is held while Stripe answers, only the checkout lock), so
+// the first creates the customer and the others find it; its creation
+// still carries the organization's idempotency key, so that a retry after
+// a lost answer gets the same customer back.
 func TestRacingCheckoutsCreateOneCustomer(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
@@ -238,9 +239,16 @@ func TestRacingCheckoutsCreateOneCustomer(t *testing.T) {
 	if c := countRows(t, env, `SELECT count(*) FROM billing_customers WHERE organization_id = $1`, org.ID); c != 1 {
 		t.Fatalf("%d customer rows", c)
 	}
-	sessions := env.Stripe.Find("POST", "/v1/checkout/sessions")
+	if len(creations) != 1 {
+		t.Fatalf("%d customer creations: the checkouts of one organization run one at a time", len(creations))
+	}
+	sessions := stripeCalls(env, "POST", "/v1/checkout/sessions")
 	if len(sessions) != n {
 		t.Fatalf("%d sessions", len(sessions))
+	}
+	// Each checkout asked for other seats: each expired the one before.
+	if n := countRows(t, env, `SELECT count(*) FROM checkout_sessions WHERE organization_id = $1 AND expired_at IS NULL`, org.ID); n != 1 {
+		t.Fatalf("%d sessions left open, want 1", n)
 	}
 	for _, s := range sessions {
 		if s.Form.Get("customer") != stored {

@@ -226,12 +226,12 @@ func TestCheckoutCoversTheSeatsAlreadyHeld(t *testing.T) {
 	if res.Code(t) != "seats_below_members" {
 		t.Fatalf("code %q", res.Code(t))
 	}
-	if n := len(env.Stripe.Find("POST", "/v1/checkout/sessions")); n != 0 {
+	if n := len(stripeCalls(env, "POST", "/v1/checkout/sessions")); n != 0 {
 		t.Fatalf("a refused checkout reached Stripe %d times", n)
 	}
 	env.Do(t, "POST", "/v1/billing/checkout-sessions", map[string]any{"plan_id": "standalone-monthly", "seats": 6},
 		testenv.WithBearer(org.OwnerToken)).Expect(t, 201)
-	sessions := env.Stripe.Find("POST", "/v1/checkout/sessions")
+	sessions := stripeCalls(env, "POST", "/v1/checkout/sessions")
 	if len(sessions) != 1 || sessions[0].Form.Get("line_items[0][adjustable_quantity][minimum]") != "5" {
 		t.Fatalf("checkout sessions %d, minimum %q", len(sessions), sessions[0].Form.Get("line_items[0][adjustable_quantity][minimum]"))
 	}

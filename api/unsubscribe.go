@@ -1,14 +1,7 @@
 package api
 
 import (
-	"bytes"
-	"crypto/sha256"
-	_ "embed"
-	"encoding/base64"
-	"html/template"
 	"net/http"
-	"regexp"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -22,60 +15,40 @@ import (
 // POSTs back and gets a page again. No sign-in: the signed token is the
 // proof.
 
-//go:embed pages/unsubscribe.html
-var unsubscribePageSource string
+// unsubscribePagePolicy lets the page post its form back here only.
+var unsubscribePagePolicy = linkPagePolicy("'self'")
 
-var unsubscribePage = template.Must(template.New("unsubscribe").Parse(unsubscribePageSource))
-
-// unsubscribePagePolicy lets the page do nothing but show itself (its one
-// inline style, allowed by hash) and post its form back here.
-var unsubscribePagePolicy = func() string {
-	style := regexp.MustCompile(`(?s)<style>(.*?)</style>`).FindStringSubmatch(unsubscribePageSource)
-	sum := sha256.Sum256([]byte(style[1]))
-	return strings.Join([]string{
-		"default-src 'none'",
-		"style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'",
-		"form-action 'self'",
-		"base-uri 'none'",
-		"frame-ancestors 'none'",
-	}, "; ")
-}()
-
-// unsubscribeWording is what the page says: asking, done, or the link is
+// unsubscribePages are what the page says: asking, done, or the link is
 // broken. Onboarding tips are the only category yet.
-type unsubscribeWording struct {
-	Heading, Text, Button, Note string
-}
-
-var unsubscribePages = map[string]struct{ ask, done, invalid unsubscribeWording }{
+var unsubscribePages = map[string]struct{ ask, done, invalid pageWording }{
 	"en": {
-		ask: unsubscribeWording{
+		ask: pageWording{
 			Heading: "Unsubscribe from onboarding tips",
 			Text:    "Onramp sends you an occasional email with tips for getting started. Press the button and they stop.",
 			Button:  "Unsubscribe",
 			Note:    "Emails about your account (sign-in, password, invitations, billing) keep coming.",
 		},
-		done: unsubscribeWording{
+		done: pageWording{
 			Heading: "You are unsubscribed",
 			Text:    "You will not receive onboarding tips from Onramp any more. You can turn them back on in your account’s notification preferences.",
 		},
-		invalid: unsubscribeWording{
+		invalid: pageWording{
 			Heading: "This link does not work",
 			Text:    "The unsubscribe link is incomplete or damaged. Open it again from the email, or change your notification preferences in your account.",
 		},
 	},
 	"fr": {
-		ask: unsubscribeWording{
+		ask: pageWording{
 			Heading: "Ne plus recevoir les conseils de prise en main",
 			Text:    "Onramp vous envoie de temps en temps un e-mail de conseils pour bien démarrer. Appuyez sur le bouton pour ne plus les recevoir.",
 			Button:  "Me désabonner",
 			Note:    "Les e-mails liés à votre compte (connexion, mot de passe, invitations, facturation) continueront de vous parvenir.",
 		},
-		done: unsubscribeWording{
+		done: pageWording{
 			Heading: "Désabonnement confirmé",
 			Text:    "Vous ne recevrez plus de conseils de prise en main d’Onramp. Vous pouvez les réactiver dans les préférences de notification de votre compte.",
 		},
-		invalid: unsubscribeWording{
+		invalid: pageWording{
 			Heading: "Ce lien ne fonctionne pas",
 			Text:    "Le lien de désabonnement est incomplet ou abîmé. Ouvrez-le de nouveau depuis l’e-mail, ou modifiez vos préférences de notification dans votre compte.",
 		},
@@ -127,33 +100,6 @@ func unsubscribeFailed(c *gin.Context, err error, page bool) {
 	fail(c, err)
 }
 
-func writeUnsubscribePage(c *gin.Context, status int, w unsubscribeWording, token string) {
-	var b bytes.Buffer
-	err := unsubscribePage.Execute(&b, struct {
-		unsubscribeWording
-		Lang, Token string
-	}{w, pageLanguage(c), token})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	keepTokenPrivate(c)
-	c.Header("Content-Security-Policy", unsubscribePagePolicy)
-	c.Data(status, "text/html; charset=utf-8", b.Bytes())
-}
-
-// keepTokenPrivate: the token is in the URL, so no cache keeps the
-// answer and no page sends the URL on as a Referer.
-func keepTokenPrivate(c *gin.Context) {
-	noStore(c)
-	c.Header("Referrer-Policy", "no-referrer")
-}
-
-// pageLanguage is the page's language: French when Accept-Language
-// prefers it, else English.
-func pageLanguage(c *gin.Context) string {
-	if acceptedLocale(c.Request) == "fr" {
-		return "fr"
-	}
-	return "en"
+func writeUnsubscribePage(c *gin.Context, status int, w pageWording, token string) {
+	writeLinkPage(c, status, w, token, unsubscribePagePolicy)
 }

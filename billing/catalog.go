@@ -27,6 +27,12 @@ type Plan struct {
 	MinSeats      int      `yaml:"min_seats" json:"min_seats"`
 	MaxSeats      int      `yaml:"max_seats" json:"max_seats"`
 	Features      []string `yaml:"features" json:"features"`
+	// CardRequired is false for a plan whose trial starts without a
+	// payment method (card_required: false, only with a trial): Checkout
+	// then asks for none, and a subscription still without one when the
+	// trial ends is paused rather than charged. Unset in the file: true.
+	CardRequired bool  `yaml:"-" json:"card_required"`
+	CardSetting  *bool `yaml:"card_required,omitempty" json:"-"`
 }
 
 // Catalog is the plans loaded from PLANS_FILE, in file order.
@@ -117,6 +123,10 @@ func ParseCatalog(b []byte, needPrices bool) (*Catalog, error) {
 		}
 		if p.MaxSeats < p.MinSeats {
 			bad("max_seats must be at least min_seats")
+		}
+		p.CardRequired = p.CardSetting == nil || *p.CardSetting
+		if !p.CardRequired && p.TrialDays == 0 {
+			bad("card_required: false needs trial_days above 0 (without a trial the first invoice is due at once)")
 		}
 		if p.Features == nil {
 			p.Features = []string{}

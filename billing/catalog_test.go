@@ -111,3 +111,29 @@ func TestCatalogRoundTrips(t *testing.T) {
 		t.Fatalf("round trip lost data:\n%s", b)
 	}
 }
+
+// A plan may start its trial without a card, and only a plan with a trial:
+// without one the first invoice is due at once.
+func TestCatalogCardRequired(t *testing.T) {
+	plan := func(extra string) string {
+		return "plans:\n  - {id: p, name: P, stripe_price_id: price_p, interval: month, unit_amount: 100, currency: eur, min_seats: 1, max_seats: 5" + extra + "}\n"
+	}
+	c, err := ParseCatalog([]byte(plan(", trial_days: 14, card_required: false")), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := c.Plan("p"); p.CardRequired {
+		t.Fatal("card_required: false was read as true")
+	}
+	c, err = ParseCatalog([]byte(plan("")), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := c.Plan("p"); !p.CardRequired {
+		t.Fatal("a plan that says nothing must require a card")
+	}
+	_, err = ParseCatalog([]byte(plan(", trial_days: 0, card_required: false")), true)
+	if err == nil || !strings.Contains(err.Error(), "card_required: false needs trial_days above 0") {
+		t.Fatalf("card_required: false without a trial: %v", err)
+	}
+}

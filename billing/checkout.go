@@ -39,23 +39,67 @@ type CheckoutSession struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
-// checkoutRow remembers a session we opened (the funnel's checkout_started).
+// checkoutRow is a session we opened: the funnel's checkout_started, the
+// proof that a session is ours when it completes (checkout_sync.go), and
+// what it was opened for, so that the same request gets it back while it
+// is open (checkout_open.go).
 type checkoutRow struct {
-	ID             string `gorm:"primaryKey"`
-	OrganizationID uuid.UUID
-	PlanID         string
-	Seats          int
-	CreatedBy      *uuid.UUID
-	ExpiresAt      *time.Time
-	CompletedAt    *time.Time
-	CreatedAt      time.Time
+	ID                   string `gorm:"primaryKey"`
+	OrganizationID       uuid.UUID
+	PlanID               string
+	Seats                int
+	URL                  *string
+	Locale               *string
+	SuccessURL           *string
+	CancelURL            *string
+	CreatedBy            *uuid.UUID
+	ExpiresAt            *time.Time
+	CompletedAt          *time.Time
+	ExpiredAt            *time.Time
+	StripeSubscriptionID *string
+	CreatedAt            time.Time
 }
 
 func (checkoutRow) TableName() string { return "checkout_sessions" }
 
 // CreateCheckout opens a Stripe Checkout session in subscription mode for
-// the organization, creating its Stripe customer the first time.
+// the organization, creating its Stripe customer the first time; while a
+// session it opened for the same request is open, it answers that one.
+//
+// One organization's checkouts run one at a time, under a session-level
+// advisory lock (database.WithSessionLock) held across the Stripe calls:
+// a second checkout waits, then finds the first one's session. A lock row
+// with a lease would work too, but it must be polled by the waiter and
+// expired after a crash; the advisory lock queues waiters in PostgreSQL
+// and dies with its connection. Either way no transaction spans a Stripe
+// call: the lock's connection runs no transaction, each read and write
+// below is its own short one, and the organization's row lock (taken by
+// webhooks, invitations and event ingestion) is never held meanwhile.
 func (s *Service) CreateCheckout(ctx context.Context, orgID, userID uuid.UUID, in CheckoutInput) (CheckoutSession, error) {
+	plan, err := s.checkCheckoutInput(in)
+	if err != nil {
+		return CheckoutSession{}, err
+	}
+	if err := s.requireStripe(); err != nil {
+		return CheckoutSession{}, err
+	}
+	if in.SuccessURL == "" {
+		// Stripe replaces {CHECKOUT_SESSION_ID}; it must stay unescaped.
+		in.SuccessURL = s.publicURL.String() + "/billing/success?session_id={CHECKOUT_SESSION_ID}"
+	}
+	if in.CancelURL == "" {
+		in.CancelURL = s.publicURL.String() + "/billing/cancel"
+	}
+	var out CheckoutSession
+	err = s.db.WithSessionLock(ctx, "checkout:"+orgID.String(), func() error {
+		var err error
+		out, err = s.checkoutLocked(ctx, orgID, userID, plan, in)
+		return err
+	})
+	return out, err
+}
+
+func (s *Service) checkCheckoutInput(in CheckoutInput) (Plan, error) {
 	plan, ok := s.catalog.Plan(in.PlanID)
 	v := apperr.Validator{}
 	v.Check(in.PlanID != "", "plan_id", "is required")
@@ -68,13 +112,11 @@ func (s *Service) CreateCheckout(ctx context.Context, orgID, userID uuid.UUID, i
 	}
 	s.checkRedirect(&v, "success_url", in.SuccessURL)
 	s.checkRedirect(&v, "cancel_url", in.CancelURL)
-	if err := v.Err(); err != nil {
-		return CheckoutSession{}, err
-	}
-	if err := s.requireStripe(); err != nil {
-		return CheckoutSession{}, err
-	}
+	return plan, v.Err()
+}
 
+// checkoutLocked runs under the organization's checkout lock.
+func (s *Service) checkoutLocked(ctx context.Context, orgID, userID uuid.UUID, plan Plan, in CheckoutInput) (CheckoutSession, error) {
 	current, err := currentSubscription(ctx, s.db, orgID)
 	if err != nil {
 		return CheckoutSession{}, err
@@ -95,18 +137,35 @@ func (s *Service) CreateCheckout(ctx context.Context, orgID, userID uuid.UUID, i
 			fmt.Sprintf("the organization already has %d members and pending invitations; buy at least %d seats", used, used))
 	}
 
+	open, err := s.settleOpenSessions(ctx, orgID, plan.ID, in)
+	if err != nil {
+		return CheckoutSession{}, err
+	}
+	if open != nil {
+		return *open, nil
+	}
+
 	customerID, err := s.ensureCustomer(ctx, orgID, in.Locale)
 	if err != nil {
 		return CheckoutSession{}, err
 	}
+	cs, err := s.stripe.CheckoutSessions.New(s.sessionParams(ctx, orgID, customerID, plan, in, used))
+	if err != nil {
+		s.log.WarnContext(ctx, "stripe checkout session failed", "organization_id", orgID, "err", redactedErr{err})
+		return CheckoutSession{}, stripeErr("create checkout session", err)
+	}
+	out := CheckoutSession{ID: cs.ID, URL: cs.URL, ExpiresAt: time.Unix(cs.ExpiresAt, 0).UTC()}
+	if err := s.storeSession(ctx, orgID, userID, plan, in, out); err != nil {
+		return CheckoutSession{}, err
+	}
+	return out, nil
+}
 
-	if in.SuccessURL == "" {
-		// Stripe replaces {CHECKOUT_SESSION_ID}; it must stay unescaped.
-		in.SuccessURL = s.publicURL.String() + "/billing/success?session_id={CHECKOUT_SESSION_ID}"
-	}
-	if in.CancelURL == "" {
-		in.CancelURL = s.publicURL.String() + "/billing/cancel"
-	}
+// sessionParams is the Checkout session for in: what a European company
+// needs on its invoice (billing address, VAT number, the company's name),
+// in the buyer's language, the plan's trial, and no card upfront for a
+// plan that does not require one.
+func (s *Service) sessionParams(ctx context.Context, orgID uuid.UUID, customerID string, plan Plan, in CheckoutInput, used int) *stripe.CheckoutSessionParams {
 	org := orgID.String()
 	meta := map[string]string{"organization_id": org, "plan_id": plan.ID}
 	params := &stripe.CheckoutSessionParams{
@@ -123,33 +182,54 @@ func (s *Service) CreateCheckout(ctx context.Context, orgID, userID uuid.UUID, i
 				Maximum: stripe.Int64(int64(plan.MaxSeats)),
 			},
 		}},
-		SubscriptionData:    &stripe.CheckoutSessionSubscriptionDataParams{Metadata: meta},
-		AllowPromotionCodes: stripe.Bool(true),
-		SuccessURL:          stripe.String(in.SuccessURL),
-		CancelURL:           stripe.String(in.CancelURL),
-		Locale:              stripeLocale(in.Locale),
+		SubscriptionData:         &stripe.CheckoutSessionSubscriptionDataParams{Metadata: meta},
+		AllowPromotionCodes:      stripe.Bool(true),
+		SuccessURL:               stripe.String(in.SuccessURL),
+		CancelURL:                stripe.String(in.CancelURL),
+		Locale:                   stripeLocale(in.Locale),
+		BillingAddressCollection: stripe.String(string(stripe.CheckoutSessionBillingAddressCollectionRequired)),
+		TaxIDCollection:          &stripe.CheckoutSessionTaxIDCollectionParams{Enabled: stripe.Bool(true)},
+		// The customer exists before the session: without these Checkout
+		// would not save the address and company name typed in it, and the
+		// invoices would carry neither.
+		CustomerUpdate: &stripe.CheckoutSessionCustomerUpdateParams{Address: stripe.String("auto"), Name: stripe.String("auto")},
+		ExpiresAt:      stripe.Int64(sessionExpiry(s.now()).Unix()),
 	}
 	params.Metadata = meta
 	if plan.TrialDays > 0 {
 		params.SubscriptionData.TrialPeriodDays = stripe.Int64(int64(plan.TrialDays))
 	}
+	if !plan.CardRequired {
+		params.PaymentMethodCollection = stripe.String(string(stripe.CheckoutSessionPaymentMethodCollectionIfRequired))
+		params.SubscriptionData.TrialSettings = &stripe.CheckoutSessionSubscriptionDataTrialSettingsParams{
+			EndBehavior: &stripe.CheckoutSessionSubscriptionDataTrialSettingsEndBehaviorParams{MissingPaymentMethod: stripe.String("pause")},
+		}
+	}
 	if s.automaticTax {
 		params.AutomaticTax = &stripe.CheckoutSessionAutomaticTaxParams{Enabled: stripe.Bool(true)}
-		// Tax needs the buyer's address; with an existing customer Checkout
-		// must be allowed to save it (and the company name and tax id).
-		params.CustomerUpdate = &stripe.CheckoutSessionCustomerUpdateParams{Address: stripe.String("auto"), Name: stripe.String("auto")}
-		params.TaxIDCollection = &stripe.CheckoutSessionTaxIDCollectionParams{Enabled: stripe.Bool(true)}
 	}
-	cs, err := s.stripe.CheckoutSessions.New(params)
-	if err != nil {
-		s.log.WarnContext(ctx, "stripe checkout session failed", "organization_id", orgID, "err", redactedErr{err})
-		return CheckoutSession{}, stripeErr("create checkout session", err)
-	}
+	return params
+}
 
-	out := CheckoutSession{ID: cs.ID, URL: cs.URL, ExpiresAt: time.Unix(cs.ExpiresAt, 0).UTC()}
-	err = s.db.InTx(ctx, func(tx *database.Tx) error {
+// sessionExpiry is when a session opened at now expires: 22 to 23 hours
+// later (Stripe allows up to 24, by its own clock). Said explicitly, so
+// that whether a stored session is still open is known without asking
+// Stripe; on the hour, so that a retry of the same request within the
+// hour sends the same parameters under its idempotency key, as Stripe
+// requires.
+func sessionExpiry(now time.Time) time.Time { return now.UTC().Truncate(time.Hour).Add(23 * time.Hour) }
+
+// storeSession records a session Stripe opened, and checkout_started.
+func (s *Service) storeSession(ctx context.Context, orgID, userID uuid.UUID, plan Plan, in CheckoutInput, out CheckoutSession) error {
+	return s.db.InTx(ctx, func(tx *database.Tx) error {
 		expires := out.ExpiresAt
-		row := checkoutRow{ID: cs.ID, OrganizationID: orgID, PlanID: plan.ID, Seats: in.Seats, ExpiresAt: &expires, CreatedAt: s.now()}
+		row := checkoutRow{
+			ID: out.ID, OrganizationID: orgID, PlanID: plan.ID, Seats: in.Seats, URL: &out.URL, SuccessURL: &in.SuccessURL,
+			CancelURL: &in.CancelURL, ExpiresAt: &expires, CreatedAt: s.now(),
+		}
+		if in.Locale != "" {
+			row.Locale = &in.Locale
+		}
 		if userID != uuid.Nil {
 			row.CreatedBy = &userID
 		}
@@ -162,13 +242,9 @@ func (s *Service) CreateCheckout(ctx context.Context, orgID, userID uuid.UUID, i
 		}
 		return s.recordEvent(ctx, tx, serverevent.Event{
 			OrganizationID: orgID, Name: serverevent.CheckoutStarted, OccurredAt: row.CreatedAt, UserID: userID,
-			Properties: map[string]any{"plan_id": plan.ID, "seats": in.Seats, "checkout_session_id": cs.ID},
+			Properties: map[string]any{"plan_id": plan.ID, "seats": in.Seats, "checkout_session_id": out.ID},
 		})
 	})
-	if err != nil {
-		return CheckoutSession{}, err
-	}
-	return out, nil
 }
 
 // stripeLocale is one of our languages ("en", "fr", both Stripe locales
@@ -189,39 +265,4 @@ func (s *Service) checkoutKey(orgID uuid.UUID, requestKey string) string {
 	}
 	sum := sha256.Sum256([]byte(orgID.String() + "\x00" + requestKey))
 	return "onramp-checkout-" + hex.EncodeToString(sum[:16])
-}
-
-// CreatePortal opens a Stripe billing portal session for the organization's
-// customer (409 no_customer before the first checkout), in locale, the
-// language the caller reads ("en", "fr").
-func (s *Service) CreatePortal(ctx context.Context, orgID uuid.UUID, returnURL, locale string) (string, error) {
-	v := apperr.Validator{}
-	s.checkRedirect(&v, "return_url", returnURL)
-	if err := v.Err(); err != nil {
-		return "", err
-	}
-	if err := s.requireStripe(); err != nil {
-		return "", err
-	}
-	customerID, err := s.customerOf(ctx, s.db, orgID)
-	if err != nil {
-		return "", err
-	}
-	if customerID == "" {
-		return "", apperr.Conflict("no_customer", "the organization has no billing account yet; start a checkout first")
-	}
-	if returnURL == "" {
-		returnURL = s.publicURL.String() + "/billing"
-	}
-	ps, err := s.stripe.BillingPortalSessions.New(&stripe.BillingPortalSessionParams{
-		Params:    stripe.Params{Context: ctx, IdempotencyKey: stripe.String("onramp-portal-" + uuid.Must(uuid.NewV7()).String())},
-		Customer:  stripe.String(customerID),
-		ReturnURL: stripe.String(returnURL),
-		Locale:    stripeLocale(locale),
-	})
-	if err != nil {
-		s.log.WarnContext(ctx, "stripe portal session failed", "organization_id", orgID, "err", redactedErr{err})
-		return "", stripeErr("create portal session", err)
-	}
-	return ps.URL, nil
 }

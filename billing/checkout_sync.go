@@ -38,8 +38,15 @@ func (s *Service) applyCheckout(ctx context.Context, tx *database.Tx, created ti
 	r.outcome, r.orgID = OutcomeApplied, orgID
 	// Only the holder's own session is closed: a session another
 	// organization opened stays open, whoever's customer paid it.
-	if err := tx.Exec(`UPDATE checkout_sessions SET completed_at = ? WHERE id = ? AND organization_id = ? AND completed_at IS NULL`,
-		created, cs.ID, orgID).Error; err != nil {
+	// The subscription it made is kept: until that subscription's own
+	// events arrive, the organization cannot open another checkout.
+	var sub *string
+	if r.subscriptionID != "" {
+		sub = &r.subscriptionID
+	}
+	if err := tx.Exec(`UPDATE checkout_sessions SET completed_at = coalesce(completed_at, ?),
+		stripe_subscription_id = coalesce(stripe_subscription_id, ?) WHERE id = ? AND organization_id = ?`,
+		created, sub, cs.ID, orgID).Error; err != nil {
 		return r, fmt.Errorf("complete checkout session: %w", err)
 	}
 	return r, nil

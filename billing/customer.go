@@ -46,29 +46,33 @@ func (s *Service) customerOf(ctx context.Context, h database.Handle, orgID uuid.
 }
 
 // ensureCustomer returns the organization's Stripe customer, creating it
-// the first time. No transaction or lock is held across the Stripe call:
-// checkouts racing to create the customer all send the idempotency key
-// derived from the organization id, so Stripe answers them with one
-// customer (as it does a retry after our own store failed), and the
-// customer stored first wins: every caller goes on with the stored one.
-// The customer prefers the language (Stripe's emails, invoices and pages)
-// of the organization's first owner, or callerLocale when that owner never
-// said theirs: the same for every racing checkout once the owner said, as
-// a reused idempotency key needs the same parameters.
+// the first time. No transaction is held across the Stripe call; the
+// organization's checkouts, which call it, run one at a time (CreateCheckout).
+// The creation still sends the idempotency key derived from the
+// organization id, so that a retry after our own store failed gets the same
+// customer back, and the customer stored first wins: every caller goes on
+// with the stored one. The customer carries the first owner's email and
+// prefers that owner's language (Stripe's emails, invoices and pages), or
+// callerLocale when that owner never said theirs: the same for every retry
+// once the owner said, as a reused idempotency key needs the same
+// parameters.
 func (s *Service) ensureCustomer(ctx context.Context, orgID uuid.UUID, callerLocale string) (string, error) {
 	if id, err := s.customerOf(ctx, s.db, orgID); err != nil || id != "" {
 		return id, err
 	}
 	var org struct {
 		Name        string
+		OwnerEmail  *string
 		OwnerLocale *string
 	}
 	err := s.db.Query(ctx).Raw(`
-		SELECT o.name,
-		       (SELECT u.locale FROM memberships m JOIN users u ON u.id = m.user_id
-		         WHERE m.organization_id = o.id AND m.role = 'owner'
-		         ORDER BY m.joined_at, m.user_id LIMIT 1) AS owner_locale
-		FROM organizations o WHERE o.id = ?`, orgID).Take(&org).Error
+		SELECT o.name, u.email AS owner_email, u.locale AS owner_locale
+		FROM organizations o
+		LEFT JOIN LATERAL (
+		    SELECT u.email, u.locale FROM memberships m JOIN users u ON u.id = m.user_id
+		    WHERE m.organization_id = o.id AND m.role = 'owner'
+		    ORDER BY m.joined_at, m.user_id LIMIT 1) u ON true
+		WHERE o.id = ?`, orgID).Take(&org).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return "", apperr.NotFound("organization")
 	}
@@ -78,6 +82,7 @@ func (s *Service) ensureCustomer(ctx context.Context, orgID uuid.UUID, callerLoc
 	params := &stripe.CustomerParams{
 		Params:   stripe.Params{Context: ctx, IdempotencyKey: stripe.String("onramp-customer-" + orgID.String())},
 		Name:     stripe.String(org.Name),
+		Email:    org.OwnerEmail, // receipts and Stripe's own emails go to the buyer's owner
 		Metadata: map[string]string{"organization_id": orgID.String()},
 	}
 	locale := callerLocale

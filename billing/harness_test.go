@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/onramp/onramp/internal/testing/fakeclock"
 	"io"
 	"log/slog"
 	"net/url"
@@ -16,13 +15,16 @@ import (
 	"github.com/stripe/stripe-go/v76/webhook"
 
 	"github.com/onramp/onramp/internal/database"
+	"github.com/onramp/onramp/internal/jobs"
 	"github.com/onramp/onramp/internal/testing/dbtest"
+	"github.com/onramp/onramp/internal/testing/fakeclock"
 	"github.com/onramp/onramp/internal/testing/stripemock"
 )
 
 // testCatalog is the catalog the billing tests sell.
 const testCatalog = `plans:
   - {id: standalone-monthly, name: Standalone, stripe_price_id: price_test_monthly, interval: month, unit_amount: 1500, currency: eur, trial_days: 14, min_seats: 3, max_seats: 500, features: [sessions, workshops]}
+  - {id: trial-no-card, name: Try first, stripe_price_id: price_test_nocard, interval: month, unit_amount: 1500, currency: eur, trial_days: 30, card_required: false, min_seats: 1, max_seats: 50, features: [sessions]}
 `
 
 // harness is a billing service on a fresh database, with Stripe behind a
@@ -51,9 +53,14 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	proxy := stripemock.NewProxy(t)
 	h := &harness{t: t, db: db, stripe: proxy, clock: fakeclock.New(time.Now().UTC().Truncate(time.Second)), secret: "whsec_billing_test"}
+	queue, err := jobs.NewQueue(db)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := Config{
 		DB: db, Catalog: catalog, Stripe: NewStripeClient("sk_test_billingHarness", proxy.URL, log), Configured: true,
 		WebhookSecret: h.secret, PublicURL: public, PastDueGrace: 7 * 24 * time.Hour, Log: log, Clock: h.clock,
+		Mailer: jobs.NewMailer(queue), LinkSecret: []byte("billing harness link secret, 32+ bytes"),
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -70,6 +77,19 @@ func (h *harness) newOrg(name string) uuid.UUID {
 	return id
 }
 
+// newPerson adds a user with role in org, reading locale ("": never said).
+func (h *harness) newPerson(org uuid.UUID, email, role, locale string) uuid.UUID {
+	h.t.Helper()
+	id := uuid.Must(uuid.NewV7())
+	var l *string
+	if locale != "" {
+		l = &locale
+	}
+	h.exec(`INSERT INTO users (id, email, full_name, password_hash, locale) VALUES (?, ?, ?, 'fixture-no-password', ?)`, id, email, "Person "+email, l)
+	h.exec(`INSERT INTO memberships (organization_id, user_id, role) VALUES (?, ?, ?)`, org, id, role)
+	return id
+}
+
 // holdCustomer stores customerID as org's Stripe customer, as a checkout
 // of this service does before it opens a session.
 func (h *harness) holdCustomer(org uuid.UUID, customerID string) {
@@ -81,6 +101,17 @@ func (h *harness) holdCustomer(org uuid.UUID, customerID string) {
 func (h *harness) openedCheckout(org uuid.UUID, sessionID string) {
 	h.t.Helper()
 	h.exec(`INSERT INTO checkout_sessions (id, organization_id, plan_id, seats) VALUES (?, ?, 'standalone-monthly', 3)`, sessionID, org)
+}
+
+// calls counts the requests of method to exactly path made to Stripe.
+func (h *harness) calls(method, path string) int {
+	n := 0
+	for _, r := range h.stripe.Requests() {
+		if r.Method == method && r.Path == path {
+			n++
+		}
+	}
+	return n
 }
 
 func (h *harness) exec(sql string, args ...any) {
@@ -163,4 +194,22 @@ func (h *harness) stored(subID string) subscriptionRow {
 		h.t.Fatalf("load subscription %s: %v", subID, err)
 	}
 	return row
+}
+
+// queuedEmail is an email the service queued (a send_email job).
+type queuedEmail struct {
+	To, Subject, Text, Kind string
+}
+
+// queued is every email queued so far, oldest first.
+func (h *harness) queued() []queuedEmail {
+	h.t.Helper()
+	var out []queuedEmail
+	err := h.db.Gorm.Raw(`SELECT args->'message'->>'to' AS "to", args->'message'->>'subject' AS subject,
+		args->'message'->>'text' AS text, args->'message'->>'kind' AS kind
+		FROM river_job WHERE kind = 'send_email' ORDER BY id`).Scan(&out).Error
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return out
 }

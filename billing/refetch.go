@@ -17,9 +17,10 @@ func (s *Service) eventObject(ctx context.Context, ev *stripe.Event) (any, error
 	switch ev.Type {
 	case EventCheckoutCompleted:
 		target = &stripe.CheckoutSession{}
-	case EventSubscriptionCreated, EventSubscriptionUpdated, EventSubscriptionDeleted, EventSubscriptionPaused, EventSubscriptionResumed:
+	case EventSubscriptionCreated, EventSubscriptionUpdated, EventSubscriptionDeleted, EventSubscriptionPaused, EventSubscriptionResumed,
+		EventTrialWillEnd:
 		target = &stripe.Subscription{}
-	case EventInvoicePaid, EventInvoicePaymentFailed:
+	case EventInvoiceFinalized, EventInvoicePaid, EventInvoicePaymentFailed, EventInvoiceVoided:
 		target = &stripe.Invoice{}
 	default:
 		return nil, nil

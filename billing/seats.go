@@ -34,7 +34,13 @@ func (p SeatPolicy) CheckSeat(ctx context.Context, tx *database.Tx, orgID uuid.U
 	if err != nil {
 		return err
 	}
-	if used >= row.Seats {
+	if used > row.Seats {
+		// Stripe lowered the quantity below what the team holds (the
+		// Dashboard, a portal): nobody is removed, nobody more comes in.
+		return apperr.Conflict("seats_exhausted",
+			fmt.Sprintf("the team holds %d seats (members and pending invitations) but the subscription pays for %d; add seats or remove people first", used, row.Seats))
+	}
+	if used == row.Seats {
 		return apperr.Conflict("seats_exhausted",
 			fmt.Sprintf("all %d seats are taken (members and pending invitations); add seats to the subscription first", row.Seats))
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/onramp/onramp/internal/apperr"
 	"github.com/onramp/onramp/internal/clock"
 	"github.com/onramp/onramp/internal/database"
+	"github.com/onramp/onramp/internal/mail"
 	"github.com/onramp/onramp/internal/serverevent"
 )
 
@@ -29,8 +30,20 @@ type Config struct {
 	AppURL        *url.URL // nil: none; redirects may also go to its origin
 	PastDueGrace  time.Duration
 	Events        serverevent.Recorder // nil: no product events recorded
-	Log           *slog.Logger
-	Clock         clock.Clock // nil: the system clock
+	// Mailer queues the billing emails (trial ending, payment failed) in
+	// the webhook's transaction; nil: a delivery that would email fails.
+	Mailer Mailer
+	// LinkSecret is what the portal links of billing emails are signed
+	// with, through a key derived from it (UNSUBSCRIBE_SECRET).
+	LinkSecret []byte
+	// DefaultLocale is the language of someone who never said theirs.
+	DefaultLocale mail.Locale
+	// PortalConfiguration is the Stripe billing portal configuration
+	// portal sessions open with (`onramp stripe setup` makes it); "":
+	// the Stripe account's default.
+	PortalConfiguration string
+	Log                 *slog.Logger
+	Clock               clock.Clock // nil: the system clock
 }
 
 // Service runs billing use cases.
@@ -46,6 +59,10 @@ type Service struct {
 	originNames   []string // the same, as configured, for error messages
 	grace         time.Duration
 	events        serverevent.Recorder
+	mailer        Mailer
+	linkKey       []byte
+	defaultLocale mail.Locale
+	portalConfig  string
 	log           *slog.Logger
 	now           func() time.Time
 }
@@ -55,7 +72,11 @@ func NewService(c Config) *Service {
 	s := &Service{
 		db: c.DB, catalog: c.Catalog, stripe: c.Stripe, configured: c.Configured,
 		webhookSecret: c.WebhookSecret, automaticTax: c.AutomaticTax, publicURL: c.PublicURL,
-		grace: c.PastDueGrace, events: c.Events, log: c.Log, now: clock.Or(c.Clock).Now,
+		grace: c.PastDueGrace, events: c.Events, mailer: c.Mailer, linkKey: portalLinkKey(c.LinkSecret),
+		defaultLocale: c.DefaultLocale, portalConfig: c.PortalConfiguration, log: c.Log, now: clock.Or(c.Clock).Now,
+	}
+	if s.defaultLocale == "" {
+		s.defaultLocale = mail.English
 	}
 	for _, u := range []*url.URL{c.PublicURL, c.AppURL} {
 		if u != nil {

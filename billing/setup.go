@@ -27,16 +27,20 @@ type SetupResult struct {
 	WebhookSecret   string
 	WebhookEndpoint string
 	WebhookCreated  bool
-	Changes         int // objects created or updated; 0 on a repeated run
+	// PortalConfiguration is the billing portal configuration portal
+	// sessions must open with (STRIPE_PORTAL_CONFIGURATION).
+	PortalConfiguration string
+	Changes             int // objects created or updated; 0 on a repeated run
 }
 
 // PriceLookupKey names a plan's price in Stripe, so a later run finds it.
 func PriceLookupKey(planID string) string { return "onramp_" + planID }
 
 // Setup creates, or finds, the product, one recurring per-seat price per
-// plan and the webhook endpoint (pinned to the API version stripe-go
-// speaks, with the handled events). Everything is found again by fixed
-// ids and lookup keys, so a second run changes nothing.
+// plan, the billing portal configuration (setup_portal.go) and the
+// webhook endpoint (pinned to the API version stripe-go speaks, with every
+// event type the webhook handles). Everything is found again by fixed ids,
+// lookup keys, URL or features, so a second run changes nothing.
 func Setup(ctx context.Context, sc *client.API, c *Catalog, o SetupOptions, progress io.Writer) (SetupResult, error) {
 	res := SetupResult{Catalog: c}
 	say := func(format string, args ...any) { fmt.Fprintf(progress, format+"\n", args...) }
@@ -94,6 +98,18 @@ func Setup(ctx context.Context, sc *client.API, c *Catalog, o SetupOptions, prog
 		res.Changes++
 		say("created price %s for plan %s (%d %s per seat per %s)", price.ID, p.ID, p.UnitAmount, p.Currency, p.Interval)
 		c.SetPrice(p.ID, price.ID)
+	}
+
+	portal, created, err := setupPortal(ctx, sc)
+	if err != nil {
+		return res, err
+	}
+	res.PortalConfiguration = portal
+	if created {
+		res.Changes++
+		say("created billing portal configuration %s (payment method, billing details, invoices, cancellation; no seat changes)", portal)
+	} else {
+		say("found billing portal configuration %s", portal)
 	}
 
 	if o.WebhookURL == "" {

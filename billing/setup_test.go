@@ -44,3 +44,46 @@ func TestMatchingPrice(t *testing.T) {
 		t.Errorf("missing %v", missing)
 	}
 }
+
+// A second run finds the portal configuration the first made, and only a
+// configuration that lets nobody change seats or plans will do.
+func TestMatchingPortalConfiguration(t *testing.T) {
+	config := func(mod func(*stripe.BillingPortalConfigurationFeatures)) *stripe.BillingPortalConfiguration {
+		f := &stripe.BillingPortalConfigurationFeatures{
+			CustomerUpdate: &stripe.BillingPortalConfigurationFeaturesCustomerUpdate{Enabled: true,
+				AllowedUpdates: []stripe.BillingPortalConfigurationFeaturesCustomerUpdateAllowedUpdate{"tax_id", "name", "email", "address"}},
+			InvoiceHistory:      &stripe.BillingPortalConfigurationFeaturesInvoiceHistory{Enabled: true},
+			PaymentMethodUpdate: &stripe.BillingPortalConfigurationFeaturesPaymentMethodUpdate{Enabled: true},
+			SubscriptionCancel:  &stripe.BillingPortalConfigurationFeaturesSubscriptionCancel{Enabled: true, Mode: "at_period_end"},
+			SubscriptionUpdate:  &stripe.BillingPortalConfigurationFeaturesSubscriptionUpdate{Enabled: false},
+		}
+		if mod != nil {
+			mod(f)
+		}
+		return &stripe.BillingPortalConfiguration{ID: "bpc_1", Active: true, Features: f}
+	}
+	if got := MatchingPortalConfiguration([]*stripe.BillingPortalConfiguration{config(nil)}); got == nil || got.ID != "bpc_1" {
+		t.Fatal("the configuration made by a previous run was not found")
+	}
+	for name, mod := range map[string]func(*stripe.BillingPortalConfigurationFeatures){
+		"seat changes": func(f *stripe.BillingPortalConfigurationFeatures) { f.SubscriptionUpdate.Enabled = true },
+		"pauses": func(f *stripe.BillingPortalConfigurationFeatures) {
+			f.SubscriptionPause = &stripe.BillingPortalConfigurationFeaturesSubscriptionPause{Enabled: true}
+		},
+		"no VAT number": func(f *stripe.BillingPortalConfigurationFeatures) {
+			f.CustomerUpdate.AllowedUpdates = f.CustomerUpdate.AllowedUpdates[1:]
+		},
+		"no invoices":       func(f *stripe.BillingPortalConfigurationFeatures) { f.InvoiceHistory.Enabled = false },
+		"no card update":    func(f *stripe.BillingPortalConfigurationFeatures) { f.PaymentMethodUpdate = nil },
+		"immediate cancels": func(f *stripe.BillingPortalConfigurationFeatures) { f.SubscriptionCancel.Mode = "immediately" },
+	} {
+		if got := MatchingPortalConfiguration([]*stripe.BillingPortalConfiguration{config(mod)}); got != nil {
+			t.Errorf("%s: the configuration matched", name)
+		}
+	}
+	inactive := config(nil)
+	inactive.Active = false
+	if MatchingPortalConfiguration([]*stripe.BillingPortalConfiguration{inactive}) != nil {
+		t.Error("an inactive configuration matched")
+	}
+}

@@ -142,6 +142,11 @@ type Entitlements struct {
 	Features  []string `json:"features"`
 	Seats     int      `json:"seats"`
 	SeatsUsed int      `json:"seats_used"`
+	// SeatsOver is how many seats the team holds beyond those paid for
+	// (members and pending invitations above seats): Stripe can lower the
+	// quantity (the Dashboard, a portal) below what the team holds. Nobody
+	// is removed; invitations are refused until the team fits again.
+	SeatsOver int `json:"seats_over"`
 }
 
 // Entitlements derives access from the current subscription: trialing and
@@ -160,7 +165,7 @@ func (s *Service) Entitlements(ctx context.Context, orgID uuid.UUID) (Entitlemen
 	if row == nil {
 		return e, nil
 	}
-	e.Status, e.Seats = row.Status, row.Seats
+	e.Status, e.Seats, e.SeatsOver = row.Status, row.Seats, max(used-row.Seats, 0)
 	e.Active = s.hasAccess(row)
 	if e.Active && row.PlanID != nil {
 		if p, ok := s.catalog.Plan(*row.PlanID); ok {

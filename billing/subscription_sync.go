@@ -90,6 +90,10 @@ func (s *Service) applySubscription(ctx context.Context, tx *database.Tx, eventT
 	}
 	if existing != nil && stale(existing, eventType, created, string(sub.Status)) {
 		r.outcome = OutcomeStale
+		if eventType == EventTrialWillEnd {
+			// Late, but the trial may still be ending: the stored state decides.
+			return r, s.notifyTrialEnding(ctx, tx, existing, sub)
+		}
 		return r, nil
 	}
 	r.outcome = OutcomeApplied
@@ -156,6 +160,16 @@ func (s *Service) applySubscription(ctx context.Context, tx *database.Tx, eventT
 			return r, err
 		}
 	}
+	if row.Status == StatusTrialing && prev != StatusTrialing {
+		// The funnel's trial_started: its milestone keeps the earliest.
+		at := created
+		if sub.TrialStart > 0 {
+			at = time.Unix(sub.TrialStart, 0).UTC()
+		}
+		if err := s.recordEvent(ctx, tx, serverevent.Event{OrganizationID: orgID, Name: serverevent.TrialStarted, OccurredAt: at, Properties: props}); err != nil {
+			return r, err
+		}
+	}
 	// Any other change of what the organization pays for. A first state
 	// that is not an activation (incomplete) is no change of anything yet.
 	changed := prev != row.Status || prevSeats != row.Seats || !samePlan(prevPlan, row.PlanID)
@@ -163,6 +177,9 @@ func (s *Service) applySubscription(ctx context.Context, tx *database.Tx, eventT
 		if err := s.recordEvent(ctx, tx, serverevent.Event{OrganizationID: orgID, Name: serverevent.SubscriptionUpdated, OccurredAt: created, Properties: props}); err != nil {
 			return r, err
 		}
+	}
+	if eventType == EventTrialWillEnd {
+		return r, s.notifyTrialEnding(ctx, tx, &row, sub)
 	}
 	return r, nil
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/stripe/stripe-go/v76"
@@ -38,21 +39,26 @@ const SignatureTolerance = 5 * time.Minute
 
 // Event types the webhook applies (and `onramp stripe setup` subscribes to).
 const (
-	EventCheckoutCompleted    = "checkout.session.completed"
-	EventSubscriptionCreated  = "customer.subscription.created"
-	EventSubscriptionUpdated  = "customer.subscription.updated"
-	EventSubscriptionDeleted  = "customer.subscription.deleted"
-	EventSubscriptionPaused   = "customer.subscription.paused"
-	EventSubscriptionResumed  = "customer.subscription.resumed"
+	EventCheckoutCompleted   = "checkout.session.completed"
+	EventSubscriptionCreated = "customer.subscription.created"
+	EventSubscriptionUpdated = "customer.subscription.updated"
+	EventSubscriptionDeleted = "customer.subscription.deleted"
+	EventSubscriptionPaused  = "customer.subscription.paused"
+	EventSubscriptionResumed = "customer.subscription.resumed"
+	// EventTrialWillEnd comes three days before a trial ends (or at once
+	// for a shorter trial): owners and admins are emailed.
+	EventTrialWillEnd         = "customer.subscription.trial_will_end"
+	EventInvoiceFinalized     = "invoice.finalized"
 	EventInvoicePaid          = "invoice.paid"
 	EventInvoicePaymentFailed = "invoice.payment_failed"
+	EventInvoiceVoided        = "invoice.voided"
 )
 
 // HandledEvents lists the event types the webhook applies.
 var HandledEvents = []string{
 	EventCheckoutCompleted, EventSubscriptionCreated, EventSubscriptionUpdated,
-	EventSubscriptionDeleted, EventSubscriptionPaused, EventSubscriptionResumed,
-	EventInvoicePaid, EventInvoicePaymentFailed,
+	EventSubscriptionDeleted, EventSubscriptionPaused, EventSubscriptionResumed, EventTrialWillEnd,
+	EventInvoiceFinalized, EventInvoicePaid, EventInvoicePaymentFailed, EventInvoiceVoided,
 }
 
 // stripeEpoch predates every Stripe event: anything older is not one.
@@ -187,6 +193,18 @@ func checkID(v *apperr.Validator, field, value string) {
 	v.Check(ok, field, fmt.Sprintf("must be at most %d ASCII letters, digits, '_', '-' or '.', as Stripe's ids are", maxIDLength))
 }
 
+// checkText records a problem when value is not text PostgreSQL takes (a
+// NUL byte, invalid UTF-8) of at most maxURLLength bytes, or, for a link,
+// not an https URL.
+func checkText(v *apperr.Validator, field, value string, link bool) {
+	ok := len(value) <= maxURLLength && utf8.ValidString(value) && !strings.ContainsRune(value, 0)
+	if link && value != "" {
+		v.Check(ok && strings.HasPrefix(value, "https://"), field, fmt.Sprintf("must be an https URL of at most %d bytes", maxURLLength))
+		return
+	}
+	v.Check(ok, field, fmt.Sprintf("must be UTF-8 text without NUL of at most %d bytes", maxURLLength))
+}
+
 // checkObjectIDs refuses an object whose stored strings are not text,
 // before anything is written.
 func checkObjectIDs(obj any) error {
@@ -220,7 +238,9 @@ func checkObjectIDs(obj any) error {
 		}
 	case *stripe.Invoice:
 		checkID(&v, at+"id", o.ID)
+		checkID(&v, at+"status", string(o.Status))
 		checkID(&v, at+"currency", string(o.Currency))
+		checkInvoiceText(&v, at, o)
 		if o.Customer != nil {
 			checkID(&v, at+"customer", o.Customer.ID)
 		}
@@ -279,7 +299,7 @@ func (s *Service) apply(ctx context.Context, tx *database.Tx, ev *stripe.Event, 
 	case *stripe.CheckoutSession:
 		return s.applyCheckout(ctx, tx, created, o)
 	case *stripe.Invoice:
-		return s.applyInvoice(ctx, tx, string(ev.Type), created, o)
+		return s.applyInvoice(ctx, tx, string(ev.Type), ev.ID, created, o)
 	}
 	return eventResult{outcome: OutcomeIgnored}, nil
 }

@@ -42,7 +42,7 @@ var serverNames = []string{
 	serverevent.OrganizationSignedUp, serverevent.EmailVerified, serverevent.MemberInvited, serverevent.MemberJoined,
 	serverevent.MemberRemoved, serverevent.MemberLeft,
 	serverevent.CheckoutStarted, serverevent.SubscriptionActivated, serverevent.SubscriptionUpdated, serverevent.SubscriptionCanceled,
-	serverevent.InvoicePaid, serverevent.OrganizationActivated,
+	serverevent.InvoicePaid, serverevent.OrganizationActivated, serverevent.TrialStarted,
 }
 
 // ClientEvent is one event as a client sends it.

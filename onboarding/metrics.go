@@ -65,7 +65,8 @@ type Funnel struct {
 
 // Funnel counts, among organizations that signed up in the range, those
 // that reached each stage and every stage before it: signed_up,
-// checkout_started, paid, each required step of the activation definition
+// checkout_started, trial_started (or paid without a trial), paid, each
+// required step of the activation definition
 // (named step:<key>), activated. Conversions are fractions from 0 to 1; a
 // conversion whose denominator is 0 is 0. It sums the daily rollups, or,
 // while they are recomputed after a definition change, counts the
@@ -93,7 +94,7 @@ func (s *Service) Funnel(ctx context.Context, q MetricsQuery) (Funnel, error) {
 	if err != nil {
 		return Funnel{}, err
 	}
-	stages := []Stage{{Name: "signed_up"}, {Name: "checkout_started"}, {Name: "paid"}}
+	stages := []Stage{{Name: "signed_up"}, {Name: "checkout_started"}, {Name: "trial_started"}, {Name: "paid"}}
 	for _, key := range def.RequiredSteps {
 		stages = append(stages, Stage{Name: "step:" + key, StepKey: key})
 	}

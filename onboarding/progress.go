@@ -56,6 +56,7 @@ type orgState struct {
 	version           int
 	progress          progressMap
 	checkoutStartedAt *time.Time
+	trialStartedAt    *time.Time
 	paidAt            *time.Time
 	activatedAt       *time.Time
 	// activatedByMembers: member thresholds were part of the activation,
@@ -182,6 +183,8 @@ func applyEventsToProgress(st *orgState, v *Version, inserted map[string][]time.
 		switch name {
 		case serverevent.CheckoutStarted:
 			st.checkoutStartedAt = earliest(st.checkoutStartedAt, times[0])
+		case serverevent.TrialStarted:
+			st.trialStartedAt = earliest(st.trialStartedAt, times[0])
 		case serverevent.InvoicePaid:
 			st.paidAt = earliest(st.paidAt, times[0])
 		case serverevent.MemberInvited:

@@ -11,12 +11,13 @@ import (
 
 // milestoneFunnel counts, among organizations that signed up in the
 // query's range, those that reached each stage and every stage before it,
-// in order: signed up, checkout started, paid, each of steps completed,
-// activated. It reads the milestone rows, through their signup-time
-// indexes: for partial days, and for whole ranges while the stages are
-// recomputed.
+// in order: signed up, checkout started, trial started (or paid without a
+// trial: a plan without one skips the stage), paid, each of steps
+// completed, activated, as onboarding_funnel_stage (migration 00019)
+// does. It reads the milestone rows, through their signup-time indexes:
+// for partial days, and for whole ranges while the stages are recomputed.
 func (s *store) milestoneFunnel(ctx context.Context, qr database.Querier, q MetricsQuery, steps []string) ([]int64, error) {
-	conds := []string{"true", "checkout_started_at IS NOT NULL", "paid_at IS NOT NULL"}
+	conds := []string{"true", "checkout_started_at IS NOT NULL", "(trial_started_at IS NOT NULL OR paid_at IS NOT NULL)", "paid_at IS NOT NULL"}
 	args := []any{q.From, q.To}
 	for _, key := range steps {
 		args = append(args, key)

@@ -77,10 +77,12 @@ func (s *store) recomputeStageBatch(ctx context.Context, after uuid.UUID, limit 
 		    SELECT coalesce((SELECT required_steps FROM onboarding_activation), '{}') AS steps
 		), updated AS (
 		    UPDATE onboarding_organizations o
-		    SET funnel_stage = onboarding_funnel_stage(o.checkout_started_at, o.paid_at, o.completed_steps, o.activated_at, def.steps)
+		    SET funnel_stage = onboarding_funnel_stage(o.checkout_started_at, o.trial_started_at, o.paid_at, o.completed_steps,
+		                                               o.activated_at, def.steps)
 		    FROM ids, def
 		    WHERE o.organization_id = ids.organization_id
-		      AND o.funnel_stage <> onboarding_funnel_stage(o.checkout_started_at, o.paid_at, o.completed_steps, o.activated_at, def.steps)
+		      AND o.funnel_stage <> onboarding_funnel_stage(o.checkout_started_at, o.trial_started_at, o.paid_at, o.completed_steps,
+		                                                    o.activated_at, def.steps)
 		    RETURNING 1
 		)
 		SELECT (SELECT max(organization_id::text)::uuid FROM ids), (SELECT count(*) FROM updated)`,
@@ -108,7 +110,7 @@ func rollupFilter(d dayRanges, source, plan string) (string, []any) {
 }
 
 // funnelCounts counts, among organizations that signed up in the query's
-// range, those that reached each of the 4+len(steps) stages and every one
+// range, those that reached each of the 5+len(steps) stages and every one
 // before it. With ready (the stages follow steps) it sums the rollups
 // (funnel_stage >= k) over the range's whole days; otherwise, while they
 // are recomputed, and for partial days, it counts the milestone rows.
@@ -117,7 +119,7 @@ func (s *store) funnelCounts(ctx context.Context, q database.Querier, mq Metrics
 		return s.milestoneFunnel(ctx, q, mq, steps)
 	}
 	d := splitDays(mq.From, mq.To)
-	counts := make([]int64, len(steps)+4)
+	counts := make([]int64, len(steps)+5)
 	if d.whole() {
 		where, args := rollupFilter(d, mq.UTMSource, "")
 		rows, err := q.QueryContext(ctx, `

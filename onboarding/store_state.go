@@ -29,7 +29,7 @@ type revisions struct {
 // stateQuery reads the organization's onboarding row FOR UPDATE, with the
 // revisions of the catalogue.
 const stateQuery = `
-	SELECT signed_up_at, version, progress, checkout_started_at, paid_at, activated_at, activated_by_members,
+	SELECT signed_up_at, version, progress, checkout_started_at, trial_started_at, paid_at, activated_at, activated_by_members,
 	       member_completions, members_joined, members_started, members_invited, seats, plan_id,
 	       (SELECT coalesce(max(version), 0) FROM onboarding_versions),
 	       coalesce((SELECT revision FROM onboarding_activation), 0)
@@ -65,7 +65,7 @@ func (s *store) lockState(ctx context.Context, tx *database.Tx, orgID, sender uu
 			return fmt.Errorf("lock organization: %w", err)
 		}
 		var progress, completions []byte
-		err := br.QueryRow().Scan(&st.signedUpAt, &st.version, &progress, &st.checkoutStartedAt, &st.paidAt, &st.activatedAt,
+		err := br.QueryRow().Scan(&st.signedUpAt, &st.version, &progress, &st.checkoutStartedAt, &st.trialStartedAt, &st.paidAt, &st.activatedAt,
 			&st.activatedByMembers, &completions, &st.membersJoined, &st.membersStarted, &st.membersInvited, &st.seats, &st.planID,
 			&rev.latestVersion, &rev.definition)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -99,7 +99,8 @@ func (s *store) lockState(ctx context.Context, tx *database.Tx, orgID, sender uu
 		return nil, rev, err
 	}
 	st.signedUpAt = st.signedUpAt.UTC()
-	st.checkoutStartedAt, st.paidAt, st.activatedAt = utcPtr(st.checkoutStartedAt), utcPtr(st.paidAt), utcPtr(st.activatedAt)
+	st.checkoutStartedAt, st.trialStartedAt, st.paidAt = utcPtr(st.checkoutStartedAt), utcPtr(st.trialStartedAt), utcPtr(st.paidAt)
+	st.activatedAt = utcPtr(st.activatedAt)
 	return st, rev, nil
 }
 
@@ -146,7 +147,8 @@ func (st *orgState) row() (stateRow, error) {
 	// A copy, its pointers too: what st becomes later does not change
 	// the row taken now (its maps are in the encoded fields).
 	copied := *st
-	copied.checkoutStartedAt, copied.paidAt, copied.activatedAt = clonePtr(st.checkoutStartedAt), clonePtr(st.paidAt), clonePtr(st.activatedAt)
+	copied.checkoutStartedAt, copied.trialStartedAt = clonePtr(st.checkoutStartedAt), clonePtr(st.trialStartedAt)
+	copied.paidAt, copied.activatedAt = clonePtr(st.paidAt), clonePtr(st.activatedAt)
 	copied.planID = clonePtr(st.planID)
 	return stateRow{st: &copied, progress: progress, completions: completions, completedSteps: completedKeys(st.progress)}, nil
 }
@@ -158,6 +160,7 @@ func (r stateRow) same(o stateRow) bool {
 	a, b := r.st, o.st
 	return a.version == b.version && bytes.Equal(r.progress, o.progress) && bytes.Equal(r.completions, o.completions) &&
 		slices.Equal(r.completedSteps, o.completedSteps) && sameTime(a.checkoutStartedAt, b.checkoutStartedAt) &&
+		sameTime(a.trialStartedAt, b.trialStartedAt) &&
 		sameTime(a.paidAt, b.paidAt) && sameTime(a.activatedAt, b.activatedAt) && a.activatedByMembers == b.activatedByMembers &&
 		a.membersJoined == b.membersJoined && a.membersStarted == b.membersStarted && a.membersInvited == b.membersInvited &&
 		a.seats == b.seats && (a.planID == nil) == (b.planID == nil) && (a.planID == nil || *a.planID == *b.planID)
@@ -183,11 +186,11 @@ func (s *store) saveState(ctx context.Context, tx *database.Tx, r stateRow, now 
 		UPDATE onboarding_organizations
 		SET version = $2, progress = $3, completed_steps = $4::text[], checkout_started_at = $5, paid_at = $6,
 		    activated_at = $7, activated_by_members = $8, member_completions = $9, members_joined = $10,
-		    members_started = $11, members_invited = $12, seats = $13, plan_id = $14, updated_at = $15
+		    members_started = $11, members_invited = $12, seats = $13, plan_id = $14, updated_at = $15, trial_started_at = $16
 		WHERE organization_id = $1`,
 		st.orgID, st.version, r.progress, r.completedSteps, nullTime(st.checkoutStartedAt), nullTime(st.paidAt),
 		nullTime(st.activatedAt), st.activatedByMembers, r.completions, st.membersJoined,
-		st.membersStarted, st.membersInvited, st.seats, st.planID, now)
+		st.membersStarted, st.membersInvited, st.seats, st.planID, now, nullTime(st.trialStartedAt))
 	if err != nil {
 		return fmt.Errorf("save onboarding state: %w", err)
 	}

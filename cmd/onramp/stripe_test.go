@@ -5,6 +5,8 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -59,9 +61,27 @@ func TestStripeSetupPrintsAUsablePlansFile(t *testing.T) {
 		t.Fatalf("webhook endpoint %v", h)
 	}
 	for i, e := range billing.HandledEvents {
-		if got := h["enabled_events["+string(rune('0'+i))+"]"]; len(got) != 1 || got[0] != e {
+		if got := h["enabled_events["+strconv.Itoa(i)+"]"]; len(got) != 1 || got[0] != e {
 			t.Errorf("enabled_events[%d] = %v, want %s", i, got, e)
 		}
+	}
+	for _, e := range []string{"customer.subscription.trial_will_end", "invoice.finalized", "invoice.paid", "invoice.payment_failed", "invoice.voided"} {
+		if !slices.Contains(billing.HandledEvents, e) {
+			t.Errorf("the webhook endpoint is not subscribed to %s", e)
+		}
+	}
+	portals := proxy.Find("POST", "/v1/billing_portal/configurations")
+	if len(portals) != 1 {
+		t.Fatalf("%d portal configurations created", len(portals))
+	}
+	pf := portals[0].Form
+	if pf.Get("features[customer_update][enabled]") != "true" || pf.Get("features[customer_update][allowed_updates][3]") != "tax_id" ||
+		pf.Get("features[invoice_history][enabled]") != "true" || pf.Get("features[payment_method_update][enabled]") != "true" ||
+		pf.Get("features[subscription_cancel][mode]") != "at_period_end" || pf.Has("features[subscription_update][enabled]") {
+		t.Fatalf("portal configuration %v", pf)
+	}
+	if !strings.Contains(stderr.String(), "STRIPE_PORTAL_CONFIGURATION=bpc_") {
+		t.Fatalf("no portal configuration line:\n%s", stderr.String())
 	}
 	if !strings.Contains(stderr.String(), "STRIPE_WEBHOOK_SECRET") {
 		t.Fatalf("no webhook secret line:\n%s", stderr.String())

@@ -13,6 +13,7 @@ import (
 	"github.com/onramp/onramp/internal/apperr"
 	"github.com/onramp/onramp/internal/auth"
 	"github.com/onramp/onramp/internal/database"
+	"github.com/onramp/onramp/internal/keyset"
 	"github.com/onramp/onramp/internal/mail"
 	"github.com/onramp/onramp/internal/serverevent"
 )
@@ -169,7 +170,7 @@ func (s *Service) takeInvitationEmail(ctx context.Context, tx *database.Tx, orgI
 // ListInvitations pages through the organization's invitations, newest
 // first, whatever their status.
 func (s *Service) ListInvitations(ctx context.Context, orgID uuid.UUID, limit int, after string) ([]Invitation, string, error) {
-	items, next, err := listPage(s.db.Gorm.WithContext(ctx).Model(&Invitation{}).Where("organization_id = ?", orgID), after, limit,
+	items, next, err := keyset.Page(s.db.Gorm.WithContext(ctx).Model(&Invitation{}).Where("organization_id = ?", orgID), after, limit,
 		"(created_at, id) < (?, ?)", "created_at DESC, id DESC",
 		func(i Invitation) (time.Time, uuid.UUID) { return i.CreatedAt, i.ID })
 	if err != nil {

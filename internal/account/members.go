@@ -13,6 +13,7 @@ import (
 	"github.com/onramp/onramp/internal/apperr"
 	"github.com/onramp/onramp/internal/auth"
 	"github.com/onramp/onramp/internal/database"
+	"github.com/onramp/onramp/internal/keyset"
 	"github.com/onramp/onramp/internal/serverevent"
 )
 
@@ -27,7 +28,7 @@ type Member struct {
 
 // ListMembers pages through the organization's members, oldest first.
 func (s *Service) ListMembers(ctx context.Context, orgID uuid.UUID, limit int, after string) ([]Member, string, error) {
-	items, next, err := listPage(membersOf(s.db.Gorm.WithContext(ctx), orgID), after, limit,
+	items, next, err := keyset.Page(membersOf(s.db.Gorm.WithContext(ctx), orgID), after, limit,
 		"(m.joined_at, m.user_id) > (?, ?)", "m.joined_at, m.user_id",
 		func(m Member) (time.Time, uuid.UUID) { return m.JoinedAt, m.UserID })
 	if err != nil {

@@ -91,8 +91,13 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 		PublicURL:     cfg.PublicURL,
 		AppURL:        cfg.AppURL,
 		PastDueGrace:  cfg.PastDueGrace,
-		Log:           log,
-		Clock:         cfg.Clock,
+		Mailer:        outbox,
+		LinkSecret:    cfg.UnsubscribeKey,
+		DefaultLocale: cfg.DefaultLocale,
+		// Made by `onramp stripe setup`; unset: the account's default.
+		PortalConfiguration: cfg.StripePortalConfiguration,
+		Log:                 log,
+		Clock:               cfg.Clock,
 	})
 
 	// ---- onboarding ----

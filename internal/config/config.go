@@ -43,6 +43,10 @@ type Config struct {
 	StripeSecretKey     string
 	StripeWebhookSecret string
 	StripeAPIBase       string // optional, e.g. a local stripe-mock
+	// StripePortalConfiguration is the billing portal configuration
+	// (bpc_…) that `onramp stripe setup` made, which portal sessions open
+	// with (STRIPE_PORTAL_CONFIGURATION; unset: the account's default).
+	StripePortalConfiguration string
 
 	// TrustedProxies are the addresses (IPs or CIDRs) of the load balancers
 	// whose X-Forwarded-For names the client (TRUSTED_PROXIES); none: the
@@ -164,6 +168,10 @@ func Load(getenv Getenv, need Need) (*Config, error) {
 		}
 		if production && c.StripeWebhookSecret == "" {
 			problems = append(problems, "STRIPE_WEBHOOK_SECRET is required in production")
+		}
+		c.StripePortalConfiguration = getenv("STRIPE_PORTAL_CONFIGURATION")
+		if v := c.StripePortalConfiguration; v != "" && (!strings.HasPrefix(v, "bpc_") || strings.ContainsFunc(v, invalidIDRune)) {
+			problems = append(problems, fmt.Sprintf("STRIPE_PORTAL_CONFIGURATION must be a billing portal configuration id (bpc_…, as `onramp stripe setup` prints it), got %q", v))
 		}
 		if c.StripeAPIBase != "" {
 			if u, err := url.Parse(c.StripeAPIBase); err != nil || u.Host == "" {
@@ -343,4 +351,9 @@ func intVar(getenv Getenv, name string, def, min, max int) (int, error) {
 func IsProblems(err error) bool {
 	var p Problems
 	return errors.As(err, &p)
+}
+
+// invalidIDRune is a rune no Stripe id holds.
+func invalidIDRune(r rune) bool {
+	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_')
 }

@@ -183,3 +183,18 @@ func TestDefaultLocale(t *testing.T) {
 		}
 	}
 }
+
+func TestStripePortalConfiguration(t *testing.T) {
+	base := map[string]string{"DATABASE_URL": "postgres://u@localhost:5432/onramp", "PLANS_FILE": "plans.yaml"}
+	for value, ok := range map[string]bool{"": true, "bpc_1OPouvJN5vQBdWEx6dSG6gsf": true, "pc_1": false, "bpc_1 2": false, "bpc_1\x00": false} {
+		vars := maps.Clone(base)
+		vars["STRIPE_PORTAL_CONFIGURATION"] = value
+		c, err := Load(env(vars), NeedServe)
+		if ok && (err != nil || c.StripePortalConfiguration != value) {
+			t.Errorf("%q: %v", value, err)
+		}
+		if !ok && (err == nil || !strings.Contains(err.Error(), "STRIPE_PORTAL_CONFIGURATION")) {
+			t.Errorf("%q accepted: %v", value, err)
+		}
+	}
+}

@@ -36,6 +36,9 @@ const (
 	// activated before anything is paid.
 	InvoicePaid           = "invoice_paid"
 	OrganizationActivated = "organization_activated"
+	// TrialStarted is a subscription starting its trial: the funnel's
+	// trial_started stage, between checkout_started and paid.
+	TrialStarted = "trial_started"
 )
 
 // Event is one server-side product event.

@@ -2,6 +2,7 @@ package stripemock
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -24,7 +25,8 @@ type Request struct {
 	Form           url.Values // the decoded form body of POSTs
 	IdempotencyKey string
 	StripeVersion  string
-	Status         int // what was answered
+	Status         int    // what was answered
+	Response       []byte // the body answered
 }
 
 // Proxy sits between the service and stripe-mock, recording every request,
@@ -36,6 +38,14 @@ type Proxy struct {
 	requests []Request
 	failures []failure
 	holds    []*hold
+	answers  []answer
+}
+
+// answer replaces stripe-mock for one route: stateless, stripe-mock cannot
+// answer a lookup with what an earlier call created, which real Stripe does.
+type answer struct {
+	method, path string
+	respond      func(Request) (int, any)
 }
 
 // hold keeps one request waiting before it reaches stripe-mock.
@@ -113,6 +123,19 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 		}
 	}
+	if respond := p.answerFor(r.Method, r.URL.Path); respond != nil {
+		status, body := respond(rec)
+		raw, err := json.Marshal(body)
+		if err != nil {
+			status, raw = http.StatusInternalServerError, []byte(`{"error":{"type":"api_error","message":"stripemock: the answer does not encode"}}`)
+		}
+		rec.Status, rec.Response = status, raw
+		p.record(rec)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_, _ = w.Write(raw)
+		return
+	}
 	if status, ok := p.takeFailure(r.Method, r.URL.Path); ok {
 		rec.Status = status
 		p.record(rec)
@@ -135,7 +158,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 	rp.ServeHTTP(sw, r)
-	rec.Status = sw.status
+	rec.Status, rec.Response = sw.status, sw.body.Bytes()
 	p.record(rec)
 }
 
@@ -187,9 +210,37 @@ func (p *Proxy) Find(method, pathPrefix string) []Request {
 	return out
 }
 
+// Answer makes every later request of method to exactly path (whatever
+// its query) answered by respond, a status and a body to encode as JSON,
+// instead of stripe-mock. Tests use it to play back what real Stripe
+// would answer, such as a list holding an object made earlier.
+func (p *Proxy) Answer(method, path string, respond func(Request) (int, any)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.answers = append(p.answers, answer{method: method, path: path, respond: respond})
+}
+
+func (p *Proxy) answerFor(method, path string) func(Request) (int, any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, a := range p.answers {
+		if a.method == method && a.path == path {
+			return a.respond
+		}
+	}
+	return nil
+}
+
+// statusWriter keeps the status and body stripe-mock answered.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	body   bytes.Buffer
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	w.body.Write(b)
+	return w.ResponseWriter.Write(b)
 }
 
 func (w *statusWriter) WriteHeader(code int) {

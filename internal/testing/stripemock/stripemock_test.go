@@ -85,3 +85,30 @@ func TestProxyHold(t *testing.T) {
 	}
 	release() // releasing twice is harmless
 }
+
+func TestProxyPlaysBackAnswersAndRecordsResponses(t *testing.T) {
+	p := NewProxy(t)
+	p.Answer("GET", "/v1/prices", func(r Request) (int, any) {
+		return 200, map[string]any{"object": "list", "data": []any{map[string]any{"id": "price_" + r.Query.Get("lookup_keys[]")}}}
+	})
+	get := func(path string) *http.Response {
+		req, _ := http.NewRequest("GET", p.URL+path, nil)
+		req.SetBasicAuth("sk_test_stripemock", "")
+		req.Header.Set("Stripe-Version", "2023-10-16")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
+	}
+	get("/v1/prices?lookup_keys[]=k1")
+	get("/v1/customers/cus_1") // not answered: stripe-mock's fixture
+	got := p.Requests()
+	if len(got) != 2 || got[0].Status != 200 || !strings.Contains(string(got[0].Response), `"price_k1"`) {
+		t.Fatalf("played back %+v", got)
+	}
+	if !strings.Contains(string(got[1].Response), `"object": "customer"`) && !strings.Contains(string(got[1].Response), `"object":"customer"`) {
+		t.Fatalf("stripe-mock's answer was not recorded: %s", got[1].Response)
+	}
+}

@@ -105,8 +105,12 @@ func New(t testing.TB, opts ...Option) *Env {
 		Log:    logs,
 		Mail:   smtp,
 		Stripe: stripe,
-		client: srv.Client(),
-		spec:   loadSpec(t),
+		// Redirects are answers to check, not to follow (a 303 to Stripe's
+		// billing portal must not leave the machine).
+		client: &http.Client{Transport: srv.Client().Transport, CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}},
+		spec: loadSpec(t),
 	}
 }
 

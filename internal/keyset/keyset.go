@@ -1,4 +1,7 @@
-package account
+// Package keyset pages through lists ordered by (time, id), as every list
+// endpoint does: an opaque cursor names the last row of a page, and the next
+// page starts after it, so rows inserted meanwhile never shift a page.
+package keyset
 
 import (
 	"encoding/base64"
@@ -36,11 +39,11 @@ func decodeCursor(s string) (*cursor, error) {
 	return &c, nil
 }
 
-// listPage runs q for the page after the cursor `after`: keyset compares
+// Page runs q for the page after the cursor `after`: keyset compares
 // the ordering columns with the cursor (e.g. "(created_at, id) < (?, ?)")
 // and order sorts by the same columns; key gives a row's position. One row
 // more than limit is fetched to know whether another page follows.
-func listPage[T any](q *gorm.DB, after string, limit int, keyset, order string, key func(T) (time.Time, uuid.UUID)) ([]T, string, error) {
+func Page[T any](q *gorm.DB, after string, limit int, keyset, order string, key func(T) (time.Time, uuid.UUID)) ([]T, string, error) {
 	cur, err := decodeCursor(after)
 	if err != nil {
 		return nil, "", err
