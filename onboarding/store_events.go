@@ -22,7 +22,7 @@ type insertedEvents struct {
 }
 
 // insertEventIDsStatement records a batch's ids, the dedup key that
-// outlives the raw events (migration 00030): how many were new is in its
+// outlives the raw events (migration 00020): how many were new is in its
 // command tag, so the usual batch, all new, needs nothing back.
 var insertEventIDsStatement = pgbinary.Statement{
 	Name: "onboarding_insert_event_ids",
