@@ -264,8 +264,8 @@ func TestCheckoutWhenStripeIsDown(t *testing.T) {
 	env.Stripe.Fail("POST", "/v1/customers", 503, 3) // the first try and stripe-go's two retries
 	res := env.Do(t, "POST", "/v1/billing/checkout-sessions", map[string]any{"plan_id": "standalone-monthly", "seats": 3},
 		testenv.WithBearer(org.OwnerToken)).Expect(t, 503)
-	if res.Code(t) != "unavailable" {
-		t.Fatalf("code %q", res.Code(t))
+	if res.Code(t) != "dependency_unavailable" || res.Header.Get("Retry-After") != "10" {
+		t.Fatalf("code %q, Retry-After %q; want dependency_unavailable, 10", res.Code(t), res.Header.Get("Retry-After"))
 	}
 	if c := countRows(t, env, `SELECT count(*) FROM billing_customers`); c != 0 {
 		t.Fatal("customer stored though Stripe failed")

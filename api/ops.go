@@ -9,6 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/swaggest/swgui"
 	"github.com/swaggest/swgui/v5emb"
+
+	"github.com/onramp/onramp/internal/apperr"
 )
 
 // docsPath is the API reference page; its assets are served below it.
@@ -22,7 +24,7 @@ func mountOps(r *gin.Engine, d Deps) {
 		defer cancel()
 		if err := d.DB.Ping(ctx); err != nil {
 			logFor(c).Warn("readiness check failed", "err", err)
-			failStatus(c, http.StatusServiceUnavailable, "unavailable", "database unreachable")
+			fail(c, apperr.DependencyUnavailable("database unreachable", databaseRetryAfter))
 			return
 		}
 		respond(c, http.StatusOK, gin.H{"status": "ok"})

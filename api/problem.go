@@ -3,14 +3,14 @@ package api
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/database"
 )
 
 // Problem is an RFC 9457 problem details body. Code repeats the machine
@@ -56,7 +56,7 @@ func fail(c *gin.Context, err error) {
 		if code == "" {
 			code = string(e.Code)
 		}
-		if e.Code == apperr.CodeRateLimited && e.RetryAfter > 0 {
+		if e.RetryAfter > 0 {
 			secs := int(e.RetryAfter.Seconds() + 0.999)
 			c.Header("Retry-After", strconv.Itoa(secs))
 		}
@@ -72,9 +72,9 @@ func fail(c *gin.Context, err error) {
 		c.AbortWithStatus(statusClientClosedRequest)
 		return
 	}
-	if isUnavailable(err) {
+	if database.Unreachable(err) {
 		logFor(c).Error("dependency unavailable", "err", err)
-		writeProblem(c, Problem{Type: problemType("unavailable"), Title: http.StatusText(http.StatusServiceUnavailable), Status: http.StatusServiceUnavailable, Detail: "A service this request depends on is unavailable; try again shortly.", Code: "unavailable"})
+		fail(c, apperr.DependencyUnavailable("The database is unavailable; try again shortly.", databaseRetryAfter))
 		return
 	}
 	logFor(c).Error("internal error", "err", err)
@@ -94,14 +94,10 @@ func writeProblem(c *gin.Context, p Problem) {
 	c.Render(p.Status, problemRender{p})
 }
 
-// isUnavailable reports errors that mean the database cannot be reached, as
-// opposed to a query that failed.
 // statusClientClosedRequest is nginx's status for a request whose client
 // went away before the answer.
 const statusClientClosedRequest = 499
 
-func isUnavailable(err error) bool {
-	var connectErr *pgconn.ConnectError
-	var netErr net.Error
-	return errors.As(err, &connectErr) || errors.As(err, &netErr) || errors.Is(err, context.DeadlineExceeded)
-}
+// databaseRetryAfter is when a client is told to try again while the
+// database is unreachable: a restart or a failover takes seconds.
+const databaseRetryAfter = 5 * time.Second

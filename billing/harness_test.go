@@ -58,7 +58,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		t.Fatal(err)
 	}
 	cfg := Config{
-		DB: db, Catalog: catalog, Stripe: NewStripeClient("sk_test_billingHarness", proxy.URL, log), Configured: true,
+		DB: db, Catalog: catalog, Stripe: NewStripeClient("sk_test_billingHarness", proxy.URL, 0, log), Configured: true,
 		WebhookSecret: h.secret, PublicURL: public, PastDueGrace: 7 * 24 * time.Hour, Log: log, Clock: h.clock,
 		Mailer: jobs.NewMailer(queue), LinkSecret: []byte("billing harness link secret, 32+ bytes"),
 	}

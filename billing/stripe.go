@@ -14,11 +14,22 @@ import (
 	"github.com/onramp/onramp/internal/apperr"
 )
 
-// NewStripeClient builds a Stripe client for key. base, when set, replaces
-// Stripe's API URL (stripe-mock in development and tests).
-func NewStripeClient(key, base string, log *slog.Logger) *client.API {
+// DefaultStripeTimeout bounds a Stripe request when nothing else does.
+const DefaultStripeTimeout = 10 * time.Second
+
+// stripeRetryAfter is when a caller is told to try again after Stripe
+// failed, timed out or was unreachable, stripe-go's own retries included.
+const stripeRetryAfter = 10 * time.Second
+
+// NewStripeClient builds a Stripe client for key, each request bounded by
+// timeout (0: DefaultStripeTimeout). base, when set, replaces Stripe's API
+// URL (stripe-mock in development and tests).
+func NewStripeClient(key, base string, timeout time.Duration, log *slog.Logger) *client.API {
+	if timeout == 0 {
+		timeout = DefaultStripeTimeout
+	}
 	cfg := &stripe.BackendConfig{
-		HTTPClient:        &http.Client{Timeout: 30 * time.Second},
+		HTTPClient:        &http.Client{Timeout: timeout},
 		MaxNetworkRetries: stripe.Int64(2), // retries reuse the request's idempotency key
 		LeveledLogger:     slogLeveled{log.With("component", "stripe")},
 	}
@@ -70,11 +81,11 @@ func stripeErr(op string, err error) error {
 		// (checkouts racing to create the customer), even after stripe-go's
 		// retries; the caller's own retry will get its answer.
 		if se.HTTPStatusCode >= 500 || se.HTTPStatusCode == http.StatusTooManyRequests || se.HTTPStatusCode == http.StatusConflict || se.HTTPStatusCode == 0 {
-			return fmt.Errorf("%s: %w", op, &unavailableErr{apperr.Unavailable("the payment provider is unavailable; try again shortly"), err})
+			return fmt.Errorf("%s: %w", op, &unavailableErr{apperr.DependencyUnavailable("the payment provider is unavailable; try again shortly", stripeRetryAfter), err})
 		}
 		return fmt.Errorf("%s: stripe refused (%d %s %s): %w", op, se.HTTPStatusCode, se.Type, se.Code, err)
 	}
-	return fmt.Errorf("%s: %w", op, &unavailableErr{apperr.Unavailable("the payment provider is unreachable; try again shortly"), err})
+	return fmt.Errorf("%s: %w", op, &unavailableErr{apperr.DependencyUnavailable("the payment provider is unreachable or too slow; try again shortly", stripeRetryAfter), err})
 }
 
 // unavailableErr carries both the apperr shown to the caller and the

@@ -59,7 +59,7 @@ func stripeCmd(ctx context.Context, args []string, getenv config.Getenv, stdout,
 	}
 
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	sc := billing.NewStripeClient(key, getenv("STRIPE_API_BASE"), log)
+	sc := billing.NewStripeClient(key, getenv("STRIPE_API_BASE"), 0, log)
 	res, err := billing.Setup(ctx, sc, catalog, billing.SetupOptions{
 		ProductID: *productID, ProductName: *productName, WebhookURL: *webhookURL,
 	}, stderr)

@@ -84,7 +84,7 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 	billingSvc := billing.NewService(billing.Config{
 		DB:            db,
 		Catalog:       catalog,
-		Stripe:        billing.NewStripeClient(cfg.StripeSecretKey, cfg.StripeAPIBase, log),
+		Stripe:        billing.NewStripeClient(cfg.StripeSecretKey, cfg.StripeAPIBase, cfg.StripeTimeout, log),
 		Configured:    cfg.StripeSecretKey != "",
 		WebhookSecret: cfg.StripeWebhookSecret,
 		AutomaticTax:  cfg.StripeAutomaticTax,

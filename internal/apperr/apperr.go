@@ -38,7 +38,8 @@ type Error struct {
 	Reason  string
 	Message string
 	Fields  []FieldError
-	// RetryAfter is set on rate-limit errors.
+	// RetryAfter is set on rate-limit and dependency errors: the client
+	// is told when to try again (Retry-After).
 	RetryAfter time.Duration
 }
 
@@ -96,6 +97,16 @@ func RateLimited(message string, retryAfter time.Duration) *Error {
 
 func Unavailable(message string) *Error {
 	return &Error{Code: CodeUnavailable, Message: message}
+}
+
+// ReasonDependencyUnavailable names a 503 for a dependency that is down
+// or too slow (the database, Stripe), as opposed to one not configured.
+const ReasonDependencyUnavailable = "dependency_unavailable"
+
+// DependencyUnavailable is a dependency down or timing out: 503
+// dependency_unavailable, to be retried after retryAfter.
+func DependencyUnavailable(message string, retryAfter time.Duration) *Error {
+	return &Error{Code: CodeUnavailable, Reason: ReasonDependencyUnavailable, Message: message, RetryAfter: retryAfter}
 }
 
 // Invalid is a validation failure on one or more fields.

@@ -43,6 +43,10 @@ type Config struct {
 	StripeSecretKey     string
 	StripeWebhookSecret string
 	StripeAPIBase       string // optional, e.g. a local stripe-mock
+	// StripeTimeout bounds one Stripe request (STRIPE_TIMEOUT, default
+	// 10s; stripe-go retries twice): past it, the caller gets a 503
+	// dependency_unavailable instead of waiting.
+	StripeTimeout time.Duration
 	// StripePortalConfiguration is the billing portal configuration
 	// (bpc_…) that `onramp stripe setup` made, which portal sessions open
 	// with (STRIPE_PORTAL_CONFIGURATION; unset: the account's default).
@@ -248,6 +252,11 @@ func Load(getenv Getenv, need Need) (*Config, error) {
 		if c.NudgeSweepInterval, err = time.ParseDuration(orDefault(getenv("NUDGE_SWEEP_INTERVAL"), "15m")); err != nil ||
 			c.NudgeSweepInterval < time.Minute || c.NudgeSweepInterval > 24*time.Hour {
 			problems = append(problems, fmt.Sprintf("NUDGE_SWEEP_INTERVAL must be a duration between 1m and 24h, like 15m, got %q", getenv("NUDGE_SWEEP_INTERVAL")))
+		}
+
+		if c.StripeTimeout, err = time.ParseDuration(orDefault(getenv("STRIPE_TIMEOUT"), "10s")); err != nil ||
+			c.StripeTimeout < 100*time.Millisecond || c.StripeTimeout > time.Minute {
+			problems = append(problems, fmt.Sprintf("STRIPE_TIMEOUT must be a duration between 100ms and 1m, like 10s, got %q", getenv("STRIPE_TIMEOUT")))
 		}
 
 		switch v := getenv("STRIPE_AUTOMATIC_TAX"); v {

@@ -50,6 +50,9 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*DB, error) {
 	if cfg.MaxConns < 20 {
 		cfg.MaxConns = 20
 	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = connectTimeout
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)

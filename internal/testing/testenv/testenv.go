@@ -47,7 +47,13 @@ type Option func(*config.Config)
 // New starts a service for t on a fresh database; it stops when t ends.
 func New(t testing.TB, opts ...Option) *Env {
 	t.Helper()
-	db := dbtest.New(t)
+	return NewOn(t, dbtest.New(t), opts...)
+}
+
+// NewOn starts a service for t on db (e.g. one reached through a proxy the
+// test can cut); it stops when t ends.
+func NewOn(t testing.TB, db *database.DB, opts ...Option) *Env {
+	t.Helper()
 
 	key, err := auth.GenerateKey()
 	if err != nil {
@@ -150,6 +156,16 @@ type RequestOption func(*http.Request)
 // WithBearer sends an access token.
 func WithBearer(token string) RequestOption {
 	return func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) }
+}
+
+// WithTimeout gives up on the request after d, as a client would: a
+// server that waits instead of answering fails the test.
+func WithTimeout(d time.Duration) RequestOption {
+	return func(r *http.Request) {
+		ctx, cancel := context.WithCancel(r.Context())
+		time.AfterFunc(d, cancel)
+		*r = *r.WithContext(ctx)
+	}
 }
 
 // WithHeader sets a header.
