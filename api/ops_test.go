@@ -142,3 +142,20 @@ func TestJWKSPublishesTheSigningKey(t *testing.T) {
 		t.Fatalf("unexpected key set %+v", set)
 	}
 }
+
+// /metrics shows the instance's connection pool: a request that used the
+// database has acquired a connection, and the pool's size is there.
+func TestMetricsShowTheConnectionPool(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	env.Do(t, "GET", "/readyz", nil).Expect(t, http.StatusOK)
+	body := string(env.Do(t, "GET", "/metrics", nil).Expect(t, http.StatusOK).Body)
+	for _, want := range []string{`onramp_db_pool_connections{state="idle"}`, `onramp_db_pool_max_connections 20`, "onramp_db_pool_acquire_wait_seconds_total"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	if strings.Contains(body, "onramp_db_pool_acquires_total 0\n") {
+		t.Error("no connection was ever acquired, though /readyz pinged the database")
+	}
+}

@@ -57,7 +57,7 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 	signer := auth.NewSigner(Issuer(cfg.PublicURL), cfg.JWTKey)
 
 	registry := prometheus.NewRegistry()
-	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), db.PoolCollector())
 
 	queue, err := jobs.NewQueue(db)
 	if err != nil {

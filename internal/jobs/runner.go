@@ -49,6 +49,12 @@ func NewRunner(pool *pgxpool.Pool, c RunnerConfig) (*Runner, error) {
 		CompletedJobRetentionPeriod: 5 * time.Minute,
 		CancelledJobRetentionPeriod: 5 * time.Minute,
 		DiscardedJobRetentionPeriod: 24 * time.Hour, // a failed delivery stays a day for inspection
+		// A job whose instance died (SIGKILL, a lost machine) stays
+		// running until rescued: after two minutes rather than River's
+		// hour, so that an email is late by minutes, not an hour. The
+		// upkeep jobs allowed longer (up to 30 minutes) are idempotent: a
+		// second run beside a slow first one does no harm.
+		RescueStuckJobsAfter: 2 * time.Minute,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("job runner: %w", err)

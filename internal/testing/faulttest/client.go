@@ -94,4 +94,6 @@ func (c *client) until(deadline time.Time, want []int, method, path string, body
 	}
 }
 
-func bearer(token string) map[string]string { return map[string]string{"Authorization": "Bearer " + token} }
+func bearer(token string) map[string]string {
+	return map[string]string{"Authorization": "Bearer " + token}
+}

@@ -41,6 +41,7 @@ type world struct {
 	lastSeats   map[string]int      // per customer, the seats of its latest event
 	stripeIDs   map[string]struct{} // distinct evt_ ids
 	deliveryKey []string            // the customer of each delivery
+	unexpected  string              // the first answer a workload did not expect, for the log
 }
 
 func (w *world) add(f func()) {
@@ -69,9 +70,14 @@ func (w *world) invitations(ctx context.Context, k int) {
 	co := w.companies[k]
 	for n := 0; ctx.Err() == nil && n < 60; n++ {
 		email := fmt.Sprintf("invitee-%d-%d@fault.test", k, n)
-		status, _ := w.c.until(time.Now().Add(30*time.Second), []int{201, 409}, "POST", "/v1/organization/invitations",
+		status, body := w.c.until(time.Now().Add(30*time.Second), []int{201, 409}, "POST", "/v1/organization/invitations",
 			map[string]any{"email": email, "role": "member"}, bearer(co.token))
 		if status != 201 && status != 409 {
+			w.add(func() {
+				if w.unexpected == "" {
+					w.unexpected = fmt.Sprintf("invitation: %d %s", status, body)
+				}
+			})
 			continue
 		}
 		w.add(func() { w.invited = append(w.invited, email) })
