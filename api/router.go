@@ -37,6 +37,11 @@ type Deps struct {
 	Billing    BillingDeps
 	Onboarding OnboardingDeps
 	Nudges     NudgeDeps
+	// Integrations: server keys and outbound webhooks.
+	Integrations IntegrationDeps
+	// CORSOrigins may call the checklist routes from their pages (none:
+	// no cross-origin calls).
+	CORSOrigins []string
 }
 
 // New builds the router with its middleware and every route.

@@ -70,6 +70,9 @@ func New(t testing.TB, opts ...Option) *Env {
 		SMTPURL:         smtp.URL,
 		MailFrom:        "Onramp <no-reply@onramp.test>",
 		JobPollInterval: 50 * time.Millisecond,
+		APIKeyRateLimit: 60_000,
+		// Webhook receivers in tests are httptest servers on loopback.
+		WebhookAllowPrivate: true,
 	}
 	stripe := setupStripe(t, cfg)
 	for _, o := range opts {
