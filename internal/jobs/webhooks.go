@@ -48,7 +48,9 @@ func (w *deliverWebhookWorker) NextRetry(job *river.Job[deliverWebhookArgs]) tim
 }
 
 // Timeout leaves room for the attempt's own 10 s and its bookkeeping.
-func (w *deliverWebhookWorker) Timeout(*river.Job[deliverWebhookArgs]) time.Duration { return 30 * time.Second }
+func (w *deliverWebhookWorker) Timeout(*river.Job[deliverWebhookArgs]) time.Duration {
+	return 30 * time.Second
+}
 
 // AddWebhookWorker makes the runner deliver webhooks through deliver
 // (webhooks.Service.Deliver), retrying on now's clock.
