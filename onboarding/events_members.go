@@ -144,19 +144,15 @@ func (s *store) lockOrganizations(ctx context.Context, tx *database.Tx, ids []uu
 	if err != nil {
 		return nil, fmt.Errorf("lock organizations: %w", err)
 	}
-	defer rows.Close()
-	found := make(map[uuid.UUID]bool, len(ids))
-	for rows.Next() {
-		var id uuid.UUID
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("lock organizations: %w", err)
-		}
-		found[id] = true
-	}
-	if err := rows.Err(); err != nil {
+	found, err := database.Collect(rows, func(scan func(...any) error) (id uuid.UUID, err error) { return id, scan(&id) })
+	if err != nil {
 		return nil, fmt.Errorf("lock organizations: %w", err)
 	}
-	return found, nil
+	out := make(map[uuid.UUID]bool, len(found))
+	for _, id := range found {
+		out[id] = true
+	}
+	return out, nil
 }
 
 // currentMembers says which of the (organization, user) pairs are current
@@ -170,17 +166,13 @@ func (s *store) currentMembers(ctx context.Context, tx *database.Tx, orgs, users
 	if err != nil {
 		return nil, fmt.Errorf("read current members: %w", err)
 	}
-	defer rows.Close()
-	out := map[[2]uuid.UUID]bool{}
-	for rows.Next() {
-		var org, user uuid.UUID
-		if err := rows.Scan(&org, &user); err != nil {
-			return nil, fmt.Errorf("read current members: %w", err)
-		}
-		out[[2]uuid.UUID{org, user}] = true
-	}
-	if err := rows.Err(); err != nil {
+	pairs, err := database.Collect(rows, func(scan func(...any) error) (p [2]uuid.UUID, err error) { return p, scan(&p[0], &p[1]) })
+	if err != nil {
 		return nil, fmt.Errorf("read current members: %w", err)
+	}
+	out := make(map[[2]uuid.UUID]bool, len(pairs))
+	for _, p := range pairs {
+		out[p] = true
 	}
 	return out, nil
 }

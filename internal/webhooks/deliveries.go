@@ -75,16 +75,7 @@ func (s *Service) Deliveries(ctx context.Context, endpoint uuid.UUID, limit int,
 	if err != nil {
 		return nil, "", fmt.Errorf("list deliveries: %w", err)
 	}
-	defer rows.Close()
-	list = []Delivery{}
-	for rows.Next() {
-		d, err := scanDelivery(rows.Scan)
-		if err != nil {
-			return nil, "", fmt.Errorf("list deliveries: %w", err)
-		}
-		list = append(list, d)
-	}
-	if err := rows.Err(); err != nil {
+	if list, err = database.Collect(rows, scanDelivery); err != nil {
 		return nil, "", fmt.Errorf("list deliveries: %w", err)
 	}
 	if len(list) > limit {

@@ -90,16 +90,8 @@ func (s *Service) Endpoints(ctx context.Context) ([]Endpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list webhook endpoints: %w", err)
 	}
-	defer rows.Close()
-	out := []Endpoint{}
-	for rows.Next() {
-		e, err := scanEndpoint(rows.Scan)
-		if err != nil {
-			return nil, fmt.Errorf("list webhook endpoints: %w", err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := database.Collect(rows, scanEndpoint)
+	if err != nil {
 		return nil, fmt.Errorf("list webhook endpoints: %w", err)
 	}
 	return out, nil

@@ -22,21 +22,12 @@ type body struct {
 // raised it: a message, a delivery for each endpoint subscribed to its
 // type, and their jobs. With no endpoint subscribed it writes nothing.
 func (s *Service) Publish(ctx context.Context, tx *database.Tx, e Event) error {
-	var endpoints []uuid.UUID
 	rows, err := tx.SQL().QueryContext(ctx, `SELECT id FROM webhook_endpoints WHERE $1 = ANY (events)`, e.Type)
 	if err != nil {
 		return fmt.Errorf("publish %s: endpoints: %w", e.Type, err)
 	}
-	for rows.Next() {
-		var id uuid.UUID
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return fmt.Errorf("publish %s: endpoints: %w", e.Type, err)
-		}
-		endpoints = append(endpoints, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	endpoints, err := database.Collect(rows, func(scan func(...any) error) (id uuid.UUID, err error) { return id, scan(&id) })
+	if err != nil {
 		return fmt.Errorf("publish %s: endpoints: %w", e.Type, err)
 	}
 	if len(endpoints) == 0 {
