@@ -134,6 +134,12 @@ func TestServerKeyEventsAreTheMembersOwnAndRevokedKeysStopAtOnce(t *testing.T) {
 	}
 	// A member's token names no one else.
 	postEvents(t, env, memberToken, keyEvent(org.ID, member, "session_booked", now)).Expect(t, http.StatusUnprocessableEntity)
+	// Someone removed from the organization is no longer its member.
+	env.Do(t, http.MethodDelete, "/v1/organization/members/"+member.String(), nil, testenv.WithBearer(org.OwnerToken)).Expect(t, http.StatusNoContent)
+	gone := postEvents(t, env, key, keyEvent(org.ID, member, "session_booked", now)).Expect(t, http.StatusUnprocessableEntity)
+	if !strings.Contains(string(gone.Body), `"events[0].user_id"`) {
+		t.Fatalf("a removed member's event: %s", gone.Body)
+	}
 
 	// Revoked: refused on the very next request.
 	env.Do(t, http.MethodDelete, "/v1/admin/api-keys/"+id, nil, testenv.WithBearer(staff)).Expect(t, http.StatusNoContent)
