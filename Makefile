@@ -21,7 +21,7 @@ REDOCLY      := $(REDOCLY_DIR)/node_modules/.bin/redocly
 
 export STRIPE_MOCK_BIN := $(STRIPE_MOCK)
 
-.PHONY: run test build vet staticcheck lint-openapi tools clean db-stop
+.PHONY: run test build vet staticcheck lint-openapi tools browser clean db-stop
 
 build:
 	$(GO) build -trimpath -o bin/onramp ./cmd/onramp
@@ -29,8 +29,13 @@ build:
 run: build tools
 	@scripts/dev-run
 
-test: tools vet staticcheck lint-openapi
+test: tools browser vet staticcheck lint-openapi
 	@scripts/dev-test
+
+# Debian's chromium, for the <onramp-checklist> browser tests (installed
+# when missing and possible; otherwise those tests skip and say why).
+browser:
+	@scripts/ensure-chromium
 
 vet:
 	$(GO) vet ./...

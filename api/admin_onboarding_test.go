@@ -30,6 +30,14 @@ func TestAdminRoutesRefuseNonStaff(t *testing.T) {
 		{"GET", "/v1/admin/metrics/activation?from=2026-01-01&to=2026-02-01&interval=week", nil},
 		{"GET", "/v1/admin/organizations/" + org.ID.String(), nil},
 		{"GET", "/v1/admin/audit-log", nil},
+		{"POST", "/v1/admin/api-keys", map[string]any{"name": "x", "scopes": []string{"events:write"}}},
+		{"GET", "/v1/admin/api-keys", nil},
+		{"DELETE", "/v1/admin/api-keys/" + org.ID.String(), nil},
+		{"POST", "/v1/admin/webhook-endpoints", map[string]any{"url": "https://example.com/", "events": []string{"member.joined"}}},
+		{"GET", "/v1/admin/webhook-endpoints", nil},
+		{"DELETE", "/v1/admin/webhook-endpoints/" + org.ID.String(), nil},
+		{"GET", "/v1/admin/webhook-endpoints/" + org.ID.String() + "/deliveries", nil},
+		{"POST", "/v1/admin/webhook-endpoints/" + org.ID.String() + "/deliveries/" + org.ID.String() + "/retry", nil},
 	}
 	for _, r := range routes {
 		env.Do(t, r.method, r.path, r.body).Expect(t, http.StatusUnauthorized)

@@ -12,10 +12,12 @@ import (
 // eventsRequest is the body of POST /v1/events as encoding/json reads it.
 type eventsRequest struct {
 	Events []struct {
-		ID         string          `json:"id"`
-		Name       string          `json:"name"`
-		Timestamp  string          `json:"timestamp"`
-		Properties json.RawMessage `json:"properties"`
+		ID             string          `json:"id"`
+		Name           string          `json:"name"`
+		Timestamp      string          `json:"timestamp"`
+		Properties     json.RawMessage `json:"properties"`
+		OrganizationID string          `json:"organization_id"`
+		UserID         string          `json:"user_id"`
 	} `json:"events"`
 }
 
@@ -42,7 +44,8 @@ func decodeEvents(c *gin.Context) ([]onboarding.ClientEvent, error) {
 	}
 	events := make([]onboarding.ClientEvent, len(req.Events))
 	for i, e := range req.Events {
-		events[i] = onboarding.ClientEvent{ID: e.ID, Name: e.Name, Timestamp: e.Timestamp, Properties: e.Properties}
+		events[i] = onboarding.ClientEvent{ID: e.ID, Name: e.Name, Timestamp: e.Timestamp, Properties: e.Properties,
+			OrganizationID: e.OrganizationID, UserID: e.UserID}
 	}
 	return events, nil
 }
@@ -51,8 +54,9 @@ func decodeEvents(c *gin.Context) ([]onboarding.ClientEvent, error) {
 //
 //	{"events":[{"id":"…","name":"…","timestamp":"…","properties":…},…]}
 //
+// (a server key's events also carry "organization_id" and "user_id"),
 // give or take JSON whitespace, with the event keys in any order, each at
-// most once, spelled exactly so, the three texts printable ASCII without
+// most once, spelled exactly so, the texts printable ASCII without
 // escapes and properties any valid JSON value. It reports false for
 // anything else, for encoding/json to read. The texts are substrings of one
 // copy of the body and properties a slice of body: no allocation per field.
@@ -159,7 +163,7 @@ func (p *eventsParser) event() (onboarding.ClientEvent, bool) {
 	if p.skip('}') {
 		return e, true
 	}
-	var seen [4]bool
+	var seen [6]bool
 	for {
 		p.space()
 		var field int
@@ -172,6 +176,10 @@ func (p *eventsParser) event() (onboarding.ClientEvent, bool) {
 			field = 2
 		case p.key("properties"):
 			field = 3
+		case p.key("organization_id"):
+			field = 4
+		case p.key("user_id"):
+			field = 5
 		default:
 			return e, false
 		}
@@ -189,6 +197,10 @@ func (p *eventsParser) event() (onboarding.ClientEvent, bool) {
 			e.Timestamp, ok = p.plainText()
 		case 3:
 			e.Properties, ok = p.value()
+		case 4:
+			e.OrganizationID, ok = p.plainText()
+		case 5:
+			e.UserID, ok = p.plainText()
 		}
 		if !ok {
 			return e, false

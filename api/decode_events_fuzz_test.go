@@ -26,7 +26,8 @@ func FuzzParseEventsAgreesWithEncodingJSON(f *testing.F) {
 		`{"events":[{"properties":1e5}]}`, `{"events":[{"properties":-}]}`, `{"events":[{"properties":tru}]}`,
 		`{"events":[{"properties":null}]}`, `{"events":[{"properties":{"a":1}}],"x":1}`, `{"events":[{"properties":{"a":[}}]}`,
 		`{"events":[{"properties":{"a":"\\"}}]}`, `{"events":[{"properties":{]}]}`, `{"events":[{"properties": {"a" :1} }]}`,
-		`{"events":[{"timestamp":"2026-01-01T00:00:00Z","properties":"x"}]`, `{"events":[`, ``, `  `, `[]`, `null`,
+		`{"events":[{"timestamp":"2026-01-01T00:00:00Z","properties":"x"}]`,
+		`{"events":[{"id":"x","organization_id":"o","user_id":"u"}]}`, `{"events":[{"user_id":"u","user_id":"v"}]}`, `{"events":[`, ``, `  `, `[]`, `null`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -42,7 +43,8 @@ func FuzzParseEventsAgreesWithEncodingJSON(f *testing.F) {
 		if wantErr == nil {
 			want = make([]onboarding.ClientEvent, len(req.Events))
 			for i, e := range req.Events {
-				want[i] = onboarding.ClientEvent{ID: e.ID, Name: e.Name, Timestamp: e.Timestamp, Properties: e.Properties}
+				want[i] = onboarding.ClientEvent{ID: e.ID, Name: e.Name, Timestamp: e.Timestamp, Properties: e.Properties,
+					OrganizationID: e.OrganizationID, UserID: e.UserID}
 			}
 		} else {
 			got = nil
@@ -55,7 +57,7 @@ func FuzzParseEventsAgreesWithEncodingJSON(f *testing.F) {
 		}
 		for i := range got {
 			g, w := got[i], want[i]
-			if g.ID != w.ID || g.Name != w.Name || g.Timestamp != w.Timestamp || !bytes.Equal(g.Properties, w.Properties) || (g.Properties == nil) != (w.Properties == nil) {
+			if g.ID != w.ID || g.Name != w.Name || g.Timestamp != w.Timestamp || g.OrganizationID != w.OrganizationID || g.UserID != w.UserID || !bytes.Equal(g.Properties, w.Properties) || (g.Properties == nil) != (w.Properties == nil) {
 				t.Fatalf("%q: event %d is %+v, encoding/json reads %+v", body, i, g, w)
 			}
 		}

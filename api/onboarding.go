@@ -3,6 +3,7 @@ package api
 import (
 	"github.com/gin-gonic/gin"
 
+	"github.com/onramp/onramp/internal/apikeys"
 	"github.com/onramp/onramp/onboarding"
 )
 
@@ -15,12 +16,14 @@ type OnboardingDeps struct {
 // mountOnboarding mounts the customer-side checklist and events routes.
 func mountOnboarding(v1 *gin.RouterGroup, d Deps) {
 	h := checklistHandlers{svc: d.Onboarding.Service}
+	v1.POST("/events", withServerKey(d.Integrations.Keys, apikeys.ScopeEventsWrite),
+		unlessServerKey(requireUser(d.Signer, d.Accounts.Service)), unlessServerKey(requireOrg()),
+		eventHandlers{svc: d.Onboarding.Service, keys: d.Integrations.Keys}.post)
 	g := v1.Group("", requireUser(d.Signer, d.Accounts.Service), requireOrg())
 	g.GET("/onboarding/checklist", h.get)
 	g.POST("/onboarding/checklist/steps/:key/complete", h.complete)
 	g.POST("/onboarding/checklist/steps/:key/skip", requireManager(), h.skip)
 	g.POST("/onboarding/checklist/dismiss", h.dismiss)
-	g.POST("/events", eventHandlers{svc: d.Onboarding.Service}.post)
 	// Counts only, above the group-size floor: who used the service, and
 	// when, stays with each member.
 	g.GET("/organization/engagement", requireManager(),
@@ -54,6 +57,7 @@ func mountAdmin(v1 *gin.RouterGroup, d Deps) {
 	g.GET("/metrics/retention", metrics.retention)
 
 	mountAdminNudges(g, d)
+	mountAdminIntegrations(g, d)
 
 	support := adminSupportHandlers{svc: svc}
 	g.GET("/organizations/:id", support.organization)

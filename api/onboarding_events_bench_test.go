@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"runtime"
 	"strconv"
@@ -28,7 +29,29 @@ import (
 // all move. One op is one batch.
 //
 //	go test -run '^$' -bench BenchmarkPostEvents -benchtime 400x ./api/
-func BenchmarkPostEvents(b *testing.B) {
+func BenchmarkPostEvents(b *testing.B) { benchmarkPostEvents(b, 16, false) }
+
+// BenchmarkPostEventsWithActivationWebhook is BenchmarkPostEvents with a
+// webhook endpoint subscribed to activations and organization steps: the
+// outbox's cost on the same traffic, its deliveries included (a local
+// receiver, in this process).
+//
+//	go test -run '^$' -bench 'BenchmarkPostEvents(WithActivationWebhook)?$' -benchtime 400x ./api/
+func BenchmarkPostEventsWithActivationWebhook(b *testing.B) { benchmarkPostEvents(b, 16, true) }
+
+// BenchmarkPostEventsEachActivating is the outbox's worst case: every
+// batch is the first of its own organization, completes its step and
+// activates it, so with the webhook on every batch writes two messages
+// and their deliveries.
+//
+//	go test -run '^$' -bench BenchmarkPostEventsEachActivating -benchtime 400x ./api/
+func BenchmarkPostEventsEachActivating(b *testing.B) {
+	for _, webhook := range []bool{false, true} {
+		b.Run(fmt.Sprintf("webhook=%v", webhook), func(b *testing.B) { benchmarkPostEvents(b, b.N, webhook) })
+	}
+}
+
+func benchmarkPostEvents(b *testing.B, orgs int, webhook bool) {
 	env := testenv.New(b)
 	_, staff := env.StaffToken(b)
 	for _, step := range []map[string]any{
@@ -42,7 +65,16 @@ func BenchmarkPostEvents(b *testing.B) {
 	env.Do(b, "POST", "/v1/admin/onboarding/versions", nil, testenv.WithBearer(staff)).Expect(b, http.StatusCreated)
 	env.Do(b, "PUT", "/v1/admin/activation", map[string]any{"required_steps": []string{"three_sessions"}, "window_days": 30},
 		testenv.WithBearer(staff)).Expect(b, http.StatusOK)
-	const orgs, membersPerOrg = 16, 4
+	if webhook {
+		receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+		b.Cleanup(receiver.Close)
+		env.Do(b, "POST", "/v1/admin/webhook-endpoints", map[string]any{"url": receiver.URL,
+			"events": []string{"organization.activated", "organization.step_completed"}}, testenv.WithBearer(staff)).Expect(b, http.StatusCreated)
+	}
+	membersPerOrg := 4
+	if orgs >= b.N {
+		membersPerOrg = 1 // one batch per organization
+	}
 	var tokens []string
 	for range orgs {
 		org := env.NewOrg(b, testenv.OrgOptions{})

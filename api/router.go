@@ -37,6 +37,11 @@ type Deps struct {
 	Billing    BillingDeps
 	Onboarding OnboardingDeps
 	Nudges     NudgeDeps
+	// Integrations: server keys and outbound webhooks.
+	Integrations IntegrationDeps
+	// CORSOrigins may call the checklist routes from their pages (none:
+	// no cross-origin calls).
+	CORSOrigins []string
 }
 
 // New builds the router with its middleware and every route.
@@ -57,13 +62,15 @@ func New(d Deps) *gin.Engine {
 	}
 
 	metrics := newHTTPMetrics(d.Registry)
-	r.Use(withSecurityHeaders(), withRequestID(), withAccessLog(d.Log), metrics.middleware(), withRecovery(), withBodyLimit())
+	r.Use(withSecurityHeaders(), withRequestID(), withAccessLog(d.Log), metrics.middleware(), withRecovery(), withBodyLimit(),
+		withCORS(d.CORSOrigins))
 	r.NoRoute(func(c *gin.Context) { failStatus(c, http.StatusNotFound, "not_found", "no such route") })
 	r.NoMethod(func(c *gin.Context) {
 		failStatus(c, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this route")
 	})
 
 	mountOps(r, d)
+	mountSDK(r)
 	v1 := r.Group("/v1")
 	mountAccounts(v1, d)
 	mountBilling(v1, d)

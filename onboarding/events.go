@@ -45,12 +45,16 @@ var serverNames = []string{
 	serverevent.InvoicePaid, serverevent.OrganizationActivated, serverevent.TrialStarted,
 }
 
-// ClientEvent is one event as a client sends it.
+// ClientEvent is one event as a client sends it. OrganizationID and
+// UserID name whose event it is when a server key sends it
+// (IngestForMembers); a member's own batch leaves them empty.
 type ClientEvent struct {
-	ID         string
-	Name       string
-	Timestamp  string
-	Properties json.RawMessage
+	ID             string
+	Name           string
+	Timestamp      string
+	Properties     json.RawMessage
+	OrganizationID string
+	UserID         string
 }
 
 // IngestResult counts a batch's new and already-recorded events.
@@ -96,51 +100,71 @@ func (s *Service) Ingest(ctx context.Context, c Caller, events []ClientEvent) (I
 
 func validateBatch(events []ClientEvent, userID uuid.UUID, received time.Time) ([]storedEvent, error) {
 	var v apperr.Validator
-	if len(events) == 0 || len(events) > MaxBatch {
-		v.Check(false, "events", fmt.Sprintf("send 1 to %d events", MaxBatch))
+	if !checkBatchSize(&v, len(events)) {
 		return nil, v.Err()
 	}
 	out := make([]storedEvent, 0, len(events))
 	seen := make(map[uuid.UUID]bool, len(events))
 	for i, e := range events {
-		id, err := uuid.Parse(e.ID)
-		idOK := err == nil && len(e.ID) == 36
-		nameOK, clientName := validEventName(e.Name), !slices.Contains(serverNames, e.Name)
-		ts, err := time.Parse(time.RFC3339Nano, e.Timestamp)
-		timeOK := err == nil
-		afterOldest := !timeOK || !ts.Before(oldestTimestamp)
-		beforeLast := !timeOK || ts.UTC().Year() <= lastTimestampYear
-		props := bytes.TrimSpace(e.Properties)
-		if len(props) == 0 || bytes.Equal(props, []byte("null")) {
-			props = emptyProperties
-		}
-		object, small := props[0] == '{', len(props) <= MaxPropertiesBytes
-		if !idOK || !nameOK || !clientName || !timeOK || !afterOldest || !beforeLast || !object || !small {
-			// Field names and messages are built only for a bad event.
+		ev := validateEvent(&v, i, e, received)
+		if e.OrganizationID != "" || e.UserID != "" {
 			at := "events[" + strconv.Itoa(i) + "]."
-			v.Check(idOK, at+"id", "must be a UUID")
-			v.Check(nameOK, at+"name", "must be 1-100 characters: a lower-case letter, then lower-case letters, digits, _ or .")
-			v.Check(clientName, at+"name", fmt.Sprintf("%q is recorded by the server itself", e.Name))
-			v.Check(timeOK, at+"timestamp", "must be an RFC 3339 time")
-			v.Check(afterOldest, at+"timestamp", "must be after 2000-01-01")
-			v.Check(beforeLast, at+"timestamp", "must be before the year 10000 in UTC")
-			v.Check(object, at+"properties", "must be a JSON object")
-			v.Check(small, at+"properties", fmt.Sprintf("must be at most %d bytes", MaxPropertiesBytes))
+			v.Check(e.OrganizationID == "", at+"organization_id", "only a server key names the organization: a member's events are their own organization's")
+			v.Check(e.UserID == "", at+"user_id", "only a server key names the member: a member's events are their own")
 		}
-		if seen[id] {
+		if seen[ev.ID] {
 			continue // the same id twice in one batch counts once
 		}
-		seen[id] = true
-		ev := storedEvent{ID: id, Name: e.Name, UserID: userID, SentAt: ts, OccurredAt: ts, Properties: props}
-		if ts.After(received.Add(maxClockSkew)) {
-			ev.OccurredAt, ev.Clamped = received, true
-		}
+		seen[ev.ID] = true
+		ev.UserID = userID
 		out = append(out, ev)
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// checkBatchSize refuses an empty batch or one over MaxBatch.
+func checkBatchSize(v *apperr.Validator, n int) bool {
+	ok := n > 0 && n <= MaxBatch
+	v.Check(ok, "events", fmt.Sprintf("send 1 to %d events", MaxBatch))
+	return ok
+}
+
+// validateEvent checks event i of a batch, adding its problems to v, and
+// returns it as stored (without its user), its time clamped when it is
+// too far ahead of received.
+func validateEvent(v *apperr.Validator, i int, e ClientEvent, received time.Time) storedEvent {
+	id, err := uuid.Parse(e.ID)
+	idOK := err == nil && len(e.ID) == 36
+	nameOK, clientName := validEventName(e.Name), !slices.Contains(serverNames, e.Name)
+	ts, err := time.Parse(time.RFC3339Nano, e.Timestamp)
+	timeOK := err == nil
+	afterOldest := !timeOK || !ts.Before(oldestTimestamp)
+	beforeLast := !timeOK || ts.UTC().Year() <= lastTimestampYear
+	props := bytes.TrimSpace(e.Properties)
+	if len(props) == 0 || bytes.Equal(props, []byte("null")) {
+		props = emptyProperties
+	}
+	object, small := props[0] == '{', len(props) <= MaxPropertiesBytes
+	if !idOK || !nameOK || !clientName || !timeOK || !afterOldest || !beforeLast || !object || !small {
+		// Field names and messages are built only for a bad event.
+		at := "events[" + strconv.Itoa(i) + "]."
+		v.Check(idOK, at+"id", "must be a UUID")
+		v.Check(nameOK, at+"name", "must be 1-100 characters: a lower-case letter, then lower-case letters, digits, _ or .")
+		v.Check(clientName, at+"name", fmt.Sprintf("%q is recorded by the server itself", e.Name))
+		v.Check(timeOK, at+"timestamp", "must be an RFC 3339 time")
+		v.Check(afterOldest, at+"timestamp", "must be after 2000-01-01")
+		v.Check(beforeLast, at+"timestamp", "must be before the year 10000 in UTC")
+		v.Check(object, at+"properties", "must be a JSON object")
+		v.Check(small, at+"properties", fmt.Sprintf("must be at most %d bytes", MaxPropertiesBytes))
+	}
+	ev := storedEvent{ID: id, Name: e.Name, SentAt: ts, OccurredAt: ts, Properties: props}
+	if ts.After(received.Add(maxClockSkew)) {
+		ev.OccurredAt, ev.Clamped = received, true
+	}
+	return ev
 }
 
 // Record implements serverevent.Recorder: it records a server-side event in
@@ -164,7 +188,7 @@ func (s *Service) Record(ctx context.Context, tx *database.Tx, e serverevent.Eve
 			return err
 		}
 		s.applyServerFacts(e, st)
-		return nil
+		return s.publishServerEvent(ctx, tx, e, at, st)
 	})
 	return wrap("record "+e.Name, err)
 }

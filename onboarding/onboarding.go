@@ -29,6 +29,7 @@ import (
 
 	"github.com/onramp/onramp/internal/clock"
 	"github.com/onramp/onramp/internal/database"
+	"github.com/onramp/onramp/internal/webhooks"
 )
 
 // Caller is who calls a customer-side use case (the checklist, its writes,
@@ -75,6 +76,12 @@ type Config struct {
 	FunnelStages FunnelStageQueue
 }
 
+// WebhookOutbox writes an outbound webhook event in the transaction of the
+// change that raised it; internal/webhooks implements it.
+type WebhookOutbox interface {
+	Publish(ctx context.Context, tx *database.Tx, e webhooks.Event) error
+}
+
 // defaultMinGroupSize is MIN_GROUP_SIZE's default.
 const defaultMinGroupSize = 5
 
@@ -89,6 +96,7 @@ type Service struct {
 	minGroupSize  int
 	retention     time.Duration
 	funnelStages  FunnelStageQueue
+	webhooks      WebhookOutbox
 }
 
 // NewService builds the onboarding service.
@@ -106,6 +114,13 @@ func NewService(c Config) *Service {
 	}
 	return s
 }
+
+// SetWebhooks makes the service publish activations, organization step
+// completions, subscription changes and joins to the outbound webhooks,
+// in the change's transaction (unset: none are published). Set once, at
+// wiring, before the service is used: webhooks audit through this
+// service, so they are built after it.
+func (s *Service) SetWebhooks(w WebhookOutbox) { s.webhooks = w }
 
 func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
 

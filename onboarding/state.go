@@ -88,6 +88,9 @@ func (s *Service) withSenderState(ctx context.Context, tx *database.Tx, orgID, s
 	if err != nil || saved.same(loaded) {
 		return st, v, err
 	}
+	if err := s.publishProgress(ctx, tx, loaded, saved, v); err != nil {
+		return nil, nil, err
+	}
 	return st, v, s.store.saveState(ctx, tx, saved, s.now())
 }
 

@@ -19,13 +19,16 @@ import (
 	"github.com/onramp/onramp/api"
 	"github.com/onramp/onramp/billing"
 	"github.com/onramp/onramp/internal/account"
+	"github.com/onramp/onramp/internal/apikeys"
 	"github.com/onramp/onramp/internal/auth"
+	"github.com/onramp/onramp/internal/clock"
 	"github.com/onramp/onramp/internal/config"
 	"github.com/onramp/onramp/internal/database"
 	"github.com/onramp/onramp/internal/idempotency"
 	"github.com/onramp/onramp/internal/jobs"
 	"github.com/onramp/onramp/internal/mail"
 	"github.com/onramp/onramp/internal/unsubscribe"
+	"github.com/onramp/onramp/internal/webhooks"
 	"github.com/onramp/onramp/onboarding"
 	"github.com/onramp/onramp/onboarding/nudge"
 )
@@ -47,6 +50,8 @@ type App struct {
 	Unsubscribe *unsubscribe.Signer
 	// Accounts is exposed for wiring and tests (invitation reminder links).
 	Accounts *account.Service
+	// Webhooks delivers outbound webhooks (exposed for tests).
+	Webhooks *webhooks.Service
 
 	jobs *jobs.Runner
 	log  *slog.Logger
@@ -117,6 +122,16 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 	})
 	billingSvc.SetEvents(onboardingSvc)
 
+	// ---- integrations ----
+	// Outbound webhooks audit through onboarding's log, and onboarding
+	// publishes to them (activations, steps, and the subscription changes
+	// and joins that billing and accounts record through it). Server keys
+	// send events for members; staff manage both, audited.
+	hooks := webhooks.NewService(webhooks.Config{DB: db, Queue: jobs.NewWebhookDeliveries(queue), Audit: onboardingSvc, Clock: cfg.Clock,
+		Log: log.With("component", "webhooks"), AllowPrivate: cfg.WebhookAllowPrivate})
+	onboardingSvc.SetWebhooks(hooks)
+	keys := apikeys.NewService(apikeys.Config{DB: db, Audit: onboardingSvc, Clock: cfg.Clock, RateLimit: cfg.APIKeyRateLimit})
+
 	unsubscribeLinks, err := unsubscribe.NewSigner(cfg.UnsubscribeKey, cfg.PublicURL)
 	if err != nil {
 		return nil, fmt.Errorf("UNSUBSCRIBE_SECRET: %w", err)
@@ -143,7 +158,8 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 	workers := river.NewWorkers()
 	jobs.AddEmailWorker(workers, newSender(cfg, log), log)
 	jobs.AddPasswordResetWorker(workers, accounts.SendPasswordReset)
-	jobs.AddPruneWorker(workers, pruneExpired(idem, accounts, log))
+	jobs.AddWebhookWorker(workers, hooks.Deliver, clock.Or(cfg.Clock).Now)
+	jobs.AddPruneWorker(workers, pruneExpired(idem, accounts, hooks, log))
 	jobs.AddEventPruneWorker(workers, func(ctx context.Context) error {
 		_, err := onboardingSvc.PruneExpiredEvents(ctx)
 		return err
@@ -199,9 +215,11 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 		Billing:        api.BillingDeps{Service: billingSvc},
 		Onboarding:     api.OnboardingDeps{Service: onboardingSvc},
 		Nudges:         api.NudgeDeps{Service: nudges},
+		Integrations:   api.IntegrationDeps{Keys: keys, Webhooks: hooks},
+		CORSOrigins:    cfg.CORSOrigins,
 	})
 	return &App{Router: router, Signer: signer, Mailer: outbox, Billing: billingSvc, Onboarding: onboardingSvc, Nudges: nudges,
-		Unsubscribe: unsubscribeLinks, Accounts: accounts, jobs: runner, log: log}, nil
+		Unsubscribe: unsubscribeLinks, Accounts: accounts, Webhooks: hooks, jobs: runner, log: log}, nil
 }
 
 // appLinks is where reminders send people: the customer's application
@@ -213,8 +231,9 @@ func appLinks(cfg *config.Config) *url.URL {
 	return cfg.PublicURL
 }
 
-// pruneExpired deletes expired idempotency keys, rate-limit hits and tokens.
-func pruneExpired(idem *idempotency.Store, accounts *account.Service, log *slog.Logger) func(context.Context) error {
+// pruneExpired deletes expired idempotency keys, rate-limit hits, tokens
+// and webhook deliveries.
+func pruneExpired(idem *idempotency.Store, accounts *account.Service, hooks *webhooks.Service, log *slog.Logger) func(context.Context) error {
 	return func(ctx context.Context) error {
 		n, err := idem.Prune(ctx)
 		if err != nil {
@@ -224,8 +243,13 @@ func pruneExpired(idem *idempotency.Store, accounts *account.Service, log *slog.
 		if err != nil {
 			return err
 		}
+		messages, err := hooks.Prune(ctx)
+		if err != nil {
+			return err
+		}
 		log.InfoContext(ctx, "pruned expired rows", "idempotency_keys", n,
-			"rate_limit_hits", acc.RateLimitHits, "email_tokens", acc.EmailTokens, "refresh_tokens", acc.RefreshTokens)
+			"rate_limit_hits", acc.RateLimitHits, "email_tokens", acc.EmailTokens, "refresh_tokens", acc.RefreshTokens,
+			"webhook_messages", messages)
 		return nil
 	}
 }

@@ -91,6 +91,20 @@ type Config struct {
 	NudgeQuietHours    [2]int
 	NudgeSweepInterval time.Duration
 
+	// APIKeyRateLimit is how many events one server key may send per
+	// minute (API_KEY_RATE_LIMIT, default 60 000; 0 disables).
+	APIKeyRateLimit int
+	// WebhookAllowPrivate lets webhook endpoints be on loopback,
+	// link-local and private addresses (WEBHOOK_ALLOW_PRIVATE=true; for
+	// development and tests only: otherwise the console could be made to
+	// call the service's own network).
+	WebhookAllowPrivate bool
+	// CORSOrigins are the origins whose pages may call the checklist
+	// routes from a browser (CORS_ALLOWED_ORIGINS, comma-separated, e.g.
+	// https://app.example.com): the <onramp-checklist> element runs on the
+	// customer's site. None: no cross-origin call is allowed.
+	CORSOrigins []string
+
 	LogLevel  slog.Level
 	LogFormat string // "json" or "text"
 }
@@ -257,6 +271,26 @@ func Load(getenv Getenv, need Need) (*Config, error) {
 		if c.StripeTimeout, err = time.ParseDuration(orDefault(getenv("STRIPE_TIMEOUT"), "10s")); err != nil ||
 			c.StripeTimeout < 100*time.Millisecond || c.StripeTimeout > time.Minute {
 			problems = append(problems, fmt.Sprintf("STRIPE_TIMEOUT must be a duration between 100ms and 1m, like 10s, got %q", getenv("STRIPE_TIMEOUT")))
+		}
+		if c.APIKeyRateLimit, err = intVar(getenv, "API_KEY_RATE_LIMIT", 60_000, 0, 100_000_000); err != nil {
+			problems = append(problems, err.Error())
+		}
+		switch v := getenv("WEBHOOK_ALLOW_PRIVATE"); v {
+		case "", "false", "0":
+		case "true", "1":
+			c.WebhookAllowPrivate = true
+		default:
+			problems = append(problems, fmt.Sprintf("WEBHOOK_ALLOW_PRIVATE must be true or false, got %q", v))
+		}
+		for _, o := range strings.Split(getenv("CORS_ALLOWED_ORIGINS"), ",") {
+			if o = strings.TrimSpace(o); o == "" {
+				continue
+			}
+			if u, err := url.Parse(o); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.User != nil {
+				problems = append(problems, fmt.Sprintf("CORS_ALLOWED_ORIGINS must be a comma-separated list of origins like https://app.example.com, got %q", o))
+				continue
+			}
+			c.CORSOrigins = append(c.CORSOrigins, strings.ToLower(o))
 		}
 
 		switch v := getenv("STRIPE_AUTOMATIC_TAX"); v {

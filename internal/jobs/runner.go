@@ -37,7 +37,9 @@ type RunnerConfig struct {
 // NewRunner builds the runner; Start it to begin work.
 func NewRunner(pool *pgxpool.Pool, c RunnerConfig) (*Runner, error) {
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
+		// Webhook deliveries mostly wait on receivers: many at once, on a
+		// queue of their own.
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}, QueueWebhooks: {MaxWorkers: 100}},
 		Workers:           c.Workers,
 		Logger:            c.Log.With("component", "jobs"),
 		FetchPollInterval: c.PollInterval,

@@ -31,8 +31,10 @@ var (
 // LoadSpec parses and validates openapi.yaml once per test binary.
 func LoadSpec() (*openapi3.T, error) {
 	specOnce.Do(func() {
-		// The docs page is HTML; kin-openapi only decodes it when told to.
+		// The docs page is HTML and the checklist element a script;
+		// kin-openapi only decodes them when told to.
 		openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.FileBodyDecoder)
+		openapi3filter.RegisterBodyDecoder("text/javascript", openapi3filter.FileBodyDecoder)
 		loader := openapi3.NewLoader()
 		doc, err := loader.LoadFromData(onramp.OpenAPI)
 		if err != nil {

@@ -76,6 +76,9 @@ func NewOn(t testing.TB, db *database.DB, opts ...Option) *Env {
 		SMTPURL:         smtp.URL,
 		MailFrom:        "Onramp <no-reply@onramp.test>",
 		JobPollInterval: 50 * time.Millisecond,
+		APIKeyRateLimit: 60_000,
+		// Webhook receivers in tests are httptest servers on loopback.
+		WebhookAllowPrivate: true,
 	}
 	stripe := setupStripe(t, cfg)
 	for _, o := range opts {
