@@ -21,7 +21,7 @@ REDOCLY      := $(REDOCLY_DIR)/node_modules/.bin/redocly
 
 export STRIPE_MOCK_BIN := $(STRIPE_MOCK)
 
-.PHONY: run test build vet staticcheck lint-openapi tools browser clean db-stop
+.PHONY: run test fault-test build vet staticcheck lint-openapi tools browser clean db-stop
 
 build:
 	$(GO) build -trimpath -o bin/onramp ./cmd/onramp
@@ -31,6 +31,12 @@ run: build tools
 
 test: tools browser vet staticcheck lint-openapi
 	@scripts/dev-test
+
+# Three `onramp serve` on a PostgreSQL cluster of its own, driven for a
+# minute while one is killed and PostgreSQL restarts, then checked
+# (internal/testing/faulttest; about five minutes, so not part of `make test`).
+fault-test: $(STRIPE_MOCK)
+	$(GO) test -tags faulttest -count=1 -v -timeout 20m ./internal/testing/faulttest/
 
 # Debian's chromium, for the <onramp-checklist> browser tests (installed
 # when missing and possible; otherwise those tests skip and say why).

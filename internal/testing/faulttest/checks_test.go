@@ -154,7 +154,12 @@ func checkEmails(t *testing.T, w *world) []string {
 		nudges = 0 // nudges never go on a weekend
 	}
 	expect("nudge", w.pending, nudges)
-	return []string{fmt.Sprintf("emails: %d confirmations, %d invitations, %d reminders to the %d invitees left pending (expected %d each), every one sent once",
+	for _, e := range w.invited {
+		if n := got["nudge "+e]; n > 1 {
+			t.Errorf("nudge to %s: %d emails, want at most 1", e, n)
+		}
+	}
+	return []string{fmt.Sprintf("emails: %d confirmations and %d invitations, each sent once; %d reminders, one to each of the %d invitees left pending (%d expected each) and none twice (some reached invitees before they accepted)",
 		countKind(got, "confirm"), countKind(got, "invitation"), countKind(got, "nudge"), len(w.pending), nudges)}
 }
 
