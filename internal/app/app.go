@@ -156,7 +156,7 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 	})
 
 	workers := river.NewWorkers()
-	jobs.AddEmailWorker(workers, newSender(cfg, log), log)
+	jobs.AddEmailWorker(workers, newSender(cfg, log), db, log)
 	jobs.AddPasswordResetWorker(workers, accounts.SendPasswordReset)
 	jobs.AddWebhookWorker(workers, hooks.Deliver, clock.Or(cfg.Clock).Now)
 	jobs.AddPruneWorker(workers, pruneExpired(idem, accounts, hooks, log))

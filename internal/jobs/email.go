@@ -14,9 +14,12 @@ import (
 	"github.com/onramp/onramp/internal/mail"
 )
 
-// sendEmailArgs is the job that delivers one message.
+// sendEmailArgs is the job that delivers one message. LogID is its
+// sent_emails row, where the delivery is recorded (empty in jobs queued
+// before there was one).
 type sendEmailArgs struct {
 	Message mail.Message `json:"message"`
+	LogID   string       `json:"log_id,omitempty"`
 }
 
 func (sendEmailArgs) Kind() string { return "send_email" }
@@ -30,24 +33,54 @@ func (sendEmailArgs) InsertOpts() river.InsertOpts {
 type sendEmailWorker struct {
 	river.WorkerDefaults[sendEmailArgs]
 	sender mail.Sender
+	db     *database.DB
 	log    *slog.Logger
 }
 
+// Work sends the message unless its log says it was delivered already (a
+// run whose completion was lost), then records the delivery, retrying the
+// write while the database is away: River would otherwise run the job
+// again, and send the email a second time.
 func (w *sendEmailWorker) Work(ctx context.Context, job *river.Job[sendEmailArgs]) error {
+	id := job.Args.LogID
+	if id != "" {
+		var delivered bool
+		if err := w.db.SQL().QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sent_emails WHERE id = $1 AND delivered_at IS NOT NULL)`, id).
+			Scan(&delivered); err != nil {
+			return fmt.Errorf("check the email's delivery: %w", err)
+		}
+		if delivered {
+			return nil
+		}
+	}
 	if err := w.sender.Send(ctx, job.Args.Message); err != nil {
 		// The address is logged, never the body: it may carry a token.
 		w.log.WarnContext(ctx, "email delivery failed; will retry", "to", job.Args.Message.To,
 			"subject", job.Args.Message.Subject, "attempt", job.Attempt, "err", err)
 		return err
 	}
-	return nil
+	if id == "" {
+		return nil
+	}
+	for {
+		_, err := w.db.SQL().ExecContext(ctx, `UPDATE sent_emails SET delivered_at = now() WHERE id = $1`, id)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("record the email's delivery: %w", err)
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }
 
 func (w *sendEmailWorker) Timeout(*river.Job[sendEmailArgs]) time.Duration { return time.Minute }
 
-// AddEmailWorker makes the runner deliver queued emails through sender.
-func AddEmailWorker(workers *river.Workers, sender mail.Sender, log *slog.Logger) {
-	river.AddWorker(workers, &sendEmailWorker{sender: sender, log: log})
+// AddEmailWorker makes the runner deliver queued emails through sender,
+// recording each delivery in db's sent_emails.
+func AddEmailWorker(workers *river.Workers, sender mail.Sender, db *database.DB, log *slog.Logger) {
+	river.AddWorker(workers, &sendEmailWorker{sender: sender, db: db, log: log})
 }
 
 // Mailer queues emails in the caller's transaction: a message is sent if
@@ -81,8 +114,8 @@ func (m *Mailer) EnqueueMany(ctx context.Context, tx *database.Tx, msgs []mail.M
 		if msg.Kind == "" {
 			return fmt.Errorf("queue email %q: no kind", msg.Subject)
 		}
-		params[i] = river.InsertManyParams{Args: sendEmailArgs{Message: msg}}
 		ids[i], recipients[i], kinds[i], subjects[i] = uuid.Must(uuid.NewV7()).String(), strings.ToLower(msg.To), msg.Kind, msg.Subject
+		params[i] = river.InsertManyParams{Args: sendEmailArgs{Message: msg, LogID: ids[i]}}
 		if msg.UserID != uuid.Nil {
 			users[i] = msg.UserID.String()
 		}

@@ -36,7 +36,7 @@ func start(t *testing.T) rig {
 	logs := &testenv.LogBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, nil))
 	workers := river.NewWorkers()
-	jobs.AddEmailWorker(workers, mail.NewSMTPSender(smtp.URL, "Onramp <no-reply@onramp.test>"), log)
+	jobs.AddEmailWorker(workers, mail.NewSMTPSender(smtp.URL, "Onramp <no-reply@onramp.test>"), db, log)
 	runner, err := jobs.NewRunner(db.Pool, jobs.RunnerConfig{Log: log, Workers: workers, PollInterval: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -128,5 +128,45 @@ func TestFailedDeliveryIsRetried(t *testing.T) {
 	}
 	if strings.Contains(r.logs.String(), "token=3") {
 		t.Fatal("the email body (with its token) reached the log")
+	}
+}
+
+// A send job run again after it delivered (its completion lost when the
+// database restarted, or its instance killed and the job rescued) sends
+// nothing: the delivery was recorded in the email's log.
+func TestASendJobRunAgainAfterDeliverySendsNothing(t *testing.T) {
+	t.Parallel()
+	r := start(t)
+	if err := r.enqueue(mail.VerificationEmail(mail.English, "ada@acme.test", "Ada", "http://x/verify-email?token=1")); err != nil {
+		t.Fatal(err)
+	}
+	r.smtp.WaitFor(t, "ada@acme.test", "Confirm")
+	ctx := context.Background()
+	waitFor := func(what, query string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			var ok bool
+			if err := r.db.Pool.QueryRow(ctx, query).Scan(&ok); err != nil {
+				t.Fatal(err)
+			}
+			if ok {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within 10 s", what)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	waitFor("the delivery recorded", `SELECT delivered_at IS NOT NULL FROM sent_emails WHERE recipient = 'ada@acme.test'`)
+	waitFor("the job completed", `SELECT state = 'completed' FROM river_job WHERE kind = 'send_email'`)
+	// The same job, due again, as River's rescuer leaves it.
+	if _, err := r.db.Pool.Exec(ctx, `UPDATE river_job SET state = 'available', finalized_at = NULL, scheduled_at = now() WHERE kind = 'send_email'`); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the job run again", `SELECT state = 'completed' AND attempt = 2 FROM river_job WHERE kind = 'send_email'`)
+	if n := r.smtp.Count("ada@acme.test"); n != 1 {
+		t.Fatalf("%d emails to ada@acme.test, want 1", n)
 	}
 }
