@@ -142,7 +142,7 @@ func Load(getenv Getenv, need Need) (*Config, error) {
 		c.HTTPAddr = orDefault(getenv("HTTP_ADDR"), ":8080")
 
 		var err error
-		if c.PublicURL, err = baseURL("PUBLIC_URL", orDefault(getenv("PUBLIC_URL"), "http://localhost:8080")); err != nil {
+		if c.PublicURL, err = baseURL("PUBLIC_URL", orDefault(getenv("PUBLIC_URL"), localURL(c.HTTPAddr))); err != nil {
 			problems = append(problems, err.Error())
 		}
 		if raw := getenv("APP_URL"); raw != "" {
@@ -369,6 +369,20 @@ func quietHours(s string) ([2]int, error) {
 		return [2]int{}, fmt.Errorf("NUDGE_QUIET_HOURS must be two different hours from 0 to 23, like 20-9, got %q", s)
 	}
 	return [2]int{f, t}, nil
+}
+
+// localURL is PUBLIC_URL's default: this machine at HTTP_ADDR's port, so
+// that the links of emails reach the server however it was started
+// (localhost when HTTP_ADDR names no host or all of them).
+func localURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://localhost:8080"
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 func orDefault(v, def string) string {

@@ -30,6 +30,29 @@ func TestServeDefaults(t *testing.T) {
 	}
 }
 
+// Unset, PUBLIC_URL follows HTTP_ADDR's port, so that an email's links
+// reach a server started on another one.
+func TestPublicURLFollowsHTTPAddrWhenUnset(t *testing.T) {
+	for addr, want := range map[string]string{
+		":9090": "http://localhost:9090", "127.0.0.1:18080": "http://127.0.0.1:18080",
+		"0.0.0.0:8081": "http://localhost:8081", "[::1]:8082": "http://[::1]:8082",
+	} {
+		c, err := Load(env(map[string]string{"DATABASE_URL": "postgres://u@localhost:5432/onramp", "PLANS_FILE": "plans.yaml",
+			"HTTP_ADDR": addr}), NeedServe)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.PublicURL.String() != want {
+			t.Errorf("HTTP_ADDR %s: PUBLIC_URL %s, want %s", addr, c.PublicURL, want)
+		}
+	}
+	c, err := Load(env(map[string]string{"DATABASE_URL": "postgres://u@localhost:5432/onramp", "PLANS_FILE": "plans.yaml",
+		"HTTP_ADDR": ":9090", "PUBLIC_URL": "https://onramp.example.com"}), NeedServe)
+	if err != nil || c.PublicURL.String() != "https://onramp.example.com" {
+		t.Fatalf("a PUBLIC_URL that is set is kept: %v, %v", c, err)
+	}
+}
+
 func TestEveryProblemIsReportedAtOnce(t *testing.T) {
 	_, err := Load(env(map[string]string{
 		"ONRAMP_ENV":          "production",
