@@ -68,11 +68,8 @@ func (s *store) insertEvents(ctx context.Context, tx *database.Tx, orgID uuid.UU
 		return insertedEvents{}, err
 	}
 	n := len(batch)
-	ids := pgbinary.NewArray(pgbinary.UUIDOID, n*20)
-	for _, e := range batch {
-		ids.AddUUID(e.ID)
-	}
-	fresh := batch
+	ids := eventIDs(batch)
+	fresh, freshIDs := batch, ids
 	err := tx.PGX(func(conn *pgx.Conn) error {
 		rr, err := insertEventIDsStatement.Query(ctx, conn, pgbinary.UUID(orgID), ids.Bytes())
 		if err != nil {
@@ -91,8 +88,9 @@ func (s *store) insertEvents(ctx context.Context, tx *database.Tx, orgID uuid.UU
 			if fresh, err = recordedByThisTransaction(ctx, conn, orgID, ids, batch); err != nil {
 				return err
 			}
+			freshIDs = eventIDs(fresh)
 		}
-		return writeEvents(ctx, conn, orgID, source, received, fresh)
+		return writeEvents(ctx, conn, orgID, source, received, fresh, freshIDs)
 	})
 	if err != nil {
 		return insertedEvents{}, fmt.Errorf("insert events: %w", err)
@@ -134,16 +132,25 @@ func recordedByThisTransaction(ctx context.Context, conn *pgx.Conn, orgID uuid.U
 	return out, nil
 }
 
-// writeEvents inserts events (insertEventsStatement).
-func writeEvents(ctx context.Context, conn *pgx.Conn, orgID uuid.UUID, source string, received time.Time, events []storedEvent) error {
+// eventIDs is the ids of events, as an array parameter.
+func eventIDs(events []storedEvent) *pgbinary.Array {
+	ids := pgbinary.NewArray(pgbinary.UUIDOID, len(events)*20)
+	for _, e := range events {
+		ids.AddUUID(e.ID)
+	}
+	return ids
+}
+
+// writeEvents inserts events (insertEventsStatement); ids is
+// eventIDs(events), which the caller has already written.
+func writeEvents(ctx context.Context, conn *pgx.Conn, orgID uuid.UUID, source string, received time.Time, events []storedEvent, ids *pgbinary.Array) error {
 	n := len(events)
-	ids, users := pgbinary.NewArray(pgbinary.UUIDOID, n*20), pgbinary.NewArray(pgbinary.UUIDOID, n*20)
+	users := pgbinary.NewArray(pgbinary.UUIDOID, n*20)
 	names := pgbinary.NewArray(pgbinary.TextOID, n*24)
 	sent, occurred := pgbinary.NewArray(pgbinary.TimestamptzOID, n*12), pgbinary.NewArray(pgbinary.TimestamptzOID, n*12)
 	clamped := pgbinary.NewArray(pgbinary.BoolOID, n*5)
 	props := pgbinary.NewArray(pgbinary.JSONBOID, n*8)
 	for _, e := range events {
-		ids.AddUUID(e.ID)
 		if e.UserID == uuid.Nil {
 			users.AddNull()
 		} else {

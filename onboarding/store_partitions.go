@@ -14,11 +14,13 @@ import (
 // partition, before which every event has one.
 func (s *store) ensureEventPartitions(ctx context.Context, q database.Querier, until time.Time) (int, time.Time, error) {
 	var created int
+	if err := q.QueryRowContext(ctx, `SELECT onboarding_ensure_event_partitions($1)`, until).Scan(&created); err != nil {
+		return 0, time.Time{}, fmt.Errorf("create event partitions: %w", err)
+	}
+	// A statement of its own: a subquery beside the call would read the
+	// list as it was before the call added to it.
 	var end time.Time
-	err := q.QueryRowContext(ctx, `
-		SELECT onboarding_ensure_event_partitions($1), (SELECT max(upper_bound) FROM onboarding_event_partitions)`, until).
-		Scan(&created, &end)
-	if err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT max(upper_bound) FROM onboarding_event_partitions`).Scan(&end); err != nil {
 		return 0, time.Time{}, fmt.Errorf("create event partitions: %w", err)
 	}
 	return created, end, nil
