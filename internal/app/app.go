@@ -28,6 +28,8 @@ import (
 	"github.com/onramp/onramp/internal/jobs"
 	"github.com/onramp/onramp/internal/mail"
 	"github.com/onramp/onramp/internal/unsubscribe"
+	"github.com/onramp/onramp/internal/web"
+	"github.com/onramp/onramp/internal/web/page"
 	"github.com/onramp/onramp/internal/webhooks"
 	"github.com/onramp/onramp/onboarding"
 	"github.com/onramp/onramp/onboarding/nudge"
@@ -218,6 +220,14 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 		Integrations:   api.IntegrationDeps{Keys: keys, Webhooks: hooks},
 		CORSOrigins:    cfg.CORSOrigins,
 	})
+	// The account pages and the PM console, on the same router and
+	// services as the API.
+	err = web.Mount(router, web.Deps{
+		Site: page.Options{Secure: cfg.Env != "development", DefaultLocale: cfg.DefaultLocale},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("web pages: %w", err)
+	}
 	return &App{Router: router, Signer: signer, Mailer: outbox, Billing: billingSvc, Onboarding: onboardingSvc, Nudges: nudges,
 		Unsubscribe: unsubscribeLinks, Accounts: accounts, Webhooks: hooks, jobs: runner, log: log}, nil
 }
