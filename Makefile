@@ -12,12 +12,15 @@ STRIPE_MOCK_VERSION := v0.183.0
 KIN_OPENAPI_VERSION := v0.153.0
 STATICCHECK_VERSION := v0.8.2
 REDOCLY_VERSION     := 2.77.0
+AXE_CORE_VERSION    := 4.14.1
 
 STRIPE_MOCK  := $(TOOLS)/stripe-mock
 SPEC_LINTER  := $(TOOLS)/validate
 STATICCHECK  := $(TOOLS)/staticcheck
 REDOCLY_DIR  := $(CURDIR)/.tools/redocly
 REDOCLY      := $(REDOCLY_DIR)/node_modules/.bin/redocly
+AXE_DIR      := $(CURDIR)/.tools/axe
+AXE_CORE     := $(AXE_DIR)/node_modules/axe-core/axe.min.js
 
 export STRIPE_MOCK_BIN := $(STRIPE_MOCK)
 
@@ -29,7 +32,7 @@ build:
 run: build tools
 	@scripts/dev-run
 
-test: tools browser vet staticcheck lint-openapi
+test: tools browser $(AXE_CORE) vet staticcheck lint-openapi
 	@scripts/dev-test
 
 # Three `onramp serve` on a PostgreSQL cluster of its own, driven for a
@@ -67,6 +70,10 @@ $(SPEC_LINTER):
 
 $(STATICCHECK):
 	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+# axe-core, injected into pages by the browser tests (internal/testing/browser).
+$(AXE_CORE):
+	npm install --prefix $(AXE_DIR) --no-audit --no-fund --save-exact axe-core@$(AXE_CORE_VERSION)
 
 $(REDOCLY):
 	npm install --prefix $(REDOCLY_DIR) --no-audit --no-fund --save-exact @redocly/cli@$(REDOCLY_VERSION)

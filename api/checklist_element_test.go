@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,20 +12,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/onramp/onramp/internal/config"
+	"github.com/onramp/onramp/internal/testing/browser"
 	"github.com/onramp/onramp/internal/testing/testenv"
 )
-
-// browser finds Debian's chromium (make test installs it when missing).
-func browser(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if path, err := exec.LookPath(name); err == nil {
-			return path
-		}
-	}
-	t.Skip("no Chromium to run the <onramp-checklist> browser test: `make test` installs Debian's (apt-get install -y chromium), which needs root or passwordless sudo")
-	return ""
-}
 
 // hostPage is a customer's page on another origin, embedding the element
 // the way the README shows.
@@ -44,7 +30,6 @@ const hostPage = `<!doctype html>
 
 func TestChecklistElementInABrowser(t *testing.T) {
 	t.Parallel()
-	chromium := browser(t)
 	var page string
 	host := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -66,31 +51,11 @@ func TestChecklistElementInABrowser(t *testing.T) {
 	}
 	page = fmt.Sprintf(hostPage, env.URL, token)
 
-	// As root (CI, the dev container), Chromium runs only without its sandbox.
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.WindowSize(900, 700))
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	defer cancelTimeout()
+	ctx := browser.New(t, 90*time.Second)
 
 	const root = `document.querySelector("onramp-checklist").shadowRoot`
-	eval := func(what string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](what))
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-		return v
-	}
-	wait := func(predicate string) {
-		t.Helper()
-		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](predicate, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
-			t.Fatalf("waiting for %s: %v", predicate, err)
-		}
-	}
+	eval := func(what string) string { t.Helper(); return browser.Eval(t, ctx, what) }
+	wait := func(predicate string) { t.Helper(); browser.WaitFor(t, ctx, predicate) }
 	if err := chromedp.Do(ctx, chromedp.Navigate(host.URL)); err != nil {
 		t.Fatalf("load the page: %v", err)
 	}
@@ -119,15 +84,7 @@ func TestChecklistElementInABrowser(t *testing.T) {
 		t.Errorf("focus is on %q after ticking, want the step it ticked", focused)
 	}
 	wait(root + `.querySelector("[part~=message]:last-of-type").textContent !== ""`)
-	screenshot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100) /* 100: PNG */)
-	if err != nil {
-		t.Fatal(err)
-	}
-	shot := filepath.Join(t.TempDir(), "onramp-checklist.png")
-	if err := os.WriteFile(shot, screenshot, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot: %s", shot)
+	t.Logf("screenshot: %s", browser.Screenshot(t, ctx, "", "onramp-checklist.png"))
 	if status, _, _, _ := checklist(t, env, token).step(t, "read_guide"); status != "completed" {
 		t.Fatalf("the server has the step %s, want completed", status)
 	}
