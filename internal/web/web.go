@@ -6,12 +6,14 @@ package web
 import (
 	"github.com/gin-gonic/gin"
 
+	"github.com/onramp/onramp/internal/web/console"
 	"github.com/onramp/onramp/internal/web/page"
 )
 
 // Deps is what the pages need.
 type Deps struct {
-	Site page.Options
+	Site    page.Options
+	Console console.Deps
 }
 
 // Mount adds the pages and their assets to r.
@@ -21,5 +23,5 @@ func Mount(r *gin.Engine, d Deps) error {
 		return err
 	}
 	site.MountAssets(r)
-	return nil
+	return console.Mount(r, site, d.Console)
 }
