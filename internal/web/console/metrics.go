@@ -116,7 +116,7 @@ func (c *console) loadMetrics(ctx *gin.Context, p *metricsPage, q onboarding.Met
 			return err
 		}
 		p.Retention = retentionRows(lang, r)
-		for k := 0; k <= 12; k++ {
+		for k := 0; k <= retentionWeeks; k++ {
 			p.Weeks = append(p.Weeks, k)
 		}
 	}
@@ -162,6 +162,9 @@ type retentionRow struct {
 
 type retentionCell struct{ Text, Heat string }
 
+// retentionWeeks is the last week after joining that retention follows.
+const retentionWeeks = 12
+
 func retentionRows(lang mail.Locale, r onboarding.Retention) []retentionRow {
 	rows := make([]retentionRow, 0, len(r.Cohorts))
 	for _, co := range r.Cohorts {
@@ -172,6 +175,10 @@ func retentionRows(lang mail.Locale, r onboarding.Retention) []retentionRow {
 				cell = retentionCell{Text: percent(lang, *s), Heat: heat(*s)}
 			}
 			row.Cells = append(row.Cells, cell)
+		}
+		// Weeks not begun yet: empty cells keep the table's rows whole.
+		for len(row.Cells) <= retentionWeeks {
+			row.Cells = append(row.Cells, retentionCell{Heat: "heat-later"})
 		}
 		rows = append(rows, row)
 	}

@@ -73,7 +73,10 @@ func sameSite(r *http.Request) bool {
 		return false
 	}
 	origin := r.Header.Get("Origin")
-	if origin == "" {
+	// Under Referrer-Policy: no-referrer (the pages' own) Chromium sends
+	// "Origin: null" even on a same-origin form: it says nothing, like a
+	// missing Origin.
+	if origin == "" || origin == "null" {
 		return true
 	}
 	u, err := url.Parse(origin)
