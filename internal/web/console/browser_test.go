@@ -23,7 +23,10 @@ func TestConsoleInTheBrowser(t *testing.T) {
 	}
 	_, email := newStaff(t, env)
 	ctx := browser.New(t, 120*time.Second)
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) { t.Helper(); browser.Do(t, ctx, what, steps...) }
+	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		browser.Do(t, ctx, what, steps...)
+	}
 	open := func(path string) { t.Helper(); do("open "+path, chromedp.Navigate(env.URL+path+"?lang=en")) }
 
 	open("/console/")

@@ -2,6 +2,7 @@ package console
 
 import (
 	"regexp"
+	"slices"
 
 	"github.com/gin-gonic/gin"
 
@@ -78,3 +79,9 @@ var loginFields = map[string]fieldText{
 func (c *console) textFor(ctx *gin.Context, key string) string {
 	return c.text[key].In(page.Language(ctx))
 }
+
+// roleSet is the roles a form's checkboxes ticked.
+type roleSet []string
+
+// Has reports whether role is ticked (for the checkboxes).
+func (r roleSet) Has(role string) bool { return slices.Contains(r, role) }

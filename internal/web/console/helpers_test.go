@@ -161,4 +161,3 @@ func draftKeys(t *testing.T, env *testenv.Env) []string {
 // consolePages are every page a staff user can open.
 var consolePages = []string{"/console/", "/console/steps/new", "/console/versions", "/console/activation", "/console/nudges",
 	"/console/nudges/new", "/console/metrics", "/console/audit", "/console/support"}
-

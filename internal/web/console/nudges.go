@@ -35,22 +35,12 @@ type nudgeForm struct {
 	Key, Trigger, Step  string
 	AfterDays, MaxSends string
 	EveryDays, Holdout  string
-	Roles               []string
+	Roles               roleSet
 	Enabled             bool
 	ENSubject, ENText   string
 	FRSubject, FRText   string
 	Errors              fieldErrors
 	Error               string
-}
-
-// Has reports whether the form's audience lists role.
-func (f nudgeForm) Has(role string) bool {
-	for _, r := range f.Roles {
-		if r == role {
-			return true
-		}
-	}
-	return false
 }
 
 var nudgeTriggers = []string{nudge.InvitationPending, nudge.MemberStepPending, nudge.OrganizationStepPending, nudge.TrialEnding}

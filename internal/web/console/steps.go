@@ -65,22 +65,12 @@ type stepForm struct {
 	Completion    string
 	Event         string
 	Count         string
-	Roles         []string
+	Roles         roleSet
 	Plans         string
 	FRTitle       string
 	FRDescription string
 	Errors        fieldErrors
 	Error         string
-}
-
-// Has reports whether the form's audience lists role (for its checkboxes).
-func (f stepForm) Has(role string) bool {
-	for _, r := range f.Roles {
-		if r == role {
-			return true
-		}
-	}
-	return false
 }
 
 func readStepForm(ctx *gin.Context) stepForm {
