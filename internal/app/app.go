@@ -29,6 +29,7 @@ import (
 	"github.com/onramp/onramp/internal/mail"
 	"github.com/onramp/onramp/internal/unsubscribe"
 	"github.com/onramp/onramp/internal/web"
+	accountpages "github.com/onramp/onramp/internal/web/accounts"
 	"github.com/onramp/onramp/internal/web/page"
 	"github.com/onramp/onramp/internal/webhooks"
 	"github.com/onramp/onramp/onboarding"
@@ -224,6 +225,8 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 	// services as the API.
 	err = web.Mount(router, web.Deps{
 		Site: page.Options{Secure: cfg.Env != "development", DefaultLocale: cfg.DefaultLocale},
+		Accounts: accountpages.Config{Accounts: accounts, Billing: billingSvc, AppURL: cfg.AppURL, Secret: cfg.UnsubscribeKey,
+			Clock: cfg.Clock, Log: log.With("component", "account_pages")},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("web pages: %w", err)

@@ -6,12 +6,16 @@ package web
 import (
 	"github.com/gin-gonic/gin"
 
+	"github.com/onramp/onramp/internal/web/accounts"
 	"github.com/onramp/onramp/internal/web/page"
 )
 
 // Deps is what the pages need.
 type Deps struct {
 	Site page.Options
+	// Accounts are the account pages' services and settings (their Site
+	// is filled in here).
+	Accounts accounts.Config
 }
 
 // Mount adds the pages and their assets to r.
@@ -21,5 +25,9 @@ func Mount(r *gin.Engine, d Deps) error {
 		return err
 	}
 	site.MountAssets(r)
+	d.Accounts.Site = site
+	if err := accounts.Mount(r, d.Accounts); err != nil {
+		return err
+	}
 	return nil
 }
