@@ -12,6 +12,7 @@ package accounts
 
 import (
 	"embed"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -60,7 +61,11 @@ func Mount(r gin.IRouter, cfg Config) error {
 			text[k] = v
 		}
 	}
-	views, err := cfg.Site.Templates(templateFiles, text)
+	files, err := fs.Sub(templateFiles, "templates")
+	if err != nil {
+		return err
+	}
+	views, err := cfg.Site.Templates(files, text)
 	if err != nil {
 		return err
 	}
