@@ -28,16 +28,22 @@ func badToken(err error) bool {
 	return false
 }
 
-func (p *pages) verifyForm(c *gin.Context) {
-	err := p.accounts.CheckEmailToken(c.Request.Context(), c.Query("token"), account.PurposeVerifyEmail)
+// showLink answers the GET of an emailed link: its form while its token
+// (of purpose) can be used, else why it cannot (deadText).
+func (p *pages) showLink(c *gin.Context, purpose, deadText string, form func()) {
+	err := p.accounts.CheckEmailToken(c.Request.Context(), c.Query("token"), purpose)
 	switch {
 	case badToken(err):
-		p.deadLink(c, "link.verify.dead")
+		p.deadLink(c, deadText)
 	case err != nil:
 		p.failed(c, err)
 	default:
-		p.views.Render(c, http.StatusOK, "verify.html", nil)
+		form()
 	}
+}
+
+func (p *pages) verifyForm(c *gin.Context) {
+	p.showLink(c, account.PurposeVerifyEmail, "link.verify.dead", func() { p.views.Render(c, http.StatusOK, "verify.html", nil) })
 }
 
 // verify confirms the address. Once confirmed, the page says so and
@@ -65,15 +71,7 @@ type resetPage struct {
 }
 
 func (p *pages) resetForm(c *gin.Context) {
-	err := p.accounts.CheckEmailToken(c.Request.Context(), c.Query("token"), account.PurposePasswordReset)
-	switch {
-	case badToken(err):
-		p.deadLink(c, "link.reset.dead")
-	case err != nil:
-		p.failed(c, err)
-	default:
-		p.renderReset(c, http.StatusOK, nil)
-	}
+	p.showLink(c, account.PurposePasswordReset, "link.reset.dead", func() { p.renderReset(c, http.StatusOK, nil) })
 }
 
 func (p *pages) renderReset(c *gin.Context, status int, errs fieldErrors) {
