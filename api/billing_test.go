@@ -71,8 +71,8 @@ func TestCheckoutSendsTheRightSessionToStripe(t *testing.T) {
 		"subscription_data[metadata][organization_id]": org.ID.String(),
 		"subscription_data[metadata][plan_id]":         "standalone-monthly",
 		"allow_promotion_codes":                        "true",
-		"success_url":                                  "http://onramp.test/billing/success?session_id={CHECKOUT_SESSION_ID}",
-		"cancel_url":                                   "http://onramp.test/billing/cancel",
+		"success_url":                                  "http://onramp.test/checkout/success?session_id={CHECKOUT_SESSION_ID}",
+		"cancel_url":                                   "http://onramp.test/checkout/cancel",
 	}
 	for k, v := range want {
 		if got := f.Get(k); got != v {

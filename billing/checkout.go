@@ -21,8 +21,8 @@ import (
 type CheckoutInput struct {
 	PlanID     string
 	Seats      int
-	SuccessURL string // empty: PUBLIC_URL/billing/success; else on PUBLIC_URL's or APP_URL's origin
-	CancelURL  string // empty: PUBLIC_URL/billing/cancel; same rule
+	SuccessURL string // empty: PUBLIC_URL/checkout/success (the account page); else on PUBLIC_URL's or APP_URL's origin
+	CancelURL  string // empty: PUBLIC_URL/checkout/cancel; same rule
 	// RequestKey is the caller's Idempotency-Key, if any: the Stripe
 	// idempotency key is derived from it so a retried request cannot open
 	// a second session even if our own reply was lost.
@@ -85,10 +85,10 @@ func (s *Service) CreateCheckout(ctx context.Context, orgID, userID uuid.UUID, i
 	}
 	if in.SuccessURL == "" {
 		// Stripe replaces {CHECKOUT_SESSION_ID}; it must stay unescaped.
-		in.SuccessURL = s.publicURL.String() + "/billing/success?session_id={CHECKOUT_SESSION_ID}"
+		in.SuccessURL = s.publicURL.String() + "/checkout/success?session_id={CHECKOUT_SESSION_ID}"
 	}
 	if in.CancelURL == "" {
-		in.CancelURL = s.publicURL.String() + "/billing/cancel"
+		in.CancelURL = s.publicURL.String() + "/checkout/cancel"
 	}
 	var out CheckoutSession
 	err = s.db.WithSessionLock(ctx, "checkout:"+orgID.String(), func() error {

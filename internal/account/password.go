@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/onramp/onramp/internal/apperr"
 )
 
 // Password length bounds, in characters.
@@ -37,6 +39,15 @@ func passwordProblem(pw string) string {
 		return fmt.Sprintf("must be %d to %d characters", MinPasswordLen, MaxPasswordLen)
 	}
 	return ""
+}
+
+// PasswordError is nil for an acceptable password, else the invalid-input
+// error the services answer for it, on field (for a form that checks a
+// password before calling them, with its confirmation).
+func PasswordError(field, pw string) error {
+	var v apperr.Validator
+	checkPassword(&v, field, pw)
+	return v.Err()
 }
 
 // hasher hashes and checks passwords. Each hash takes argonMemory of RAM, so

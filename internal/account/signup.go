@@ -57,6 +57,10 @@ func (in *SignupInput) validate() error {
 	return v.Err()
 }
 
+// ValidateSignup checks in as Signup would, without signing up: the
+// signup page reports every problem at once, its own (the plan) and these.
+func ValidateSignup(in SignupInput) error { return in.validate() }
+
 var errEmailTaken = apperr.Conflict("email_taken", "an account with this email already exists")
 
 // Signup creates an organization, its owner and their session, and queues

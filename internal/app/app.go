@@ -29,6 +29,7 @@ import (
 	"github.com/onramp/onramp/internal/mail"
 	"github.com/onramp/onramp/internal/unsubscribe"
 	"github.com/onramp/onramp/internal/web"
+	accountpages "github.com/onramp/onramp/internal/web/accounts"
 	"github.com/onramp/onramp/internal/web/console"
 	"github.com/onramp/onramp/internal/web/page"
 	"github.com/onramp/onramp/internal/webhooks"
@@ -224,7 +225,9 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 	// The account pages and the PM console, on the same router and
 	// services as the API.
 	err = web.Mount(router, web.Deps{
-		Site:    page.Options{Secure: cfg.Env != "development", DefaultLocale: cfg.DefaultLocale},
+		Site: page.Options{Secure: cfg.Env != "development", DefaultLocale: cfg.DefaultLocale},
+		Accounts: accountpages.Config{Accounts: accounts, Billing: billingSvc, AppURL: cfg.AppURL, Secret: cfg.UnsubscribeKey,
+			Clock: cfg.Clock, Log: log.With("component", "account_pages")},
 		Console: console.Deps{Accounts: accounts, Onboarding: onboardingSvc, Nudges: nudges},
 	})
 	if err != nil {

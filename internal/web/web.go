@@ -6,14 +6,18 @@ package web
 import (
 	"github.com/gin-gonic/gin"
 
+	"github.com/onramp/onramp/internal/web/accounts"
 	"github.com/onramp/onramp/internal/web/console"
 	"github.com/onramp/onramp/internal/web/page"
 )
 
 // Deps is what the pages need.
 type Deps struct {
-	Site    page.Options
-	Console console.Deps
+	Site page.Options
+	// Accounts are the account pages' services and settings (their Site
+	// is filled in here).
+	Accounts accounts.Config
+	Console  console.Deps
 }
 
 // Mount adds the pages and their assets to r.
@@ -23,5 +27,9 @@ func Mount(r *gin.Engine, d Deps) error {
 		return err
 	}
 	site.MountAssets(r)
+	d.Accounts.Site = site
+	if err := accounts.Mount(r, d.Accounts); err != nil {
+		return err
+	}
 	return console.Mount(r, site, d.Console)
 }

@@ -73,9 +73,9 @@ func sameSite(r *http.Request) bool {
 		return false
 	}
 	origin := r.Header.Get("Origin")
-	// Under Referrer-Policy: no-referrer (the pages' own) Chromium sends
-	// "Origin: null" even on a same-origin form: it says nothing, like a
-	// missing Origin.
+	// "null": the pages' own Referrer-Policy (no-referrer) makes browsers
+	// send Origin: null with their forms; Sec-Fetch-Site, checked above,
+	// and the token still tell.
 	if origin == "" || origin == "null" {
 		return true
 	}

@@ -130,14 +130,19 @@ func TestAFormPostNeedsTheTokenAndThisSite(t *testing.T) {
 		if w := post(url.Values{"csrf_token": {token}}, map[string]string{"Origin": "http://example.com", "Sec-Fetch-Site": "same-origin"}); w.Code != http.StatusOK {
 			t.Fatalf("secure=%v: the page's own post: %d %s", secure, w.Code, w.Body)
 		}
+		// What Chromium sends from a page whose Referrer-Policy is no-referrer.
+		if w := post(url.Values{"csrf_token": {token}}, map[string]string{"Origin": "null", "Sec-Fetch-Site": "same-origin"}); w.Code != http.StatusOK {
+			t.Fatalf("secure=%v: the page's own post with Origin: null: %d %s", secure, w.Code, w.Body)
+		}
 		for name, tc := range map[string]struct {
 			form   url.Values
 			header map[string]string
 		}{
-			"no token":          {url.Values{}, nil},
-			"another token":     {url.Values{"csrf_token": {strings.Repeat("A", 43)}}, nil},
-			"another origin":    {url.Values{"csrf_token": {token}}, map[string]string{"Origin": "https://evil.test"}},
-			"a cross-site post": {url.Values{"csrf_token": {token}}, map[string]string{"Sec-Fetch-Site": "cross-site"}},
+			"no token":                       {url.Values{}, nil},
+			"another token":                  {url.Values{"csrf_token": {strings.Repeat("A", 43)}}, nil},
+			"another origin":                 {url.Values{"csrf_token": {token}}, map[string]string{"Origin": "https://evil.test"}},
+			"a cross-site post":              {url.Values{"csrf_token": {token}}, map[string]string{"Sec-Fetch-Site": "cross-site"}},
+			"a cross-site post, Origin null": {url.Values{"csrf_token": {token}}, map[string]string{"Origin": "null", "Sec-Fetch-Site": "cross-site"}},
 		} {
 			w := post(tc.form, tc.header)
 			if w.Code != http.StatusForbidden || strings.Contains(w.Body.String(), "posted") || !strings.Contains(w.Body.String(), "This form has expired") {

@@ -1,0 +1,122 @@
+// Package accounts serves the account pages people reach from the site,
+// from emails and from Stripe Checkout: signup (then Checkout), email
+// verification, invitation acceptance, password reset, and Checkout's
+// success and cancel pages. They call the same domain services as the
+// JSON API (internal/account, billing) and hold no state of their own but
+// one signed cookie (retry.go).
+//
+// An emailed link is only ever read by a GET: the page shows a form, and
+// only the form's POST uses the single-use token (mail scanners and link
+// previews open links too).
+package accounts
+
+import (
+	"embed"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/onramp/onramp/billing"
+	"github.com/onramp/onramp/internal/account"
+	"github.com/onramp/onramp/internal/clock"
+	"github.com/onramp/onramp/internal/web/page"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+// Config is what the account pages need.
+type Config struct {
+	Site     *page.Site
+	Accounts *account.Service
+	Billing  *billing.Service
+	// AppURL is where people go once done (APP_URL); nil: no such link.
+	AppURL *url.URL
+	// Secret signs the Checkout retry cookie (at least 32 bytes).
+	Secret []byte
+	Clock  clock.Clock
+	Log    *slog.Logger
+}
+
+// pages serves the account pages.
+type pages struct {
+	site     *page.Site
+	views    *page.Templates
+	catalog  page.Catalog
+	accounts *account.Service
+	billing  *billing.Service
+	appURL   string
+	retry    retrySigner
+	log      *slog.Logger
+}
+
+// Mount adds the account pages to r.
+func Mount(r gin.IRouter, cfg Config) error {
+	text := page.Catalog{}
+	for _, part := range []page.Catalog{commonText, signupText, fieldText, linkText, checkoutText} {
+		for k, v := range part {
+			text[k] = v
+		}
+	}
+	files, err := fs.Sub(templateFiles, "templates")
+	if err != nil {
+		return err
+	}
+	views, err := cfg.Site.Templates(files, text)
+	if err != nil {
+		return err
+	}
+	p := &pages{site: cfg.Site, views: views, catalog: text, accounts: cfg.Accounts, billing: cfg.Billing,
+		retry: retrySigner{key: cfg.Secret, clock: clock.Or(cfg.Clock), secure: cfg.Site.Secure()}}
+	if p.log = cfg.Log; p.log == nil {
+		p.log = slog.Default()
+	}
+	if cfg.AppURL != nil {
+		p.appURL = cfg.AppURL.String()
+	}
+	g := cfg.Site.Group(r, "/")
+	g.GET("/signup", p.signupForm)
+	g.POST("/signup", p.signup)
+	g.POST("/signup/checkout", p.retryCheckout)
+	g.GET("/verify-email", p.verifyForm)
+	g.POST("/verify-email", p.verify)
+	g.GET("/accept-invitation", p.invitationForm)
+	g.POST("/accept-invitation", p.acceptInvitation)
+	g.GET("/reset-password", p.resetForm)
+	g.POST("/reset-password", p.resetPassword)
+	g.GET("/checkout/success", p.checkoutSuccess)
+	g.GET("/checkout/cancel", p.checkoutCancel)
+	return nil
+}
+
+// text is a key's text in the visitor's language, for messages built in
+// Go (field errors).
+func (p *pages) text(c *gin.Context, key string) string {
+	t, ok := p.catalog[key]
+	if !ok {
+		return "[[" + key + "]]" // as a template shows it, for the tests to find
+	}
+	return t.In(page.Language(c))
+}
+
+// done is a page that says something went well, and where to go next.
+type done struct {
+	Title, Text, Next string
+	// Arg fills Text's %s (the company's name).
+	Arg    string
+	AppURL string
+}
+
+func (p *pages) renderDone(c *gin.Context, d done) {
+	d.AppURL = p.appURL
+	p.views.Render(c, http.StatusOK, "done.html", d)
+}
+
+// deadLink is the page of a link that can no longer be used; Text says
+// how to get a new one.
+func (p *pages) deadLink(c *gin.Context, textKey string) {
+	p.views.Render(c, http.StatusGone, "dead_link.html", done{Title: "link.dead.title", Text: textKey, AppURL: p.appURL})
+}

@@ -1,0 +1,71 @@
+package accounts
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/onramp/onramp/internal/account"
+	"github.com/onramp/onramp/internal/apperr"
+)
+
+// fieldErrors are a form's problems in the visitor's language, by field
+// name; "" holds a problem of the whole form (shown in the summary only).
+type fieldErrors map[string]string
+
+// add records field's first problem.
+func (f fieldErrors) add(field, message string) {
+	if _, seen := f[field]; !seen {
+		f[field] = message
+	}
+}
+
+// domainProblems are the domain's validation messages (internal/account),
+// in English for the JSON API, as keys of this package's texts. A message
+// not listed says "check this field": still in the visitor's language.
+var domainProblems = []struct {
+	prefix, key string
+}{
+	{fmt.Sprintf("must be %d to %d characters", account.MinPasswordLen, account.MaxPasswordLen), "field.password_length"},
+	{"is required", "field.required"},
+	{"must be at most", "field.too_long"},
+	{"must not contain control", "field.invisible"},
+	{"must not contain a web address", "field.link"},
+	{"must be an email address", "field.email"},
+}
+
+var firstNumber = regexp.MustCompile(`\d+`)
+
+// fromDomain puts an invalid-input error's fields into f, each under
+// the form field rename names (the domain's name when absent), and
+// reports whether err was one.
+func (p *pages) fromDomain(c *gin.Context, f fieldErrors, err error, rename map[string]string) bool {
+	e, ok := apperr.As(err)
+	if !ok || e.Code != apperr.CodeInvalid {
+		return false
+	}
+	for _, fe := range e.Fields {
+		name := fe.Field
+		if to, ok := rename[name]; ok {
+			name = to
+		}
+		key := "field.invalid"
+		for _, d := range domainProblems {
+			if strings.HasPrefix(fe.Message, d.prefix) {
+				key = d.key
+				break
+			}
+		}
+		message := p.text(c, key)
+		switch key {
+		case "field.too_long":
+			message = strings.Replace(message, "%d", firstNumber.FindString(fe.Message), 1)
+		case "field.password_length":
+			message = fmt.Sprintf(message, account.MinPasswordLen, account.MaxPasswordLen)
+		}
+		f.add(name, message)
+	}
+	return true
+}
