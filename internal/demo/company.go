@@ -140,6 +140,7 @@ func (s *story) subscribe(ctx context.Context, c *company) error {
 // or, for a company that will not pay, failed, and the subscription past
 // due.
 func (s *story) charge(ctx context.Context, c *company, first bool) error {
+	c.sub.InvoiceID = fakestripe.NewID("in")
 	if !c.willPay {
 		if err := s.deliver(ctx, fakestripe.PaymentFailed, c.sub); err != nil {
 			return err
@@ -169,7 +170,7 @@ func (s *story) charge(ctx context.Context, c *company, first bool) error {
 // would, and insists that it was applied.
 func (s *story) deliver(ctx context.Context, kind fakestripe.Kind, sub fakestripe.Subscription) error {
 	now := s.sv.clock.Now()
-	payload, err := fakestripe.Event(kind, sub, now)
+	payload, err := fakestripe.Event(fakestripe.NewID("evt"), kind, sub, now)
 	if err != nil {
 		return err
 	}

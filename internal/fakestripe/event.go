@@ -63,6 +63,9 @@ type Subscription struct {
 	Interval       string // month or year
 	Created        time.Time
 	TrialEnd       time.Time
+	// InvoiceID is the current period's invoice (in_…), which invoice
+	// events describe.
+	InvoiceID string
 }
 
 // NewID is a Stripe-like id with prefix ("sub", "si", "in", "evt").
@@ -70,10 +73,10 @@ func NewID(prefix string) string {
 	return prefix + "_local_" + strings.ToLower(rand.Text()[:16])
 }
 
-// Event is the payload of a kind of event about sub, created at: API
-// version 2023-10-16 (stripe-go v76's), so that billing applies the object
-// it carries instead of refetching it from Stripe.
-func Event(kind Kind, sub Subscription, at time.Time) ([]byte, error) {
+// Event is the payload of event id (evt_…), a kind of event about sub,
+// created at: API version 2023-10-16 (stripe-go v76's), so that billing
+// applies the object it carries instead of refetching it from Stripe.
+func Event(id string, kind Kind, sub Subscription, at time.Time) ([]byte, error) {
 	typ, ok := Types[kind]
 	if !ok {
 		return nil, fmt.Errorf("unknown kind of Stripe event %q", kind)
@@ -96,7 +99,7 @@ func Event(kind Kind, sub Subscription, at time.Time) ([]byte, error) {
 		return nil, err
 	}
 	return json.Marshal(map[string]any{
-		"id": NewID("evt"), "object": "event", "api_version": stripe.APIVersion, "created": at.Unix(),
+		"id": id, "object": "event", "api_version": stripe.APIVersion, "created": at.Unix(),
 		"type": typ, "livemode": false, "pending_webhooks": 1, "data": map[string]any{"object": json.RawMessage(raw)},
 	})
 }
@@ -162,13 +165,13 @@ func subscriptionObject(sub Subscription, at time.Time, status stripe.Subscripti
 // invoiceObject is the subscription's invoice for the period starting at,
 // paid or with its payment failed.
 func invoiceObject(sub Subscription, at time.Time, paid bool) map[string]any {
-	id := NewID("in")
+	id := sub.InvoiceID
 	amount := sub.UnitAmount * int64(sub.Seats)
 	o := map[string]any{
 		"id": id, "object": "invoice", "customer": sub.CustomerID, "currency": sub.Currency,
 		"amount_due": amount, "amount_paid": 0, "amount_remaining": amount, "attempted": true, "attempt_count": 1,
 		"billing_reason": "subscription_cycle", "created": at.Unix(), "livemode": false,
-		"number":             strings.ToUpper(id[len("in_local_"):len("in_local_")+8]) + "-0001",
+		"number":             "LOCAL-" + strings.ToUpper(id[max(len(id)-8, 0):]),
 		"hosted_invoice_url": "https://invoice.stripe.com/i/" + id,
 		"invoice_pdf":        "https://pay.stripe.com/invoice/" + id + "/pdf",
 		"status":             "open",
