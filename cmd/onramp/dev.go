@@ -65,14 +65,19 @@ func devStaff(ctx context.Context, getenv config.Getenv, stdout, stderr io.Write
 	defer db.Close()
 	password := rand.Text()
 	svc := account.NewService(account.Config{DB: db, Log: log})
+	exists, err := svc.EmailTaken(ctx, devStaffEmail)
+	if err != nil {
+		return err
+	}
 	verb := "created"
-	_, err = svc.CreateStaff(ctx, devStaffEmail, password, "Product manager")
-	if apperr.HasReason(err, "email_taken") {
+	if exists {
 		verb = "new password for"
 		_, err = svc.ResetStaffPassword(ctx, devStaffEmail, password)
 		if apperr.Is(err, apperr.CodeNotFound) {
 			return fmt.Errorf("dev staff: %s belongs to a customer's account, not a staff user's", devStaffEmail)
 		}
+	} else {
+		_, err = svc.CreateStaff(ctx, devStaffEmail, password, "Product manager")
 	}
 	if err != nil {
 		return err

@@ -42,7 +42,10 @@ func (s *story) introduce(i, n int, c *company) {
 	slot := span / time.Duration(n)
 	c.willVerify, c.willCheckout = s.chance(0.9), s.chance(0.75)
 	c.willSubscribe, c.willPay = s.chance(0.85), s.chance(0.85)
-	c.team = 3 + s.rnd.IntN(9)
+	// Teams large enough that a week's new members are a group whose
+	// retention the privacy floor (MIN_GROUP_SIZE, and its complement)
+	// lets the console show.
+	c.team = 6 + s.rnd.IntN(15)
 	s.at(s.now.Add(-span+time.Duration(i)*slot+s.between(0, slot*4/5)), "sign up "+c.name, func(ctx context.Context) error {
 		return s.signUp(ctx, c)
 	})
@@ -240,7 +243,7 @@ func (s *story) accept(ctx context.Context, c *company, who person) error {
 			return s.use(ctx, member, "session_booked")
 		})
 	}
-	engagement := 0.3 + 0.65*s.rnd.Float64()
+	engagement := 0.4 + 0.6*s.rnd.Float64()
 	for week := 1; week <= Weeks; week++ {
 		if !s.chance(engagement * math.Pow(0.85, float64(week))) {
 			continue
@@ -254,7 +257,7 @@ func (s *story) accept(ctx context.Context, c *company, who person) error {
 }
 
 // activities are the product events of a member's visit.
-var activities = []string{"session_booked", "guide_opened", "checkin_answered", "guide_opened"}
+var activities = []string{"session_booked", "session_booked", "guide_opened", "guide_opened", "checkin_answered"}
 
 // use sends one product event from a member, as their app would.
 func (s *story) use(ctx context.Context, member onboarding.Caller, name string) error {
