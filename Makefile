@@ -1,5 +1,5 @@
 # The two commands a newcomer needs:
-#   make run    local PostgreSQL (under .data/) + migrations + demo data + stripe-mock, serve on :8080
+#   make run    local PostgreSQL (under .data/) + migrations + demo data + stripe-mock + Mailpit, serve on :8080
 #   make test   go vet, staticcheck, the OpenAPI checks (kin-openapi, Redocly), and
 #               go test -race against a throwaway PostgreSQL
 # Tools are installed by pinned version into .tools/ (Go tools in .tools/bin).
@@ -13,16 +13,19 @@ KIN_OPENAPI_VERSION := v0.153.0
 STATICCHECK_VERSION := v0.8.2
 REDOCLY_VERSION     := 2.77.0
 AXE_CORE_VERSION    := 4.14.1
+MAILPIT_VERSION     := v1.33.1
 
 STRIPE_MOCK  := $(TOOLS)/stripe-mock
 SPEC_LINTER  := $(TOOLS)/validate
 STATICCHECK  := $(TOOLS)/staticcheck
+MAILPIT      := $(TOOLS)/mailpit
 REDOCLY_DIR  := $(CURDIR)/.tools/redocly
 REDOCLY      := $(REDOCLY_DIR)/node_modules/.bin/redocly
 AXE_DIR      := $(CURDIR)/.tools/axe
 AXE_CORE     := $(AXE_DIR)/node_modules/axe-core/axe.min.js
 
 export STRIPE_MOCK_BIN := $(STRIPE_MOCK)
+export MAILPIT_BIN     := $(MAILPIT)
 
 .PHONY: run test fault-test build vet staticcheck lint-openapi tools browser clean db-stop
 
@@ -60,10 +63,15 @@ lint-openapi: $(SPEC_LINTER) $(REDOCLY)
 	$(SPEC_LINTER) -examples -defaults -patterns -- openapi.yaml
 	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(REDOCLY) lint openapi.yaml
 
-tools: $(STRIPE_MOCK) $(SPEC_LINTER) $(STATICCHECK) $(REDOCLY)
+tools: $(STRIPE_MOCK) $(SPEC_LINTER) $(STATICCHECK) $(REDOCLY) $(MAILPIT)
 
 $(STRIPE_MOCK):
 	GOBIN=$(TOOLS) $(GO) install github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION)
+
+# The local inbox of `make run`: every email the server sends, readable at
+# its web UI (scripts/dev-run starts it when SMTP_URL is unset).
+$(MAILPIT):
+	GOBIN=$(TOOLS) $(GO) install github.com/axllent/mailpit@$(MAILPIT_VERSION)
 
 $(SPEC_LINTER):
 	GOBIN=$(TOOLS) $(GO) install github.com/getkin/kin-openapi/cmd/validate@$(KIN_OPENAPI_VERSION)
@@ -78,7 +86,8 @@ $(AXE_CORE):
 $(REDOCLY):
 	npm install --prefix $(REDOCLY_DIR) --no-audit --no-fund --save-exact @redocly/cli@$(REDOCLY_VERSION)
 
-# Stop the `make run` PostgreSQL cluster (its data stays in .data/).
+# Stop the `make run` PostgreSQL cluster (its data stays in .data/; the next
+# make run starts it again). Ctrl-C on make run stops everything else.
 db-stop:
 	@scripts/pg-cluster stop .data/pg
 

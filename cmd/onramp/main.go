@@ -3,9 +3,11 @@
 //	onramp serve                                 serve the HTTP API and run background jobs
 //	onramp migrate                               apply pending database migrations (idempotent)
 //	onramp staff create --email E --password P   create a staff user (product managers)
-//	onramp seed                                  publish a demo onboarding checklist unless one exists
+//	onramp seed [--demo]                         publish a demo onboarding checklist unless one exists; --demo adds demo companies
 //	onramp stripe setup [--webhook-url URL]      create the Stripe product, prices and webhook endpoint
 //	onramp nudges run [--dry-run]                run one nudge sweep now, a line per person considered
+//	onramp dev staff                             print a ready staff login for the local database
+//	onramp dev stripe-event TYPE --org ID        post a signed, made-up Stripe event to the running server
 package main
 
 import (
@@ -30,9 +32,16 @@ commands:
   serve                                  serve the HTTP API and run background jobs
   migrate                                apply pending database migrations (idempotent)
   staff create --email E --password P    create a staff user
-  seed                                   publish a demo onboarding checklist unless one exists (idempotent)
+  seed [--demo]                          publish a demo onboarding checklist unless one exists (idempotent);
+                                         --demo also adds twelve weeks of demo companies, once (needs stripe-mock)
   stripe setup [--webhook-url URL]       create (or find) the Stripe product, prices and webhook endpoint
   nudges run [--dry-run]                 run one nudge sweep now and print a line per person considered
+
+local development (refused with ONRAMP_ENV=production):
+  dev staff                              create pm@onramp.local, or give it a fresh password, and print the login
+  dev stripe-event TYPE --org ID         sign a made-up Stripe event about the organization and post it to the
+                                         running server's webhook; TYPE: subscription.created, invoice.paid,
+                                         payment.failed, trial.ending (sent again: a duplicate)
 
 configuration comes from the environment; see README.md.
 `
@@ -56,13 +65,15 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout, stder
 	case "migrate":
 		err = migrate(ctx, getenv, stderr)
 	case "seed":
-		err = seed(ctx, getenv, stdout, stderr)
+		err = seed(ctx, args[1:], getenv, stdout, stderr)
 	case "staff":
 		err = staff(ctx, args[1:], getenv, stdout, stderr)
 	case "stripe":
 		err = stripeCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "nudges":
 		err = nudgesCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "dev":
+		err = devCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

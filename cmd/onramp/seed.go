@@ -2,22 +2,45 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 
+	"github.com/onramp/onramp/billing"
 	"github.com/onramp/onramp/internal/config"
+	"github.com/onramp/onramp/internal/database"
+	"github.com/onramp/onramp/internal/demo"
 	"github.com/onramp/onramp/onboarding"
 )
 
 // seed publishes a demo onboarding checklist and activation definition on a
-// database that has none; it changes nothing once a version exists.
-func seed(ctx context.Context, getenv config.Getenv, stdout, stderr io.Writer) error {
+// database that has none; it changes nothing once a version exists. With
+// --demo it also fills the database with twelve weeks of demo companies
+// (internal/demo), once.
+func seed(ctx context.Context, args []string, getenv config.Getenv, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	withDemo := fs.Bool("demo", false, "also add twelve weeks of demo companies")
+	if err := fs.Parse(args); err != nil {
+		return usageError{"seed: " + err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("seed: unexpected argument %q", fs.Arg(0))}
+	}
+	if *withDemo {
+		return seedDemo(ctx, getenv, stdout, stderr)
+	}
 	db, log, err := openDatabase(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	did, err := onboarding.NewService(onboarding.Config{DB: db, Log: log}).Seed(ctx)
+	return seedChecklist(ctx, onboarding.NewService(onboarding.Config{DB: db, Log: log}), stdout)
+}
+
+func seedChecklist(ctx context.Context, svc *onboarding.Service, stdout io.Writer) error {
+	did, err := svc.Seed(ctx)
 	if err != nil {
 		return err
 	}
@@ -26,5 +49,47 @@ func seed(ctx context.Context, getenv config.Getenv, stdout, stderr io.Writer) e
 	} else {
 		fmt.Fprintln(stdout, "an onboarding version already exists: nothing to seed")
 	}
+	return nil
+}
+
+// seedDemo runs the demo's story against stripe-mock only: each demo
+// company opens a checkout, which would make customers and sessions in a
+// real Stripe account.
+func seedDemo(ctx context.Context, getenv config.Getenv, stdout, stderr io.Writer) error {
+	cfg, err := config.Load(getenv, config.NeedServe)
+	if err != nil {
+		return err
+	}
+	if cfg.Env == "production" {
+		return errors.New("seed --demo: refused with ONRAMP_ENV=production (made-up companies do not belong there)")
+	}
+	if cfg.StripeAPIBase == "" || cfg.StripeSecretKey == "" {
+		return errors.New("seed --demo: the demo's checkouts need stripe-mock: set STRIPE_API_BASE and STRIPE_SECRET_KEY as make run does")
+	}
+	log := newLogger(cfg, stderr)
+	catalog, err := billing.LoadCatalog(cfg.PlansFile)
+	if err != nil {
+		return err
+	}
+	db, err := database.Open(ctx, cfg.DatabaseURL, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := seedChecklist(ctx, onboarding.NewService(onboarding.Config{DB: db, Log: log}), stdout); err != nil {
+		return err
+	}
+	sum, err := demo.Seed(ctx, demo.Config{DB: db, Catalog: catalog,
+		Stripe: billing.NewStripeClient(cfg.StripeSecretKey, cfg.StripeAPIBase, cfg.StripeTimeout, log)})
+	if err != nil {
+		return err
+	}
+	if sum.AlreadyPresent {
+		fmt.Fprintln(stdout, "demo data already present: nothing added")
+	} else {
+		fmt.Fprintf(stdout, "added demo data: %d companies since %s (%d checkouts, %d trials, %d paying), %d members, %d product events\n",
+			sum.Companies, sum.From.Format("2006-01-02"), sum.Checkouts, sum.Trials, sum.Paying, sum.Members, sum.Events)
+	}
+	fmt.Fprintf(stdout, "demo people sign in with the password %q, e.g. %s\n", sum.Password, sum.SampleOwner)
 	return nil
 }

@@ -47,3 +47,28 @@ func TestSeedIsIdempotent(t *testing.T) {
 		t.Fatal("help does not list seed (scripts/dev-run looks for it)")
 	}
 }
+
+func TestSeedDemoNeedsStripeMockAndRefusesProduction(t *testing.T) {
+	t.Parallel()
+	base := map[string]string{"DATABASE_URL": "postgres://nobody@127.0.0.1:1/none", "PLANS_FILE": "testdata/plans.yaml"}
+	for name, extra := range map[string]map[string]string{
+		"no stripe-mock": {},
+		"production": {"ONRAMP_ENV": "production", "JWT_PRIVATE_KEY": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+			"UNSUBSCRIBE_SECRET": strings.Repeat("s", 32), "STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_WEBHOOK_SECRET": "whsec_x",
+			"STRIPE_API_BASE": "http://127.0.0.1:1"},
+	} {
+		env := map[string]string{}
+		for k, v := range base {
+			env[k] = v
+		}
+		for k, v := range extra {
+			env[k] = v
+		}
+		var stderr bytes.Buffer
+		code := run(context.Background(), []string{"seed", "--demo"}, getenvFrom(env), &bytes.Buffer{}, &stderr)
+		want := map[string]string{"no stripe-mock": "need stripe-mock", "production": "refused with ONRAMP_ENV=production"}[name]
+		if code != 1 || !strings.Contains(stderr.String(), want) {
+			t.Errorf("%s: exit %d, %s", name, code, stderr.String())
+		}
+	}
+}

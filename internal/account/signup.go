@@ -145,3 +145,8 @@ func (s *Service) emailTaken(ctx context.Context, h database.Handle, email strin
 	}
 	return n > 0, nil
 }
+
+// EmailTaken reports whether an account holds this email (any case).
+func (s *Service) EmailTaken(ctx context.Context, email string) (bool, error) {
+	return s.emailTaken(ctx, s.db, NormalizeEmail(email))
+}
