@@ -27,12 +27,12 @@ AXE_CORE     := $(AXE_DIR)/node_modules/axe-core/axe.min.js
 export STRIPE_MOCK_BIN := $(STRIPE_MOCK)
 export MAILPIT_BIN     := $(MAILPIT)
 
-.PHONY: run test fault-test build vet staticcheck lint-openapi tools browser clean db-stop
+.PHONY: run test fault-test screenshots build vet staticcheck lint-openapi tools browser clean db-stop
 
 build:
 	$(GO) build -trimpath -o bin/onramp ./cmd/onramp
 
-run: build tools
+run: build tools $(MAILPIT)
 	@scripts/dev-run
 
 test: tools browser $(AXE_CORE) vet staticcheck lint-openapi
@@ -43,6 +43,10 @@ test: tools browser $(AXE_CORE) vet staticcheck lint-openapi
 # (internal/testing/faulttest; about five minutes, so not part of `make test`).
 fault-test: $(STRIPE_MOCK)
 	$(GO) test -tags faulttest -count=1 -v -timeout 20m ./internal/testing/faulttest/
+
+# The README's pictures (docs/screenshots), taken by the browser tests.
+screenshots: browser $(AXE_CORE) $(STRIPE_MOCK)
+	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots scripts/dev-test ./internal/web/...
 
 # Debian's chromium, for the <onramp-checklist> browser tests (installed
 # when missing and possible; otherwise those tests skip and say why).
@@ -63,7 +67,7 @@ lint-openapi: $(SPEC_LINTER) $(REDOCLY)
 	$(SPEC_LINTER) -examples -defaults -patterns -- openapi.yaml
 	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(REDOCLY) lint openapi.yaml
 
-tools: $(STRIPE_MOCK) $(SPEC_LINTER) $(STATICCHECK) $(REDOCLY) $(MAILPIT)
+tools: $(STRIPE_MOCK) $(SPEC_LINTER) $(STATICCHECK) $(REDOCLY)
 
 $(STRIPE_MOCK):
 	GOBIN=$(TOOLS) $(GO) install github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION)

@@ -84,7 +84,7 @@ func TestChecklistElementInABrowser(t *testing.T) {
 		t.Errorf("focus is on %q after ticking, want the step it ticked", focused)
 	}
 	wait(root + `.querySelector("[part~=message]:last-of-type").textContent !== ""`)
-	t.Logf("screenshot: %s", browser.Screenshot(t, ctx, "", "onramp-checklist.png"))
+	t.Logf("screenshot: %s", browser.Screenshot(t, ctx, "onramp-checklist.png"))
 	if status, _, _, _ := checklist(t, env, token).step(t, "read_guide"); status != "completed" {
 		t.Fatalf("the server has the step %s, want completed", status)
 	}

@@ -76,14 +76,17 @@ func WaitFor(t testing.TB, ctx context.Context, predicate string) {
 	}
 }
 
-// Screenshot saves the whole page as PNG under dir (t.TempDir() when
-// empty) and returns its path.
-func Screenshot(t testing.TB, ctx context.Context, dir, name string) string {
+// Screenshot saves the whole page as PNG and returns its path: under
+// SCREENSHOTS_DIR when set (`make screenshots` sets docs/screenshots, the
+// README's pictures), else in the test's own temporary directory, so a
+// test run leaves the work tree as it was.
+func Screenshot(t testing.TB, ctx context.Context, name string) string {
 	t.Helper()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
+	dir := os.Getenv("SCREENSHOTS_DIR")
 	if dir == "" {
 		dir = t.TempDir()
 	}

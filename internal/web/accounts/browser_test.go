@@ -3,8 +3,6 @@ package accounts_test
 import (
 	"context"
 	"net/http"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -57,12 +55,6 @@ func stripeCheckout(t *testing.T, ctx context.Context) {
 	})
 }
 
-// screenshots is the repository's docs/screenshots.
-func screenshots() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "..", "docs", "screenshots")
-}
-
 func fill(t *testing.T, ctx context.Context, values map[string]string) {
 	t.Helper()
 	for id, value := range values {
@@ -100,7 +92,7 @@ func TestABuyerSignsUpInFrenchConfirmsAndReachesCheckout(t *testing.T) {
 		t.Fatalf("heading %q", h1)
 	}
 	browser.CheckAccessibility(t, ctx, "/signup")
-	t.Logf("screenshot: %s", browser.Screenshot(t, ctx, screenshots(), "signup.png"))
+	t.Logf("screenshot: %s", browser.Screenshot(t, ctx, "signup.png"))
 
 	// Sent empty, the form says what is missing, beside each field.
 	submit(t, ctx, `document.querySelector("#form-problems") !== null`)

@@ -2,8 +2,6 @@ package console_test
 
 import (
 	"context"
-	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
@@ -75,8 +73,7 @@ func TestConsoleInTheBrowser(t *testing.T) {
 		t.Errorf("the signups' bar is not drawn")
 	}
 	browser.CheckAccessibility(t, ctx, "metrics")
-	_, file, _, _ := runtime.Caller(0)
-	t.Logf("screenshot: %s", browser.Screenshot(t, ctx, filepath.Join(filepath.Dir(file), "..", "..", "..", "docs", "screenshots"), "console.png"))
+	t.Logf("screenshot: %s", browser.Screenshot(t, ctx, "console.png"))
 
 	for _, path := range []string{"/console/versions", "/console/nudges", "/console/nudges/new", "/console/audit", "/console/support"} {
 		open(path)
