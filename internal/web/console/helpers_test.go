@@ -3,6 +3,7 @@ package console_test
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/onramp/onramp/billing"
+	"github.com/onramp/onramp/internal/demo"
 	"github.com/onramp/onramp/internal/testing/testenv"
 )
 
@@ -161,3 +164,19 @@ func draftKeys(t *testing.T, env *testenv.Env) []string {
 // consolePages are every page a staff user can open.
 var consolePages = []string{"/console/", "/console/steps/new", "/console/versions", "/console/activation", "/console/nudges",
 	"/console/nudges/new", "/console/metrics", "/console/audit", "/console/support"}
+
+// seedDemo fills env's database with make run's demo data, through the
+// service's own Stripe (stripe-mock) and plans.
+func seedDemo(t *testing.T, env *testenv.Env) demo.Summary {
+	t.Helper()
+	catalog, err := billing.LoadCatalog(env.Config.PlansFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := demo.Seed(context.Background(), demo.Config{DB: env.DB, Catalog: catalog, Clock: env.Config.Clock,
+		Stripe: billing.NewStripeClient(env.Config.StripeSecretKey, env.Config.StripeAPIBase, 0, slog.New(slog.DiscardHandler))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum
+}
