@@ -25,7 +25,7 @@ import (
 	"github.com/onramp/onramp/internal/web/page"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/*.tmpl
 var templateFiles embed.FS
 
 // Config is what the account pages need.

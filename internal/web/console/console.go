@@ -42,12 +42,8 @@ func Mount(r *gin.Engine, site *page.Site, d Deps) error {
 	if err != nil {
 		return err
 	}
-	shared, err := fs.ReadFile(files, "shared.tmpl")
-	if err != nil {
-		return err
-	}
 	text := catalog()
-	pages, err := site.Templates(withShared{pages: files, shared: shared}, text)
+	pages, err := site.Templates(files, text)
 	if err != nil {
 		return err
 	}
@@ -80,26 +76,6 @@ func Mount(r *gin.Engine, site *page.Site, d Deps) error {
 	staff.GET("/audit", c.audit)
 	staff.GET("/support", c.support)
 	return nil
-}
-
-// withShared gives each page file the console's shared templates (its
-// navigation, brand and form helpers), which page.Templates would
-// otherwise parse into no page: a page file is parsed on its own.
-type withShared struct {
-	pages  fs.FS
-	shared []byte
-}
-
-func (w withShared) Open(name string) (fs.File, error) { return w.pages.Open(name) }
-
-func (w withShared) Glob(pattern string) ([]string, error) { return fs.Glob(w.pages, pattern) }
-
-func (w withShared) ReadFile(name string) ([]byte, error) {
-	b, err := fs.ReadFile(w.pages, name)
-	if err != nil {
-		return nil, err
-	}
-	return append(append(b, '\n'), w.shared...), nil
 }
 
 // frame is what every console page's data starts with: the section the

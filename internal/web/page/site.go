@@ -106,11 +106,24 @@ func (s *Site) Error(c *gin.Context, status int, titleKey, textKey string) {
 
 type errorPage struct{ Title, Text string }
 
-// templatesOf parses the layout and, for each page file, one template.
+// parse parses the layout, files' partials (*.tmpl: what several of its
+// pages share, which may also fill the layout's blocks), and, for each
+// page file (*.html), one template of its own.
 func parse(files fs.FS, funcs template.FuncMap) (map[string]*template.Template, error) {
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(layoutFiles, "templates/layout.html")
 	if err != nil {
 		return nil, err
+	}
+	if files != nil {
+		partials, err := fs.Glob(files, "*.tmpl")
+		if err != nil {
+			return nil, err
+		}
+		if len(partials) > 0 {
+			if layout, err = layout.ParseFS(files, partials...); err != nil {
+				return nil, err
+			}
+		}
 	}
 	pages := map[string]*template.Template{}
 	add := func(src fs.FS, pattern string) error {

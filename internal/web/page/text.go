@@ -36,7 +36,7 @@ type Templates struct {
 }
 
 // Templates parses files' *.html pages (each defines "title" and
-// "content") into the layout; text is their catalog, merged with the
+// "content") into the layout, with files' *.tmpl partials in each; text is their catalog, merged with the
 // layout's own.
 func (s *Site) Templates(files fs.FS, text Catalog) (*Templates, error) {
 	merged := Catalog{}
