@@ -48,7 +48,7 @@ type pages struct {
 	catalog  page.Catalog
 	accounts *account.Service
 	billing  *billing.Service
-	appURL   string
+	appURL   *url.URL
 	retry    retrySigner
 	log      *slog.Logger
 }
@@ -74,9 +74,7 @@ func Mount(r gin.IRouter, cfg Config) error {
 	if p.log = cfg.Log; p.log == nil {
 		p.log = slog.Default()
 	}
-	if cfg.AppURL != nil {
-		p.appURL = cfg.AppURL.String()
-	}
+	p.appURL = cfg.AppURL
 	g := cfg.Site.Group(r, "/")
 	g.GET("/signup", p.signupForm)
 	g.POST("/signup", p.signup)
@@ -104,19 +102,41 @@ func (p *pages) text(c *gin.Context, key string) string {
 
 // done is a page that says something went well, and where to go next.
 type done struct {
+	// Outcome names what went well for the customer's app (APP_URL):
+	// email_verified, invitation_accepted, password_reset, checkout_completed.
+	Outcome           string
 	Title, Text, Next string
 	// Arg fills Text's %s (the company's name).
-	Arg    string
+	Arg string
+	// AppURL is a link to the app, on pages that do not end the work.
 	AppURL string
 }
 
+// renderDone ends a page's work: with APP_URL set, people go there (303)
+// with ?onramp=OUTCOME for the app to say what happened in its own words;
+// else this service's page says it and what comes next.
 func (p *pages) renderDone(c *gin.Context, d done) {
-	d.AppURL = p.appURL
+	if p.appURL != nil {
+		next := *p.appURL
+		q := next.Query()
+		q.Set("onramp", d.Outcome)
+		next.RawQuery = q.Encode()
+		c.Redirect(http.StatusSeeOther, next.String())
+		return
+	}
 	p.views.Render(c, http.StatusOK, "done.html", d)
+}
+
+// appLink is APP_URL for a page's link to the app ("": none).
+func (p *pages) appLink() string {
+	if p.appURL == nil {
+		return ""
+	}
+	return p.appURL.String()
 }
 
 // deadLink is the page of a link that can no longer be used; Text says
 // how to get a new one.
 func (p *pages) deadLink(c *gin.Context, textKey string) {
-	p.views.Render(c, http.StatusGone, "dead_link.html", done{Title: "link.dead.title", Text: textKey, AppURL: p.appURL})
+	p.views.Render(c, http.StatusGone, "dead_link.html", done{Title: "link.dead.title", Text: textKey, AppURL: p.appLink()})
 }

@@ -28,13 +28,13 @@ func (p *pages) openCheckout(c *gin.Context, choice retryChoice, again bool) {
 	case apperr.HasReason(err, "subscription_exists"):
 		// Paid meanwhile (another tab): nothing more to do here.
 		p.retry.clear(c)
-		p.renderDone(c, done{Title: "checkout.success.title", Text: "checkout.subscribed.text", Next: "checkout.success.next"})
+		p.renderDone(c, done{Outcome: "checkout_completed", Title: "checkout.success.title", Text: "checkout.subscribed.text", Next: "checkout.success.next"})
 	default:
 		p.log.WarnContext(c.Request.Context(), "account page: Checkout could not be opened after signup",
 			"organization_id", choice.OrgID, "err", err)
 		page.SetPolicy(c, checkoutOrigin)
 		c.Header("Retry-After", "30")
-		p.views.Render(c, http.StatusServiceUnavailable, "checkout_pending.html", pendingPage{Again: again, AppURL: p.appURL})
+		p.views.Render(c, http.StatusServiceUnavailable, "checkout_pending.html", pendingPage{Again: again, AppURL: p.appLink()})
 	}
 }
 
@@ -53,7 +53,7 @@ func (p *pages) retryCheckout(c *gin.Context) {
 // by this visit: the page says so rather than claim it.
 func (p *pages) checkoutSuccess(c *gin.Context) {
 	p.retry.clear(c)
-	p.renderDone(c, done{Title: "checkout.success.title", Text: "checkout.success.text", Next: "checkout.success.next"})
+	p.renderDone(c, done{Outcome: "checkout_completed", Title: "checkout.success.title", Text: "checkout.success.text", Next: "checkout.success.next"})
 }
 
 // cancelPage is Checkout's cancel page: nothing was charged; the buyer
@@ -66,5 +66,5 @@ type cancelPage struct {
 func (p *pages) checkoutCancel(c *gin.Context) {
 	_, ok := p.retry.get(c)
 	page.SetPolicy(c, checkoutOrigin)
-	p.views.Render(c, http.StatusOK, "checkout_cancel.html", cancelPage{CanRetry: ok, AppURL: p.appURL})
+	p.views.Render(c, http.StatusOK, "checkout_cancel.html", cancelPage{CanRetry: ok, AppURL: p.appLink()})
 }

@@ -65,7 +65,7 @@ func (p *pages) acceptInvitation(c *gin.Context) {
 	case err != nil:
 		p.failed(c, err)
 	default:
-		p.renderDone(c, done{Title: "invitation.done.title", Text: "invitation.done.text", Next: "invitation.done.next",
+		p.renderDone(c, done{Outcome: "invitation_accepted", Title: "invitation.done.title", Text: "invitation.done.text", Next: "invitation.done.next",
 			Arg: preview.OrganizationName})
 	}
 }

@@ -58,7 +58,7 @@ func (p *pages) verify(c *gin.Context) {
 	case err != nil:
 		p.failed(c, err)
 	default:
-		p.renderDone(c, done{Title: "verify.done.title", Text: "verify.done.text", Next: "verify.done.next"})
+		p.renderDone(c, done{Outcome: "email_verified", Title: "verify.done.title", Text: "verify.done.text", Next: "verify.done.next"})
 	}
 }
 
@@ -104,6 +104,6 @@ func (p *pages) resetPassword(c *gin.Context) {
 	case err != nil:
 		p.failed(c, err)
 	default:
-		p.renderDone(c, done{Title: "reset.done.title", Text: "reset.done.text", Next: "reset.done.next"})
+		p.renderDone(c, done{Outcome: "password_reset", Title: "reset.done.title", Text: "reset.done.text", Next: "reset.done.next"})
 	}
 }

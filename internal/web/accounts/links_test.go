@@ -48,7 +48,10 @@ func TestVerifyingAnEmailTakesTheFormsPost(t *testing.T) {
 
 	v := newVisitor(t, env, "fr")
 	v.get(t, link)
-	v.post(t, link, url.Values{}).expect(t, http.StatusOK, "Votre adresse e-mail est confirmée", `href="https://app.acme.test/home"`)
+	// With APP_URL set, the app is where people go once done, told what happened.
+	if done := v.post(t, link, url.Values{}).expect(t, http.StatusSeeOther); done.Header.Get("Location") != "https://app.acme.test/home?onramp=email_verified" {
+		t.Fatalf("once confirmed, sent to %q", done.Header.Get("Location"))
+	}
 	if !verified(t, env, "ada@acme.test") {
 		t.Fatal("the address is not verified")
 	}
