@@ -226,7 +226,7 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 	// services as the API.
 	err = web.Mount(router, web.Deps{
 		Site: page.Options{Secure: cfg.Env != "development", DefaultLocale: cfg.DefaultLocale},
-		Accounts: accountpages.Config{Accounts: accounts, Billing: billingSvc, AppURL: cfg.AppURL, Secret: cfg.UnsubscribeKey,
+		Accounts: accountpages.Config{Accounts: accounts, Billing: billingSvc, AppURL: cfg.AppURL, Secret: cfg.UnsubscribeKey, Once: idem,
 			Clock: cfg.Clock, Log: log.With("component", "account_pages")},
 		Console: console.Deps{Accounts: accounts, Onboarding: onboardingSvc, Nudges: nudges},
 	})

@@ -22,6 +22,7 @@ import (
 	"github.com/onramp/onramp/billing"
 	"github.com/onramp/onramp/internal/account"
 	"github.com/onramp/onramp/internal/clock"
+	"github.com/onramp/onramp/internal/idempotency"
 	"github.com/onramp/onramp/internal/web/page"
 )
 
@@ -37,8 +38,10 @@ type Config struct {
 	AppURL *url.URL
 	// Secret signs the Checkout retry cookie (at least 32 bytes).
 	Secret []byte
-	Clock  clock.Clock
-	Log    *slog.Logger
+	// Once makes a signup form's post happen once.
+	Once  *idempotency.Store
+	Clock clock.Clock
+	Log   *slog.Logger
 }
 
 // pages serves the account pages.
@@ -50,6 +53,7 @@ type pages struct {
 	billing  *billing.Service
 	appURL   *url.URL
 	retry    retrySigner
+	once     *idempotency.Store
 	log      *slog.Logger
 }
 
@@ -69,7 +73,7 @@ func Mount(r gin.IRouter, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	p := &pages{site: cfg.Site, views: views, catalog: text, accounts: cfg.Accounts, billing: cfg.Billing,
+	p := &pages{site: cfg.Site, views: views, catalog: text, accounts: cfg.Accounts, billing: cfg.Billing, once: cfg.Once,
 		retry: retrySigner{key: cfg.Secret, clock: clock.Or(cfg.Clock), secure: cfg.Site.Secure()}}
 	if p.log = cfg.Log; p.log == nil {
 		p.log = slog.Default()

@@ -18,23 +18,27 @@ type pendingPage struct {
 
 // openCheckout sends the new owner to Stripe Checkout for choice, or says
 // the account exists and offers to try again.
-func (p *pages) openCheckout(c *gin.Context, choice retryChoice, again bool) {
+// It returns what it answered, for a second post of the signup form.
+func (p *pages) openCheckout(c *gin.Context, choice retryChoice, again bool) signupOutcome {
 	cs, err := p.billing.CreateCheckout(c.Request.Context(), choice.OrgID, choice.UserID, billing.CheckoutInput{
 		PlanID: choice.PlanID, Seats: choice.Seats, Locale: string(page.Language(c)),
 	})
 	switch {
 	case err == nil:
 		c.Redirect(http.StatusSeeOther, cs.URL)
+		return signupOutcome{Status: http.StatusSeeOther, Location: cs.URL}
 	case apperr.HasReason(err, "subscription_exists"):
 		// Paid meanwhile (another tab): nothing more to do here.
 		p.retry.clear(c)
 		p.renderDone(c, done{Outcome: "checkout_completed", Title: "checkout.success.title", Text: "checkout.subscribed.text", Next: "checkout.success.next"})
+		return signupOutcome{Status: http.StatusOK}
 	default:
 		p.log.WarnContext(c.Request.Context(), "account page: Checkout could not be opened after signup",
 			"organization_id", choice.OrgID, "err", err)
 		page.SetPolicy(c, checkoutOrigin)
 		c.Header("Retry-After", "30")
 		p.views.Render(c, http.StatusServiceUnavailable, "checkout_pending.html", pendingPage{Again: again, AppURL: p.appLink()})
+		return signupOutcome{Status: http.StatusServiceUnavailable}
 	}
 }
 

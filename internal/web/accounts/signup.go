@@ -29,6 +29,8 @@ type signupForm struct {
 	Seats                        string
 	UTMSource, UTMMedium         string
 	UTMCampaign, Referrer        string
+	// FormKey makes the form's post happen once (signup_once.go).
+	FormKey string
 }
 
 // planCard is a plan as the page shows it.
@@ -51,7 +53,7 @@ type signupPage struct {
 
 func (p *pages) signupForm(c *gin.Context) {
 	form := signupForm{UTMSource: c.Query("utm_source"), UTMMedium: c.Query("utm_medium"), UTMCampaign: c.Query("utm_campaign"),
-		Referrer: externalReferrer(c.Request), PlanID: c.Query("plan")}
+		Referrer: externalReferrer(c.Request), PlanID: c.Query("plan"), FormKey: newFormKey()}
 	p.renderSignup(c, http.StatusOK, form, nil)
 }
 
@@ -108,7 +110,7 @@ func (p *pages) signup(c *gin.Context) {
 		CompanyName: c.PostForm("company_name"), FullName: c.PostForm("full_name"), Email: c.PostForm("email"),
 		PlanID: c.PostForm("plan"), Seats: strings.TrimSpace(c.PostForm("seats")),
 		UTMSource: c.PostForm("utm_source"), UTMMedium: c.PostForm("utm_medium"), UTMCampaign: c.PostForm("utm_campaign"),
-		Referrer: c.PostForm("referrer"),
+		Referrer: c.PostForm("referrer"), FormKey: c.PostForm("form_key"),
 	}
 	errs := fieldErrors{}
 	plan, seats := p.checkPlan(c, form, errs)
@@ -128,7 +130,19 @@ func (p *pages) signup(c *gin.Context) {
 		p.renderSignup(c, http.StatusUnprocessableEntity, form, errs)
 		return
 	}
+	first, owned, err := p.claimSignup(c)
+	switch {
+	case err != nil:
+		p.failed(c, err)
+		return
+	case first != nil:
+		p.replaySignup(c, *first)
+		return
+	}
 	session, err := p.accounts.Signup(c.Request.Context(), in)
+	if err != nil && owned {
+		p.releaseSignup(c)
+	}
 	switch {
 	case err == nil:
 	case p.fromDomain(c, errs, err, nil):
@@ -149,7 +163,10 @@ func (p *pages) signup(c *gin.Context) {
 	}
 	choice := retryChoice{OrgID: session.Organization.ID, UserID: session.User.ID, PlanID: plan.ID, Seats: seats}
 	p.retry.set(c, choice)
-	p.openCheckout(c, choice, false)
+	outcome := p.openCheckout(c, choice, false)
+	if owned {
+		p.completeSignup(c, outcome)
+	}
 }
 
 // checkPlan reads the chosen plan and seats, recording their problems.

@@ -144,3 +144,53 @@ func TestABuyerIsNotLostWhenCheckoutCannotOpen(t *testing.T) {
 }
 
 func matches(pattern, s string) bool { return regexp.MustCompile(pattern).MatchString(s) }
+
+// A double click sends the signup form twice; the browser shows the
+// second answer. It must be the first's: the redirect to the one Checkout
+// session of the one account, not "this email is already used". The
+// second post arrives while the first waits on Stripe.
+func TestADoubleSubmittedSignupOpensOneAccountAndOneCheckout(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	v := newVisitor(t, env, "en")
+	blank := v.get(t, "/signup").expect(t, http.StatusOK, `name="form_key" value="`)
+	key := regexp.MustCompile(`name="form_key" value="([^"]+)"`).FindStringSubmatch(blank.Body)[1]
+	form := signupForm("ada@acme.test")
+	form.Set("form_key", key)
+
+	arrived, release := env.Stripe.Hold("POST", "/v1/checkout/sessions")
+	answers := make(chan page, 2)
+	go func() { answers <- v.post(t, "/signup", cloneValues(form)) }()
+	<-arrived // the first post made the account and is opening Checkout
+	go func() { answers <- v.post(t, "/signup", cloneValues(form)) }()
+	release()
+	first, second := <-answers, <-answers
+	for _, p := range []page{first, second} {
+		if p.Status != http.StatusSeeOther || p.Header.Get("Location") != first.Header.Get("Location") || first.Header.Get("Location") == "" {
+			t.Fatalf("answers %d %q and %d %q: want the same redirect to Checkout twice",
+				first.Status, first.Header.Get("Location"), second.Status, second.Header.Get("Location"))
+		}
+	}
+	if n := count(t, env, `SELECT count(*) FROM organizations WHERE name = 'Acme Santé'`); n != 1 {
+		t.Fatalf("%d organizations, want 1", n)
+	}
+	if sent := env.Stripe.Find("POST", "/v1/checkout/sessions"); len(sent) != 1 {
+		t.Fatalf("%d Checkout sessions opened, want 1", len(sent))
+	}
+
+	// Sent again later (a reload), the same answer; the same key with
+	// other values (the buyer went back and changed the form) is a new
+	// signup, refused on its own terms.
+	v.post(t, "/signup", cloneValues(form)).expect(t, http.StatusSeeOther)
+	changed := cloneValues(form)
+	changed.Set("seats", "20")
+	v.post(t, "/signup", changed).expect(t, http.StatusConflict, "already")
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}
