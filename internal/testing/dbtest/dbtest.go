@@ -76,7 +76,31 @@ func NewURL(t testing.TB) string {
 		t.Fatalf("create test database: %v", err)
 	}
 	t.Cleanup(func() { dropDatabase(t, admin, name) })
-	return withDatabase(admin, name)
+	return withConnectTimeout(withDatabase(admin, name), testConnectTimeout)
+}
+
+// testConnectTimeout is the tests' connect_timeout, in seconds. The
+// service's default (a second: a request fails fast when the database is
+// gone) is too short for a test machine running every package at once on
+// two cores, where starting a backend can take longer; the tests of an
+// unreachable database go through NewThroughProxy, which keeps the default.
+const testConnectTimeout = "10"
+
+// withConnectTimeout sets (seconds) or, when empty, removes the URL's
+// connect_timeout.
+func withConnectTimeout(rawURL, seconds string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		panic(err)
+	}
+	q := u.Query()
+	if seconds == "" {
+		q.Del("connect_timeout")
+	} else {
+		q.Set("connect_timeout", seconds)
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // NewEmptyURL creates an empty database (no schema) on admin, dropped when t

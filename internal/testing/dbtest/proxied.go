@@ -15,7 +15,9 @@ import (
 // a proxy the test can cut (tcpproxy), both closed when t ends.
 func NewThroughProxy(t testing.TB) (*database.DB, *tcpproxy.Proxy) {
 	t.Helper()
-	u, err := url.Parse(NewURL(t))
+	// The service's own connect timeout: these tests measure how fast a
+	// request fails when the database is gone.
+	u, err := url.Parse(withConnectTimeout(NewURL(t), ""))
 	if err != nil {
 		t.Fatal(err)
 	}
