@@ -48,7 +48,6 @@ type Config struct {
 type pages struct {
 	site     *page.Site
 	views    *page.Templates
-	catalog  page.Catalog
 	accounts *account.Service
 	billing  *billing.Service
 	appURL   *url.URL
@@ -73,7 +72,7 @@ func Mount(r gin.IRouter, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	p := &pages{site: cfg.Site, views: views, catalog: text, accounts: cfg.Accounts, billing: cfg.Billing, once: cfg.Once,
+	p := &pages{site: cfg.Site, views: views, accounts: cfg.Accounts, billing: cfg.Billing, once: cfg.Once,
 		retry: retrySigner{key: cfg.Secret, clock: clock.Or(cfg.Clock), secure: cfg.Site.Secure()}}
 	if p.log = cfg.Log; p.log == nil {
 		p.log = slog.Default()
@@ -92,16 +91,6 @@ func Mount(r gin.IRouter, cfg Config) error {
 	g.GET("/checkout/success", p.checkoutSuccess)
 	g.GET("/checkout/cancel", p.checkoutCancel)
 	return nil
-}
-
-// text is a key's text in the visitor's language, for messages built in
-// Go (field errors).
-func (p *pages) text(c *gin.Context, key string) string {
-	t, ok := p.catalog[key]
-	if !ok {
-		return "[[" + key + "]]" // as a template shows it, for the tests to find
-	}
-	return t.In(page.Language(c))
 }
 
 // done is a page that says something went well, and where to go next.

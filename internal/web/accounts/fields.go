@@ -58,7 +58,7 @@ func (p *pages) fromDomain(c *gin.Context, f fieldErrors, err error, rename map[
 				break
 			}
 		}
-		message := p.text(c, key)
+		message := p.views.Text(c, key)
 		switch key {
 		case "field.too_long":
 			message = strings.Replace(message, "%d", firstNumber.FindString(fe.Message), 1)

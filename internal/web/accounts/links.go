@@ -77,7 +77,7 @@ func (p *pages) resetForm(c *gin.Context) {
 func (p *pages) renderReset(c *gin.Context, status int, errs fieldErrors) {
 	view := resetPage{Errors: errs, MinLength: account.MinPasswordLen, MaxLength: account.MaxPasswordLen}
 	if len(errs) > 0 {
-		view.Problem = p.text(c, "form.problem")
+		view.Problem = p.views.Text(c, "form.problem")
 	}
 	p.views.Render(c, status, "reset.html", view)
 }
@@ -88,7 +88,7 @@ func (p *pages) resetPassword(c *gin.Context) {
 	password, confirm := c.PostForm("password"), c.PostForm("password_confirm")
 	errs := fieldErrors{}
 	if password != confirm {
-		errs.add("password_confirm", p.text(c, "field.password_mismatch"))
+		errs.add("password_confirm", p.views.Text(c, "field.password_mismatch"))
 	}
 	var err error
 	if len(errs) == 0 {

@@ -87,7 +87,7 @@ func (p *pages) renderSignup(c *gin.Context, status int, form signupForm, errs f
 		}
 	}
 	if len(errs) > 0 {
-		view.Problem = p.text(c, "form.problem")
+		view.Problem = p.views.Text(c, "form.problem")
 	}
 	page.SetPolicy(c, checkoutOrigin)
 	p.views.Render(c, status, "signup.html", view)
@@ -150,11 +150,11 @@ func (p *pages) signup(c *gin.Context) {
 		return
 	case apperr.HasReason(err, "email_taken"):
 		// The JSON API says as much: the address is the sign-in name.
-		errs.add("email", p.text(c, "signup.email_taken"))
+		errs.add("email", p.views.Text(c, "signup.email_taken"))
 		p.renderSignup(c, http.StatusConflict, form, errs)
 		return
 	case apperr.Is(err, apperr.CodeRateLimited):
-		errs.add("", p.text(c, "signup.rate_limited"))
+		errs.add("", p.views.Text(c, "signup.rate_limited"))
 		p.renderSignup(c, http.StatusTooManyRequests, form, errs)
 		return
 	default:
@@ -173,12 +173,12 @@ func (p *pages) signup(c *gin.Context) {
 func (p *pages) checkPlan(c *gin.Context, form signupForm, errs fieldErrors) (billing.Plan, int) {
 	plan, ok := planByID(p.billing.Plans(), form.PlanID)
 	if !ok {
-		errs.add("plan", p.text(c, "signup.plan_missing"))
+		errs.add("plan", p.views.Text(c, "signup.plan_missing"))
 		return plan, 0
 	}
 	seats, err := strconv.Atoi(form.Seats)
 	if err != nil || seats < plan.MinSeats || seats > plan.MaxSeats {
-		errs.add("seats", fmt.Sprintf(p.text(c, "signup.seats_bounds"), plan.Name, plan.MinSeats, plan.MaxSeats))
+		errs.add("seats", fmt.Sprintf(p.views.Text(c, "signup.seats_bounds"), plan.Name, plan.MinSeats, plan.MaxSeats))
 	}
 	return plan, seats
 }

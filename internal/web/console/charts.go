@@ -94,7 +94,7 @@ func (c *console) points(ctx *gin.Context, diff float64) string {
 	if page.Language(ctx) == mail.French {
 		s = commaDecimal(s)
 	}
-	return fmt.Sprintf(c.textFor(ctx, "effect.points"), s)
+	return fmt.Sprintf(c.pages.Text(ctx, "effect.points"), s)
 }
 
 func commaDecimal(s string) string {

@@ -33,7 +33,6 @@ type console struct {
 	Deps
 	site  *page.Site
 	pages *page.Templates
-	text  page.Catalog
 }
 
 // Mount adds the console's routes to r.
@@ -42,12 +41,11 @@ func Mount(r *gin.Engine, site *page.Site, d Deps) error {
 	if err != nil {
 		return err
 	}
-	text := catalog()
-	pages, err := site.Templates(files, text)
+	pages, err := site.Templates(files, catalog())
 	if err != nil {
 		return err
 	}
-	c := &console{Deps: d, site: site, pages: pages, text: text}
+	c := &console{Deps: d, site: site, pages: pages}
 	r.GET("/console", func(ctx *gin.Context) { ctx.Redirect(http.StatusSeeOther, "/console/") })
 
 	g := site.Group(r, "/console")

@@ -29,10 +29,10 @@ func (c *console) readRange(ctx *gin.Context) dateRange {
 	}
 	var err error
 	if r.FromTime, err = time.Parse(time.DateOnly, r.From); err != nil {
-		r.Errors["from"] = c.textFor(ctx, "range.err.date")
+		r.Errors["from"] = c.pages.Text(ctx, "range.err.date")
 	}
 	if r.ToTime, err = time.Parse(time.DateOnly, r.To); err != nil {
-		r.Errors["to"] = c.textFor(ctx, "range.err.date")
+		r.Errors["to"] = c.pages.Text(ctx, "range.err.date")
 	}
 	return r
 }

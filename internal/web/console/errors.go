@@ -7,7 +7,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/onramp/onramp/internal/apperr"
-	"github.com/onramp/onramp/internal/web/page"
 )
 
 // fieldErrors are a form's problems, by form field, in the visitor's
@@ -25,14 +24,13 @@ var listIndex = regexp.MustCompile(`\[\d+\]`)
 // the catalog key of its message.
 func (c *console) explain(ctx *gin.Context, e *apperr.Error, keys map[string]fieldText) fieldErrors {
 	out := fieldErrors{}
-	lang := page.Language(ctx)
 	for _, f := range e.Fields {
 		ft, ok := keys[listIndex.ReplaceAllString(f.Field, "")]
 		if !ok {
 			ft = fieldText{Field: formLevel, Key: "form.invalid"}
 		}
 		if _, seen := out[ft.Field]; !seen {
-			out[ft.Field] = c.text[ft.Key].In(lang)
+			out[ft.Field] = c.pages.Text(ctx, ft.Key)
 		}
 	}
 	return out
@@ -73,11 +71,6 @@ func (c *console) userError(ctx *gin.Context, err error, keys map[string]fieldTe
 var loginFields = map[string]fieldText{
 	"email":    {"email", "login.err.email"},
 	"password": {"password", "login.err.password"},
-}
-
-// textFor is the catalog's text for key in the visitor's language.
-func (c *console) textFor(ctx *gin.Context, key string) string {
-	return c.text[key].In(page.Language(ctx))
 }
 
 // roleSet is the roles a form's checkboxes ticked.

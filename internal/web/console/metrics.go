@@ -86,7 +86,7 @@ func (c *console) loadMetrics(ctx *gin.Context, p *metricsPage, q onboarding.Met
 		figures = append(figures, figure{Label: row.Label, Count: float64(s.Count),
 			Value: fmt.Sprintf("%d (%s)", s.Count, row.FromStart)})
 	}
-	p.Charts["funnel"] = newBarChart("funnel", c.textFor(ctx, "metrics.funnel"), c.textFor(ctx, "metrics.funnel.desc"), figures)
+	p.Charts["funnel"] = newBarChart("funnel", c.pages.Text(ctx, "metrics.funnel"), c.pages.Text(ctx, "metrics.funnel.desc"), figures)
 
 	cohorts, err := c.Onboarding.Cohorts(rc, q)
 	if err != nil {
@@ -108,7 +108,7 @@ func (c *console) loadMetrics(ctx *gin.Context, p *metricsPage, q onboarding.Met
 		return err
 	}
 	p.Seats = &seats
-	p.Charts["seats"] = newBarChart("seats", c.textFor(ctx, "metrics.seats"), c.textFor(ctx, "metrics.seats.desc"), c.seatFigures(ctx, seats))
+	p.Charts["seats"] = newBarChart("seats", c.pages.Text(ctx, "metrics.seats"), c.pages.Text(ctx, "metrics.seats.desc"), c.seatFigures(ctx, seats))
 
 	if q.UTMSource == "" {
 		r, err := c.Onboarding.Retention(rc, onboarding.RetentionQuery{From: q.From, To: q.To, Interval: "week"})
@@ -126,21 +126,21 @@ func (c *console) loadMetrics(ctx *gin.Context, p *metricsPage, q onboarding.Met
 // stageLabel names a funnel stage in the visitor's language.
 func (c *console) stageLabel(ctx *gin.Context, s onboarding.Stage) string {
 	if s.StepKey != "" {
-		return fmt.Sprintf(c.textFor(ctx, "metrics.stage.step"), s.StepKey)
+		return fmt.Sprintf(c.pages.Text(ctx, "metrics.stage.step"), s.StepKey)
 	}
-	if _, ok := c.text["metrics.stage."+s.Name]; ok {
-		return c.textFor(ctx, "metrics.stage."+s.Name)
+	if c.pages.Has("metrics.stage." + s.Name) {
+		return c.pages.Text(ctx, "metrics.stage."+s.Name)
 	}
 	return s.Name
 }
 
 func (c *console) seatFigures(ctx *gin.Context, m onboarding.SeatMetrics) []figure {
-	held := c.textFor(ctx, "metrics.suppressed")
+	held := c.pages.Text(ctx, "metrics.suppressed")
 	count := func(key string, n *int) figure {
 		if n == nil {
-			return figure{Label: c.textFor(ctx, key), Value: held, Missing: true}
+			return figure{Label: c.pages.Text(ctx, key), Value: held, Missing: true}
 		}
-		return figure{Label: c.textFor(ctx, key), Count: float64(*n), Value: strconv.Itoa(*n)}
+		return figure{Label: c.pages.Text(ctx, key), Count: float64(*n), Value: strconv.Itoa(*n)}
 	}
 	return []figure{
 		count("metrics.seats.organizations", &m.Organizations),
@@ -192,8 +192,8 @@ func (c *console) effectChart(ctx *gin.Context, e nudge.Effect) *barChart {
 		return nil
 	}
 	lang := page.Language(ctx)
-	return newBarChart("effect", c.textFor(ctx, "effect.chart"), c.textFor(ctx, "effect.chart.desc"), []figure{
-		{Label: c.textFor(ctx, "effect.sent"), Count: *e.ConversionSent, Value: percent(lang, *e.ConversionSent)},
-		{Label: c.textFor(ctx, "effect.held_out"), Count: *e.ConversionHeldOut, Value: percent(lang, *e.ConversionHeldOut)},
+	return newBarChart("effect", c.pages.Text(ctx, "effect.chart"), c.pages.Text(ctx, "effect.chart.desc"), []figure{
+		{Label: c.pages.Text(ctx, "effect.sent"), Count: *e.ConversionSent, Value: percent(lang, *e.ConversionSent)},
+		{Label: c.pages.Text(ctx, "effect.held_out"), Count: *e.ConversionHeldOut, Value: percent(lang, *e.ConversionHeldOut)},
 	})
 }

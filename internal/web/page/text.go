@@ -83,6 +83,18 @@ func (v View) Tf(key string, args ...any) string { return fmt.Sprintf(v.T(key), 
 // CSRFField is the name of the forms' hidden token field.
 func (View) CSRFField() string { return CSRFField }
 
+// Text is key's text in the visitor's language, for messages built in Go
+// (a field's error); a missing key shows as [[key]], as in a template.
+func (t *Templates) Text(c *gin.Context, key string) string {
+	return View{Lang: Language(c), text: t.text}.T(key)
+}
+
+// Has reports whether the catalog has key.
+func (t *Templates) Has(key string) bool {
+	_, ok := t.text[key]
+	return ok
+}
+
 // Render answers the page name with data, in the visitor's language.
 func (t *Templates) Render(c *gin.Context, status int, name string, data any) {
 	page, ok := t.pages[name]
