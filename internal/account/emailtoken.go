@@ -217,27 +217,19 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 		if err != nil {
 			return err
 		}
-		now := s.now()
 		var user User
 		if err := tx.Where("id = ?", row.UserID).Take(&user).Error; err != nil {
 			return fmt.Errorf("find user: %w", err)
 		}
-		if err := tx.Model(&user).Updates(map[string]any{"password_hash": hash, "updated_at": now}).Error; err != nil {
-			return fmt.Errorf("store password: %w", err)
-		}
-		if err := tx.Model(&RefreshToken{}).Where("user_id = ? AND revoked_at IS NULL", user.ID).
-			Update("revoked_at", now).Error; err != nil {
-			return fmt.Errorf("revoke sessions: %w", err)
+		// The owner of the address got the link: a lockout from failed
+		// sign-ins ends (replacePassword), and the address counts as verified.
+		if err := s.replacePassword(ctx, tx, &user, hash); err != nil {
+			return err
 		}
 		// Other reset links of the user die with this one.
 		if err := tx.Model(&EmailToken{}).Where("user_id = ? AND purpose = ? AND used_at IS NULL", user.ID, PurposePasswordReset).
-			Update("used_at", now).Error; err != nil {
+			Update("used_at", s.now()).Error; err != nil {
 			return fmt.Errorf("retire reset tokens: %w", err)
-		}
-		// The owner of the address got the link: a lockout from failed
-		// sign-ins ends, and the address counts as verified.
-		if err := s.endLoginLockout(ctx, tx, user.Email); err != nil {
-			return err
 		}
 		return s.markVerified(ctx, tx, user.ID)
 	})
@@ -245,6 +237,22 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 		return fmt.Errorf("reset password: %w", err)
 	}
 	return nil
+}
+
+// replacePassword stores user's new password hash, ends every session of
+// theirs (the access tokens of those sessions stop working at once) and
+// the lockout of failed sign-ins on their address: what any password
+// change that the address's owner made does.
+func (s *Service) replacePassword(ctx context.Context, tx *database.Tx, user *User, hash string) error {
+	now := s.now()
+	if err := tx.Model(user).Updates(map[string]any{"password_hash": hash, "updated_at": now}).Error; err != nil {
+		return fmt.Errorf("store password: %w", err)
+	}
+	if err := tx.Model(&RefreshToken{}).Where("user_id = ? AND revoked_at IS NULL", user.ID).
+		Update("revoked_at", now).Error; err != nil {
+		return fmt.Errorf("revoke sessions: %w", err)
+	}
+	return s.endLoginLockout(ctx, tx, user.Email)
 }
 
 // user loads a user by id.

@@ -49,9 +49,7 @@ func (s *Service) CreateStaff(ctx context.Context, email, password, fullName str
 // a customer's account answers NotFound, as no account does.
 func (s *Service) ResetStaffPassword(ctx context.Context, email, password string) (User, error) {
 	email = NormalizeEmail(email)
-	var v apperr.Validator
-	checkPassword(&v, "password", password)
-	if err := v.Err(); err != nil {
+	if err := PasswordError("password", password); err != nil {
 		return User{}, err
 	}
 	hash, err := s.passwords.Hash(ctx, password)
@@ -67,15 +65,7 @@ func (s *Service) ResetStaffPassword(ctx context.Context, email, password string
 		if res.RowsAffected == 0 {
 			return apperr.NotFound("staff user")
 		}
-		now := s.now()
-		if err := tx.Model(&user).Updates(map[string]any{"password_hash": hash, "updated_at": now}).Error; err != nil {
-			return fmt.Errorf("store password: %w", err)
-		}
-		if err := tx.Model(&RefreshToken{}).Where("user_id = ? AND revoked_at IS NULL", user.ID).
-			Update("revoked_at", now).Error; err != nil {
-			return fmt.Errorf("revoke sessions: %w", err)
-		}
-		return s.endLoginLockout(ctx, tx, user.Email)
+		return s.replacePassword(ctx, tx, &user, hash)
 	})
 	if err != nil {
 		return User{}, fmt.Errorf("reset staff password: %w", err)
