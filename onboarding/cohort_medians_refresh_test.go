@@ -2,6 +2,7 @@ package onboarding
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,4 +86,69 @@ func TestCohortMedianRefreshSkipsAPeriodAWriterHolds(t *testing.T) {
 			t.Errorf("median of %s: %v hours, want %v (all: %v)", k, medians[k], w, medians)
 		}
 	}
+}
+
+// Cohorts over a range of dates read the stored median of the days their
+// first and last periods keep (from the first date to the period's end,
+// from the period's start to the last date), as they read a whole period's:
+// a value written into the stored row is what they show. Once a change
+// makes the row out of date, they find the exact median in the buckets
+// again.
+func TestCohortsOfARangeOfDatesReadTheStoredMediansOfTheirCutPeriods(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	ctx := context.Background()
+	svc := NewService(Config{DB: db, MinGroupSize: 1})
+	monday := rollupTime(t, "2026-09-07T00:00:00Z")
+	activate := func(signup time.Time, after string) {
+		id := uuid.Must(uuid.NewV7())
+		rollupExec(t, db, `INSERT INTO organizations (id, name, created_at, updated_at) VALUES ($1, 'Org', $2, $2)`, id, signup)
+		rollupExec(t, db, `UPDATE onboarding_organizations SET activated_at = signed_up_at + $2::interval WHERE organization_id = $1`, id, after)
+	}
+	activate(monday.Add(10*time.Hour), "2 hours")                  // Monday: before the range
+	activate(monday.AddDate(0, 0, 2).Add(10*time.Hour), "4 hours") // Wednesday
+	activate(monday.AddDate(0, 0, 4).Add(10*time.Hour), "10 hours")
+	activate(monday.AddDate(0, 0, 7).Add(10*time.Hour), "1 hour")  // the next Monday: in the range
+	activate(monday.AddDate(0, 0, 9).Add(10*time.Hour), "8 hours") // the next Wednesday: after it
+	if _, err := svc.RefreshCohortMedians(ctx); err != nil {
+		t.Fatal(err)
+	}
+	q := MetricsQuery{From: monday.AddDate(0, 0, 2), To: monday.AddDate(0, 0, 9), Interval: "week"}
+	medians := func() [2]string {
+		t.Helper()
+		got, err := svc.Cohorts(ctx, q)
+		if err != nil || len(got) != 2 {
+			t.Fatalf("cohorts: %+v, %v", got, err)
+		}
+		var out [2]string
+		for i, c := range got {
+			out[i] = cohortText(c)
+		}
+		return out
+	}
+	want := [2]string{
+		"2026-09-07 signed_up=2 paid=0 activated=2 median=7",
+		"2026-09-14 signed_up=1 paid=0 activated=1 median=1",
+	}
+	if got := medians(); got != want {
+		t.Fatalf("cohorts from the stored medians: %v, want %v", got, want)
+	}
+	checkCohortsAgainstOracle(t, svc, db.SQL(), []MetricsQuery{q})
+
+	rollupExec(t, db, `UPDATE onboarding_cohort_medians SET suffix_medians[2] = 99 WHERE period = 'week' AND start = '2026-09-07' AND any_source`)
+	rollupExec(t, db, `UPDATE onboarding_cohort_medians SET prefix_medians[2] = 42 WHERE period = 'week' AND start = '2026-09-14' AND any_source`)
+	if got := medians(); got[0] != strings.Replace(want[0], "median=7", "median=99", 1) || got[1] != strings.Replace(want[1], "median=1", "median=42", 1) {
+		t.Fatalf("cohorts after the stored medians were overwritten: %v; they did not read them", got)
+	}
+
+	activate(monday.AddDate(0, 0, 5).Add(10*time.Hour), "30 minutes") // Saturday: the first week is out of date
+	activate(monday.AddDate(0, 0, 8).Add(10*time.Hour), "3 hours")    // Tuesday: so is the second
+	want = [2]string{
+		"2026-09-07 signed_up=3 paid=0 activated=3 median=4",
+		"2026-09-14 signed_up=2 paid=0 activated=2 median=2",
+	}
+	if got := medians(); got != want {
+		t.Fatalf("cohorts of out-of-date periods: %v, want %v", got, want)
+	}
+	checkCohortsAgainstOracle(t, svc, db.SQL(), []MetricsQuery{q})
 }

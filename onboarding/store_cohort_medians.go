@@ -9,25 +9,27 @@ import (
 	"github.com/onramp/onramp/internal/database"
 )
 
-// storedCohortMedians sets the median of every whole period that
+// storedCohortMedians sets the median of every period that
 // onboarding_cohort_medians has up to date (computed_changes = changes in
-// this snapshot) and marks it known. A whole period without a row never
-// had an activated organization: known too, with no median. Periods whose
-// row is out of date, and partial ones, are left to their buckets.
+// this snapshot) and marks it known: a whole period's, or the one of the
+// first or last days that a range of dates covers (prefix_medians,
+// suffix_medians). A period without a row never had an activated
+// organization: known too, with no median. Periods whose row is out of
+// date, and those cut within a day or at both ends, are left to their
+// buckets.
 func (s *store) storedCohortMedians(ctx context.Context, qr database.Querier, q MetricsQuery, periods []cohortPeriod) error {
 	index := map[time.Time]*cohortPeriod{}
-	var first, last time.Time
+	var starts []string
+	var prefixes, suffixes []int32
 	for i := range periods {
 		p := &periods[i]
-		if !p.whole {
+		if !p.whole && p.prefix == 0 && p.suffix == 0 {
 			continue
 		}
-		if first.IsZero() {
-			first = p.row.Start
-		}
-		last = p.row.Start
 		index[p.row.Start] = p
 		p.medianKnown = true
+		starts = append(starts, p.row.Start.Format(time.DateOnly))
+		prefixes, suffixes = append(prefixes, int32(p.prefix)), append(suffixes, int32(p.suffix))
 	}
 	if len(index) == 0 {
 		return nil
@@ -37,10 +39,15 @@ func (s *store) storedCohortMedians(ctx context.Context, qr database.Querier, q 
 		interval = "week"
 	}
 	return eachRow(ctx, qr, `
-		SELECT start::timestamp, median_hours, computed_changes IS NOT DISTINCT FROM changes
-		FROM onboarding_cohort_medians
-		WHERE period = $1 AND start >= $2::date AND start <= $3::date AND any_source = $4 AND utm_source = $5`,
-		[]any{interval, first.Format(time.DateOnly), last.Format(time.DateOnly), q.UTMSource == "", q.UTMSource},
+		SELECT m.start::timestamp,
+		       CASE WHEN r.prefix > 0 THEN m.prefix_medians[r.prefix]
+		            WHEN r.suffix > 0 THEN m.suffix_medians[r.suffix]
+		            ELSE m.median_hours END,
+		       m.computed_changes IS NOT DISTINCT FROM m.changes
+		FROM unnest($1::date[], $2::int[], $3::int[]) AS r(start, prefix, suffix)
+		JOIN onboarding_cohort_medians m
+		  ON m.period = $4 AND m.start = r.start AND m.any_source = $5 AND m.utm_source = $6`,
+		[]any{starts, prefixes, suffixes, interval, q.UTMSource == "", q.UTMSource},
 		func(rows *sql.Rows) error {
 			var start time.Time
 			var median sql.NullFloat64

@@ -28,6 +28,11 @@ type cohortPeriod struct {
 	buckets map[int16]int64
 	// whole: the query covers the period from its start to its end.
 	whole bool
+	// prefix (suffix), for a period the query covers from its start to
+	// the start of its day prefix (from the start of its day suffix to its
+	// end; days 0-based): which of the stored medians of its first or last
+	// days is this period's (see storedCohortMedians). 0 otherwise.
+	prefix, suffix int
 	// medianKnown: row.median is already the period's, from the stored
 	// medians; its buckets are not read.
 	medianKnown bool
@@ -114,15 +119,32 @@ func cohortPeriods(q MetricsQuery) []cohortPeriod {
 	for ; start.Before(q.To); start = next(start) {
 		p := cohortPeriod{from: start, to: next(start), buckets: map[int16]int64{}, whole: true}
 		p.row.Start = start
-		if p.from.Before(q.From) {
+		cutFrom, cutTo := p.from.Before(q.From), p.to.After(q.To)
+		if cutFrom {
 			p.from, p.whole = q.From.UTC(), false
 		}
-		if p.to.After(q.To) {
+		if cutTo {
 			p.to, p.whole = q.To.UTC(), false
+		}
+		switch {
+		case cutFrom && !cutTo && startOfDay(p.from):
+			p.suffix = daysBetween(start, p.from)
+		case cutTo && !cutFrom && startOfDay(p.to):
+			p.prefix = daysBetween(start, p.to)
 		}
 		out = append(out, p)
 	}
 	return out
+}
+
+// startOfDay tells whether t is a UTC midnight.
+func startOfDay(t time.Time) bool {
+	return t.Equal(t.UTC().Truncate(24 * time.Hour))
+}
+
+// daysBetween is the number of whole days from a UTC midnight to another.
+func daysBetween(from, to time.Time) int {
+	return int(to.Sub(from) / (24 * time.Hour))
 }
 
 // partialDayCohort adds the organizations that signed up in part (less

@@ -52,6 +52,9 @@ func TestCohortMediansEqualPercentileContOverEveryOrganization(t *testing.T) {
 		{From: start, To: start.AddDate(0, 0, 75), Interval: "month"},
 		{From: start, To: start.AddDate(0, 0, 75), Interval: "week", UTMSource: "google"},
 		{From: start, To: start.AddDate(0, 0, 75), Interval: "month", UTMSource: "linkedin"},
+		{From: start.AddDate(0, 0, 3), To: start.AddDate(0, 0, 58), Interval: "month"},
+		{From: start.AddDate(0, 0, 3), To: start.AddDate(0, 0, 58), Interval: "week", UTMSource: "google"},
+		{From: start.AddDate(0, 0, 9), To: start.AddDate(0, 0, 12), Interval: "week"},
 		{From: start.Add(37 * time.Hour), To: start.AddDate(0, 0, 40).Add(5 * time.Hour), Interval: "week"},
 		{From: start.Add(37 * time.Hour), To: start.Add(40 * time.Hour), Interval: "month", UTMSource: "linkedin"},
 	}
