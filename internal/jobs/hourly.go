@@ -30,9 +30,15 @@ func (w *funcWorker[A]) Timeout(*river.Job[A]) time.Duration { return w.timeout 
 // schedule restarts with every new leader, so instances restarted more
 // often than hourly would otherwise never run it.
 func hourly(args river.JobArgs, runOnStart bool) *river.PeriodicJob {
-	return river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+	return every(time.Hour, args, runOnStart)
+}
+
+// every inserts args every interval, once per interval across instances
+// (and on start, as hourly).
+func every(interval time.Duration, args river.JobArgs, runOnStart bool) *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(interval),
 		func() (river.JobArgs, *river.InsertOpts) {
-			return args, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}
+			return args, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: interval}}
 		},
 		&river.PeriodicJobOpts{RunOnStart: runOnStart})
 }

@@ -24,8 +24,8 @@ func AddRollupFoldWorker(workers *river.Workers, fold func(ctx context.Context) 
 // catches them all up.
 func RollupFoldJob() *river.PeriodicJob { return hourly(rollupFoldArgs{}, false) }
 
-// cohortMediansArgs is the hourly job that computes the stored cohort
-// medians a change made out of date (onboarding.Service.RefreshCohortMedians).
+// cohortMediansArgs is the job that computes the stored cohort medians a
+// change made out of date (onboarding.Service.RefreshCohortMedians).
 type cohortMediansArgs struct{}
 
 func (cohortMediansArgs) Kind() string { return "refresh_cohort_medians" }
@@ -36,7 +36,10 @@ func AddCohortMediansWorker(workers *river.Workers, refresh func(ctx context.Con
 	river.AddWorker(workers, &funcWorker[cohortMediansArgs]{fn: refresh, timeout: 10 * time.Minute})
 }
 
-// CohortMediansJob refreshes every hour, and when an instance becomes the
-// leader: after a migration, every period is out of date until the first
-// run, and its cohorts read the buckets meanwhile.
-func CohortMediansJob() *river.PeriodicJob { return hourly(cohortMediansArgs{}, true) }
+// CohortMediansJob refreshes every five minutes, and when an instance
+// becomes the leader: after a migration, every period is out of date
+// until the first run. An out-of-date period's cohort reads the buckets,
+// whose cost grows with the companies in it; the current week and month
+// are out of date after every activation, and a run with nothing to do
+// is one query, so they are refreshed often rather than hourly.
+func CohortMediansJob() *river.PeriodicJob { return every(5*time.Minute, cohortMediansArgs{}, true) }
