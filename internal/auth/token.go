@@ -165,7 +165,7 @@ func (s *Signer) Verify(token string) (Principal, error) {
 			return Principal{}, fmt.Errorf("%w: bad role", ErrInvalidToken)
 		}
 	}
-	s.cache.put(token, p, c.ExpiresAt.Time, s.now())
+	s.cache.put(token, p, c.ExpiresAt.Time)
 	return p, nil
 }
 

@@ -10,7 +10,7 @@ import (
 // The verified-token cache holds up to verifiedShards × verifiedPerShard
 // tokens (131 072, at most about 27 MiB): more than the members active in
 // any 15-minute window of a large deployment. When there are more, it
-// degrades gently (the least recently useful tokens are verified again)
+// degrades gently (the least recently used tokens are verified again)
 // instead of forgetting everything at once.
 const (
 	verifiedShards   = 64
@@ -27,28 +27,36 @@ const (
 // never whether that still holds: the session, membership, role and staff
 // flag are read from the database on every request, cached or not.
 //
-// It is split in shards by key, each a fixed ring of entries evicted by
-// the CLOCK rule (an approximation of least recently used: a hit marks an
-// entry; the hand passing a marked entry unmarks it, and takes the first
-// unmarked or expired one), so memory is bounded, no insert costs more
-// than one pass over its shard, and concurrent requests rarely share a
-// lock.
+// It is split in shards by key, each a fixed array of entries in least
+// recently used order (a list threaded through the array by index), so
+// memory is bounded, every operation is O(1), and concurrent requests
+// rarely share a lock. A full shard replaces its least recently used
+// entry: an expired token is never used again and gets there first; a
+// token that was just verified is the most recent, since its client
+// sends it again within minutes. (CLOCK, which this replaced, could take
+// a token inserted moments ago before one no one had sent for minutes,
+// and have it verified again at its next use.)
 type verifiedTokens struct {
 	shards [verifiedShards]verifiedShard
 }
 
 type verifiedShard struct {
 	mu    sync.Mutex
-	index map[[32]byte]int // key → slot in ring
-	ring  []verifiedToken
-	hand  int
+	index map[[32]byte]int32 // key → slot in entries
+	// entries, from head (most recently used) to tail through next, and
+	// back through prev; noSlot ends the list.
+	entries    []verifiedToken
+	head, tail int32
 }
+
+// noSlot ends a shard's list.
+const noSlot = -1
 
 type verifiedToken struct {
 	key        [32]byte
 	p          Principal
 	exp        time.Time
-	referenced bool
+	prev, next int32
 }
 
 func (v *verifiedTokens) shard(key [32]byte) *verifiedShard {
@@ -64,50 +72,75 @@ func (v *verifiedTokens) get(token string, now time.Time) (Principal, bool) {
 	if !ok {
 		return Principal{}, false
 	}
-	e := &s.ring[i]
+	e := &s.entries[i]
 	if !now.Before(e.exp.Add(verifyLeeway)) {
 		return Principal{}, false
 	}
-	e.referenced = true
+	s.toFront(i)
 	return e.p, true
 }
 
-func (v *verifiedTokens) put(token string, p Principal, exp, now time.Time) {
+func (v *verifiedTokens) put(token string, p Principal, exp time.Time) {
 	key := sha256.Sum256([]byte(token))
 	s := v.shard(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.index == nil {
-		s.index = make(map[[32]byte]int, verifiedPerShard)
-		s.ring = make([]verifiedToken, 0, verifiedPerShard)
+		s.index = make(map[[32]byte]int32, verifiedPerShard)
+		s.entries = make([]verifiedToken, 0, verifiedPerShard)
+		s.head, s.tail = noSlot, noSlot
 	}
-	entry := verifiedToken{key: key, p: p, exp: exp}
 	if i, ok := s.index[key]; ok {
-		s.ring[i] = entry
+		s.entries[i].p, s.entries[i].exp = p, exp
+		s.toFront(i)
 		return
 	}
-	if len(s.ring) < verifiedPerShard {
-		s.index[key] = len(s.ring)
-		s.ring = append(s.ring, entry)
-		return
+	var i int32
+	if len(s.entries) < verifiedPerShard {
+		i = int32(len(s.entries))
+		s.entries = append(s.entries, verifiedToken{prev: noSlot, next: noSlot})
+	} else {
+		i = s.tail
+		s.unlink(i)
+		delete(s.index, s.entries[i].key)
 	}
-	i := s.victim(now)
-	delete(s.index, s.ring[i].key)
-	s.ring[i] = entry
+	s.entries[i] = verifiedToken{key: key, p: p, exp: exp, prev: noSlot, next: noSlot}
 	s.index[key] = i
+	s.pushFront(i)
 }
 
-// victim is the slot the next entry takes: the first expired or unmarked
-// one from the hand on, unmarking the ones it passes (at most one full
-// turn, after which the slot under the hand is unmarked).
-func (s *verifiedShard) victim(now time.Time) int {
-	for {
-		i := s.hand
-		s.hand = (s.hand + 1) % len(s.ring)
-		e := &s.ring[i]
-		if !e.referenced || !now.Before(e.exp.Add(verifyLeeway)) {
-			return i
-		}
-		e.referenced = false
+// toFront makes slot i the most recently used.
+func (s *verifiedShard) toFront(i int32) {
+	if s.head == i {
+		return
+	}
+	s.unlink(i)
+	s.pushFront(i)
+}
+
+func (s *verifiedShard) unlink(i int32) {
+	e := &s.entries[i]
+	if e.prev != noSlot {
+		s.entries[e.prev].next = e.next
+	} else {
+		s.head = e.next
+	}
+	if e.next != noSlot {
+		s.entries[e.next].prev = e.prev
+	} else {
+		s.tail = e.prev
+	}
+	e.prev, e.next = noSlot, noSlot
+}
+
+func (s *verifiedShard) pushFront(i int32) {
+	e := &s.entries[i]
+	e.prev, e.next = noSlot, s.head
+	if s.head != noSlot {
+		s.entries[s.head].prev = i
+	}
+	s.head = i
+	if s.tail == noSlot {
+		s.tail = i
 	}
 }

@@ -34,7 +34,7 @@ func BenchmarkVerifiedTokens(b *testing.B) {
 					r++
 					if _, ok := v.get(tok, now); !ok {
 						m++
-						v.put(tok, Principal{}, exp, now)
+						v.put(tok, Principal{}, exp)
 					}
 				}
 				misses.Add(m)

@@ -27,10 +27,10 @@ func TestVerifiedTokensEvictGentlyAndStayBounded(t *testing.T) {
 	hot := make([]string, 1000)
 	for i := range hot {
 		hot[i] = fmt.Sprintf("hot-%d", i)
-		v.put(hot[i], Principal{UserID: uuid.New()}, exp, now)
+		v.put(hot[i], Principal{UserID: uuid.New()}, exp)
 	}
 	for i := range 2 * capacity {
-		v.put(fmt.Sprintf("cold-%d", i), Principal{UserID: uuid.New()}, exp, now)
+		v.put(fmt.Sprintf("cold-%d", i), Principal{UserID: uuid.New()}, exp)
 		if i%1000 == 0 {
 			for _, h := range hot { // the hot tokens keep being used
 				if _, ok := v.get(h, now); !ok {
@@ -43,8 +43,8 @@ func TestVerifiedTokensEvictGentlyAndStayBounded(t *testing.T) {
 		t.Fatalf("cache holds %d tokens, want its capacity %d", n, capacity)
 	}
 	for i := range v.shards {
-		if len(v.shards[i].ring) != len(v.shards[i].index) {
-			t.Fatalf("shard %d: ring %d, index %d", i, len(v.shards[i].ring), len(v.shards[i].index))
+		if len(v.shards[i].entries) != len(v.shards[i].index) {
+			t.Fatalf("shard %d: entries %d, index %d", i, len(v.shards[i].entries), len(v.shards[i].index))
 		}
 	}
 	recent := 0
@@ -64,7 +64,7 @@ func TestVerifiedTokensPreferEvictingExpiredOnes(t *testing.T) {
 	now := time.Now()
 	const capacity = verifiedShards * verifiedPerShard
 	for i := range capacity {
-		v.put(fmt.Sprintf("old-%d", i), Principal{}, now.Add(-time.Hour), now.Add(-2*time.Hour))
+		v.put(fmt.Sprintf("old-%d", i), Principal{}, now.Add(-time.Hour))
 		v.get(fmt.Sprintf("old-%d", i), now.Add(-2*time.Hour)) // marked as used back then
 	}
 	if _, ok := v.get("old-1", now); ok {
@@ -72,11 +72,42 @@ func TestVerifiedTokensPreferEvictingExpiredOnes(t *testing.T) {
 	}
 	live := Principal{UserID: uuid.New()}
 	for i := range capacity / 2 {
-		v.put(fmt.Sprintf("live-%d", i), live, now.Add(15*time.Minute), now)
+		v.put(fmt.Sprintf("live-%d", i), live, now.Add(15*time.Minute))
 	}
 	for i := range capacity / 2 {
 		if got, ok := v.get(fmt.Sprintf("live-%d", i), now); !ok || got != live {
 			t.Fatalf("live token %d lost to expired ones", i)
 		}
+	}
+}
+
+// Tokens that stopped being used (their clients gone quiet, still valid)
+// make way for new ones: when members sign in anew and each reads once,
+// the new tokens, fewer than the cache holds, are all still there for
+// their next read, however many quiet ones came before. (A new entry
+// counts as used: evicting it before the quiet ones would have each new
+// member verified twice.)
+func TestVerifiedTokensKeepNewTokensOverQuietOnes(t *testing.T) {
+	var v verifiedTokens
+	now := time.Now()
+	exp := now.Add(15 * time.Minute)
+	const capacity = verifiedShards * verifiedPerShard
+	quiet := capacity * 3 / 4
+	for i := range quiet {
+		v.put(fmt.Sprintf("quiet-%d", i), Principal{}, exp)
+		v.get(fmt.Sprintf("quiet-%d", i), now) // used, then never again
+	}
+	fresh := capacity * 3 / 4
+	for i := range fresh {
+		v.put(fmt.Sprintf("new-%d", i), Principal{}, exp)
+	}
+	missing := 0
+	for i := range fresh {
+		if _, ok := v.get(fmt.Sprintf("new-%d", i), now); !ok {
+			missing++
+		}
+	}
+	if missing > 0 {
+		t.Errorf("%d of %d new tokens evicted while %d quiet ones were cached", missing, fresh, quiet)
 	}
 }
