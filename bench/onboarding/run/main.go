@@ -112,6 +112,9 @@ func run(base string, o options) error {
 	if err != nil {
 		return err
 	}
+	if err := b.settle(ctx); err != nil {
+		return err
+	}
 	if strings.Contains(o.phases, "read") {
 		if err := b.reads(ctx, members, o); err != nil {
 			return err
