@@ -28,10 +28,11 @@ type cohortPeriod struct {
 	buckets map[int16]int64
 	// whole: the query covers the period from its start to its end.
 	whole bool
-	// prefix (suffix), for a period the query covers from its start to
-	// the start of its day prefix (from the start of its day suffix to its
-	// end; days 0-based): which of the stored medians of its first or last
-	// days is this period's (see storedCohortMedians). 0 otherwise.
+	// prefix: the query covers the period's first prefix days only (it
+	// ends at a midnight inside it); suffix: the query covers it from
+	// its day suffix (0-based, a midnight) to its end. Each names the
+	// stored median that is this period's (see storedCohortMedians); 0
+	// when the period is whole or cut otherwise.
 	prefix, suffix int
 	// medianKnown: row.median is already the period's, from the stored
 	// medians; its buckets are not read.
@@ -127,19 +128,14 @@ func cohortPeriods(q MetricsQuery) []cohortPeriod {
 			p.to, p.whole = q.To.UTC(), false
 		}
 		switch {
-		case cutFrom && !cutTo && startOfDay(p.from):
+		case cutFrom && !cutTo && dayStart(p.from).Equal(p.from):
 			p.suffix = daysBetween(start, p.from)
-		case cutTo && !cutFrom && startOfDay(p.to):
+		case cutTo && !cutFrom && dayStart(p.to).Equal(p.to):
 			p.prefix = daysBetween(start, p.to)
 		}
 		out = append(out, p)
 	}
 	return out
-}
-
-// startOfDay tells whether t is a UTC midnight.
-func startOfDay(t time.Time) bool {
-	return t.Equal(t.UTC().Truncate(24 * time.Hour))
 }
 
 // daysBetween is the number of whole days from a UTC midnight to another.

@@ -95,16 +95,17 @@ func (v *verifiedTokens) put(token string, p Principal, exp time.Time) {
 		s.toFront(i)
 		return
 	}
+	entry := verifiedToken{key: key, p: p, exp: exp, prev: noSlot, next: noSlot}
 	var i int32
 	if len(s.entries) < verifiedPerShard {
 		i = int32(len(s.entries))
-		s.entries = append(s.entries, verifiedToken{prev: noSlot, next: noSlot})
+		s.entries = append(s.entries, entry)
 	} else {
 		i = s.tail
 		s.unlink(i)
 		delete(s.index, s.entries[i].key)
+		s.entries[i] = entry
 	}
-	s.entries[i] = verifiedToken{key: key, p: p, exp: exp, prev: noSlot, next: noSlot}
 	s.index[key] = i
 	s.pushFront(i)
 }
