@@ -45,7 +45,9 @@ func TestATokenNamesTheAddressAndTheCategory(t *testing.T) {
 	if sub.Category != unsubscribe.OnboardingTips || !bytes.Equal(sub.EmailHash, want[:]) {
 		t.Errorf("verified %+v, want onboarding_tips for sha256(ada@acme.test)", sub)
 	}
-	if strings.Contains(link.String(), "ada") {
+	// Not "ada": three random base64url letters may spell it; a dot never
+	// occurs in base64url, so "acme.test" can only be the address itself.
+	if strings.Contains(strings.ToLower(link.String()), "acme.test") {
 		t.Errorf("the link shows the address: %s", link)
 	}
 }
