@@ -76,32 +76,16 @@ func NewURL(t testing.TB) string {
 		t.Fatalf("create test database: %v", err)
 	}
 	t.Cleanup(func() { dropDatabase(t, admin, name) })
-	return withConnectTimeout(withDatabase(admin, name), testConnectTimeout)
+	return withDatabase(admin, name)
 }
 
-// testConnectTimeout is the tests' connect_timeout, in seconds. The
-// service's default (a second: a request fails fast when the database is
-// gone) is too short for a test machine running every package at once on
-// two cores, where starting a backend can take longer; the tests of an
-// unreachable database go through NewThroughProxy, which keeps the default.
+// testConnectTimeout is the connect_timeout, in seconds, of every
+// database URL this package opens or hands out. The service's default (a
+// second: a request fails fast when the database is gone) is too short for
+// a test machine running every package at once on two cores, where
+// starting a backend can take longer; the tests of an unreachable database
+// go through NewThroughProxy, which keeps the default.
 const testConnectTimeout = "10"
-
-// withConnectTimeout sets (seconds) or, when empty, removes the URL's
-// connect_timeout.
-func withConnectTimeout(rawURL, seconds string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		panic(err)
-	}
-	q := u.Query()
-	if seconds == "" {
-		q.Del("connect_timeout")
-	} else {
-		q.Set("connect_timeout", seconds)
-	}
-	u.RawQuery = q.Encode()
-	return u.String()
-}
 
 // NewEmptyURL creates an empty database (no schema) on admin, dropped when t
 // ends, for testing migrations themselves.
@@ -204,12 +188,17 @@ func schemaHash() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// withDatabase is the URL of database name on the admin URL's server,
+// with the tests' connect timeout.
 func withDatabase(rawURL, name string) string {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		panic(err)
 	}
 	u.Path = "/" + name
+	q := u.Query()
+	q.Set("connect_timeout", testConnectTimeout)
+	u.RawQuery = q.Encode()
 	return u.String()
 }
 

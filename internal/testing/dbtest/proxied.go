@@ -15,12 +15,15 @@ import (
 // a proxy the test can cut (tcpproxy), both closed when t ends.
 func NewThroughProxy(t testing.TB) (*database.DB, *tcpproxy.Proxy) {
 	t.Helper()
-	// The service's own connect timeout: these tests measure how fast a
-	// request fails when the database is gone.
-	u, err := url.Parse(withConnectTimeout(NewURL(t), ""))
+	u, err := url.Parse(NewURL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The service's own connect timeout: these tests measure how fast a
+	// request fails when the database is gone.
+	q := u.Query()
+	q.Del("connect_timeout")
+	u.RawQuery = q.Encode()
 	proxy := tcpproxy.Start(t, u.Host)
 	u.Host = proxy.Addr()
 	db, err := database.Open(context.Background(), u.String(), slog.New(slog.NewTextHandler(io.Discard, nil)))
