@@ -27,7 +27,7 @@ AXE_CORE     := $(AXE_DIR)/node_modules/axe-core/axe.min.js
 export STRIPE_MOCK_BIN := $(STRIPE_MOCK)
 export MAILPIT_BIN     := $(MAILPIT)
 
-.PHONY: run test fault-test screenshots build vet staticcheck lint-openapi tools browser clean db-stop
+.PHONY: run test fault-test screenshots build vet staticcheck lint-openapi tools browser axe clean db-stop
 
 build:
 	$(GO) build -trimpath -o bin/onramp ./cmd/onramp
@@ -83,7 +83,10 @@ $(SPEC_LINTER):
 $(STATICCHECK):
 	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
-# axe-core, injected into pages by the browser tests (internal/testing/browser).
+# axe-core, injected into pages by the browser tests (internal/testing/browser);
+# `make axe` is what their message says to run when it is missing.
+axe: $(AXE_CORE)
+
 $(AXE_CORE):
 	npm install --prefix $(AXE_DIR) --no-audit --no-fund --save-exact axe-core@$(AXE_CORE_VERSION)
 
