@@ -42,8 +42,15 @@ func (c *console) versions(ctx *gin.Context) {
 	}
 	a := pickVersion(ctx.Query("a"), latest.Version-1, latest.Version)
 	b := pickVersion(ctx.Query("b"), latest.Version, latest.Version)
-	if page.A, err = c.version(ctx, a); err == nil {
-		page.B, err = c.version(ctx, b)
+	// The latest is already loaded, and is B unless asked otherwise.
+	load := func(n int) (*onboarding.Version, error) {
+		if n == latest.Version {
+			return latest, nil
+		}
+		return c.version(ctx, n)
+	}
+	if page.A, err = load(a); err == nil {
+		page.B, err = load(b)
 	}
 	if err != nil {
 		c.failed(ctx, err)
