@@ -72,10 +72,7 @@ func (c *console) renderActivation(ctx *gin.Context, status int, page activation
 func (c *console) setActivation(ctx *gin.Context) {
 	in := onboarding.DefinitionInput{RequiredSteps: ctx.PostFormArray("required"), MemberSteps: []onboarding.MemberStep{}}
 	window := strings.TrimSpace(ctx.PostForm("window_days"))
-	var err error
-	if in.WindowDays, err = strconv.Atoi(window); err != nil {
-		in.WindowDays = -1
-	}
+	in.WindowDays = *number(window)
 	shares := map[string]string{}
 	for _, key := range ctx.PostFormArray("member_step") {
 		share := strings.TrimSpace(ctx.PostForm("share_" + key))
@@ -92,7 +89,7 @@ func (c *console) setActivation(ctx *gin.Context) {
 	if in.RequiredSteps == nil {
 		in.RequiredSteps = []string{}
 	}
-	_, err = c.Onboarding.SetActivation(ctx.Request.Context(), staff(ctx).UserID, in)
+	_, err := c.Onboarding.SetActivation(ctx.Request.Context(), staff(ctx).UserID, in)
 	if err == nil {
 		ctx.Redirect(http.StatusSeeOther, "/console/activation?done=activation")
 		return
