@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/onramp/onramp/internal/apperr"
 	"github.com/onramp/onramp/onboarding"
 )
 
@@ -23,7 +24,7 @@ type auditPage struct {
 func (c *console) audit(ctx *gin.Context) {
 	entries, next, err := c.Onboarding.AuditLog(ctx.Request.Context(), auditPageSize, ctx.Query("cursor"))
 	if err != nil {
-		if _, _, ok := c.userError(ctx, err, nil); ok { // a cursor this list never gave
+		if apperr.Is(err, apperr.CodeInvalid) { // a cursor this list never gave
 			c.render(ctx, http.StatusUnprocessableEntity, "audit.html", auditPage{frame: frame{Nav: "audit"}, Error: "audit.bad_cursor"})
 			return
 		}

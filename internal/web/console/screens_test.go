@@ -116,6 +116,17 @@ func TestConsoleEditsAndPublishesTheChecklist(t *testing.T) {
 	if !strings.Contains(audit.Body, staffID.String()) {
 		t.Errorf("the audit log does not name the PM")
 	}
+	// A cursor the log never gave (an edited or stale link) is said so.
+	for lang, want := range map[string]string{
+		"en": "This page of the log does not exist: start again from the newest entries.",
+		"fr": "Cette page du journal n’existe pas : repartez des entrées les plus récentes.",
+	} {
+		bad := v.get(t, "/console/audit?cursor=not-a-cursor&lang="+lang)
+		expect(t, bad, http.StatusUnprocessableEntity, "an unknown cursor")
+		if !strings.Contains(bad.Body, want) {
+			t.Errorf("%s: an unknown cursor is not explained:\n%s", lang, bad.Body)
+		}
+	}
 }
 
 var missingText = regexp.MustCompile(`\[\[[a-z_.0-9]+\]\]`)
