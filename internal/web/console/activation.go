@@ -21,7 +21,6 @@ type activationPage struct {
 	Steps      []activationStep // the latest version's steps
 	WindowDays string
 	Errors     fieldErrors
-	Error      string
 }
 
 // activationStep is one step of the latest version, as the form shows it.
@@ -99,7 +98,7 @@ func (c *console) setActivation(ctx *gin.Context) {
 		c.failed(ctx, err)
 		return
 	}
-	page := activationPage{frame: frame{Nav: "activation"}, WindowDays: window, Errors: fields, Error: refusal}
+	page := activationPage{frame: frame{Nav: "activation", Error: refusal}, WindowDays: window, Errors: fields}
 	if page.Definition, err = c.Onboarding.Activation(ctx.Request.Context()); err != nil {
 		c.failed(ctx, err)
 		return

@@ -18,14 +18,13 @@ type auditPage struct {
 	frame
 	Entries []onboarding.AuditEntry
 	Next    string
-	Error   string
 }
 
 func (c *console) audit(ctx *gin.Context) {
 	entries, next, err := c.Onboarding.AuditLog(ctx.Request.Context(), auditPageSize, ctx.Query("cursor"))
 	if err != nil {
 		if apperr.Is(err, apperr.CodeInvalid) { // a cursor this list never gave
-			c.render(ctx, http.StatusUnprocessableEntity, "audit.html", auditPage{frame: frame{Nav: "audit"}, Error: "audit.bad_cursor"})
+			c.render(ctx, http.StatusUnprocessableEntity, "audit.html", auditPage{frame: frame{Nav: "audit", Error: "audit.bad_cursor"}})
 			return
 		}
 		c.failed(ctx, err)

@@ -82,6 +82,7 @@ func Mount(r *gin.Engine, site *page.Site, d Deps) error {
 type frame struct {
 	Nav    string
 	Notice string // a catalog key, shown as a success alert
+	Error  string // a catalog key, shown as an error alert
 }
 
 // render answers a console page.

@@ -16,7 +16,6 @@ import (
 type nudgesPage struct {
 	frame
 	Rules []nudge.Rule
-	Error string
 }
 
 func (c *console) nudges(ctx *gin.Context) {
@@ -40,7 +39,6 @@ type nudgeForm struct {
 	ENSubject, ENText   string
 	FRSubject, FRText   string
 	Errors              fieldErrors
-	Error               string
 }
 
 var nudgeTriggers = []string{nudge.InvitationPending, nudge.MemberStepPending, nudge.OrganizationStepPending, nudge.TrialEnding}
@@ -170,5 +168,5 @@ func (c *console) refusedNudge(ctx *gin.Context, status int, err error) {
 		c.failed(ctx, err)
 		return
 	}
-	c.render(ctx, status, "nudges.html", nudgesPage{frame: frame{Nav: "nudges"}, Rules: rules, Error: refusal})
+	c.render(ctx, status, "nudges.html", nudgesPage{frame: frame{Nav: "nudges", Error: refusal}, Rules: rules})
 }

@@ -76,7 +76,6 @@ func staff(ctx *gin.Context) auth.Principal {
 type loginPage struct {
 	frame
 	Email  string
-	Error  string // a catalog key
 	Errors fieldErrors
 }
 

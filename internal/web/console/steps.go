@@ -17,7 +17,6 @@ type stepsPage struct {
 	frame
 	Draft  []onboarding.DraftStep
 	Latest *onboarding.Version // nil before anything is published
-	Error  string              // a catalog key: why publishing was refused
 }
 
 // notices are the success messages a redirect may ask for (?done=).
@@ -41,7 +40,7 @@ func (c *console) renderSteps(ctx *gin.Context, status int, refusal string) {
 		c.failed(ctx, err)
 		return
 	}
-	c.render(ctx, status, "steps.html", stepsPage{frame: frame{Nav: "steps", Notice: notice(ctx)}, Draft: draft, Latest: latest, Error: refusal})
+	c.render(ctx, status, "steps.html", stepsPage{frame: frame{Nav: "steps", Notice: notice(ctx), Error: refusal}, Draft: draft, Latest: latest})
 }
 
 // latestVersion is the newest published version, nil before any.
@@ -70,7 +69,6 @@ type stepForm struct {
 	FRTitle       string
 	FRDescription string
 	Errors        fieldErrors
-	Error         string
 }
 
 func readStepForm(ctx *gin.Context) stepForm {

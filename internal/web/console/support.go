@@ -20,7 +20,6 @@ type supportPage struct {
 	Query   string
 	View    *onboarding.SupportView
 	Matches []uuid.UUID // several companies owned by the email
-	Error   string
 }
 
 func (c *console) support(ctx *gin.Context) {
