@@ -3,6 +3,7 @@ package console
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -78,33 +79,29 @@ func newBarChart(id, title, desc string, figures []figure) *barChart {
 // percent writes a share (0-1) as a percentage the way each language
 // does: "42.5%", « 42,5 % ».
 func percent(lang mail.Locale, share float64) string {
-	s := strconv.FormatFloat(share*100, 'f', 1, 64)
+	sign := "%"
 	if lang == mail.French {
-		return commaDecimal(s) + "\u202f%"
+		sign = "\u202f%"
 	}
-	return s + "%"
+	return decimal(lang, share*100) + sign
 }
 
 // points writes a difference of shares in signed percentage points.
 func (c *console) points(ctx *gin.Context, diff float64) string {
-	s := strconv.FormatFloat(diff*100, 'f', 1, 64)
+	s := decimal(page.Language(ctx), diff*100)
 	if diff >= 0 {
 		s = "+" + s
-	}
-	if page.Language(ctx) == mail.French {
-		s = commaDecimal(s)
 	}
 	return fmt.Sprintf(c.pages.Text(ctx, "effect.points"), s)
 }
 
-func commaDecimal(s string) string {
-	out := []byte(s)
-	for i, b := range out {
-		if b == '.' {
-			out[i] = ','
-		}
+// decimal writes x with one decimal, as lang does: 42.5, 42,5.
+func decimal(lang mail.Locale, x float64) string {
+	s := strconv.FormatFloat(x, 'f', 1, 64)
+	if lang == mail.French {
+		return strings.Replace(s, ".", ",", 1)
 	}
-	return string(out)
+	return s
 }
 
 // heat is the class of a table cell shaded by a share (0-1): heat-0 to

@@ -95,10 +95,7 @@ func (c *console) loadMetrics(ctx *gin.Context, p *metricsPage, q onboarding.Met
 	for _, co := range cohorts {
 		row := cohortRow{Cohort: co, Rate: percent(lang, co.ActivationRate), Heat: heat(co.ActivationRate), Median: "–"}
 		if co.MedianHoursToActivate != nil {
-			row.Median = strconv.FormatFloat(*co.MedianHoursToActivate, 'f', 1, 64)
-			if lang == mail.French {
-				row.Median = commaDecimal(row.Median)
-			}
+			row.Median = decimal(lang, *co.MedianHoursToActivate)
 		}
 		p.Cohorts = append(p.Cohorts, row)
 	}
