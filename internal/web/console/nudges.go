@@ -30,7 +30,6 @@ func (c *console) nudges(ctx *gin.Context) {
 // nudgeForm is the new-nudge form as posted.
 type nudgeForm struct {
 	frame
-	Triggers            []string
 	Key, Trigger, Step  string
 	AfterDays, MaxSends string
 	EveryDays, Holdout  string
@@ -41,7 +40,10 @@ type nudgeForm struct {
 	Errors              fieldErrors
 }
 
-var nudgeTriggers = []string{nudge.InvitationPending, nudge.MemberStepPending, nudge.OrganizationStepPending, nudge.TrialEnding}
+// Triggers are the ones the form offers, in its order.
+func (nudgeForm) Triggers() []string {
+	return []string{nudge.InvitationPending, nudge.MemberStepPending, nudge.OrganizationStepPending, nudge.TrialEnding}
+}
 
 var nudgeFields = map[string]fieldText{
 	"key":                  {"key", "nudges.err.key"},
@@ -62,7 +64,7 @@ var nudgeFields = map[string]fieldText{
 }
 
 func (c *console) newNudge(ctx *gin.Context) {
-	c.render(ctx, http.StatusOK, "nudge.html", nudgeForm{frame: frame{Nav: "nudges"}, Triggers: nudgeTriggers,
+	c.render(ctx, http.StatusOK, "nudge.html", nudgeForm{frame: frame{Nav: "nudges"},
 		AfterDays: "3", MaxSends: "2", EveryDays: "4", Holdout: "10"})
 }
 
@@ -77,7 +79,7 @@ func number(s string) *int {
 }
 
 func (c *console) createNudge(ctx *gin.Context) {
-	f := nudgeForm{frame: frame{Nav: "nudges"}, Triggers: nudgeTriggers,
+	f := nudgeForm{frame: frame{Nav: "nudges"},
 		Key: strings.TrimSpace(ctx.PostForm("key")), Trigger: ctx.PostForm("trigger"), Step: strings.TrimSpace(ctx.PostForm("step")),
 		AfterDays: ctx.PostForm("after_days"), MaxSends: ctx.PostForm("max_sends"), EveryDays: ctx.PostForm("every_days"),
 		Holdout: ctx.PostForm("holdout"), Roles: ctx.PostFormArray("roles"), Enabled: ctx.PostForm("enabled") == "on",
