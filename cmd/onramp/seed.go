@@ -9,7 +9,6 @@ import (
 
 	"github.com/onramp/onramp/billing"
 	"github.com/onramp/onramp/internal/config"
-	"github.com/onramp/onramp/internal/database"
 	"github.com/onramp/onramp/internal/demo"
 	"github.com/onramp/onramp/onboarding"
 )
@@ -57,22 +56,19 @@ func printChecklistSeeded(stdout io.Writer, did bool) {
 // company opens a checkout, which would make customers and sessions in a
 // real Stripe account.
 func seedDemo(ctx context.Context, getenv config.Getenv, stdout, stderr io.Writer) error {
-	cfg, err := config.Load(getenv, config.NeedServe)
+	// Made-up companies do not belong in production.
+	cfg, err := devConfig("seed --demo", getenv)
 	if err != nil {
 		return err
-	}
-	if cfg.Env == "production" {
-		return errors.New("seed --demo: refused with ONRAMP_ENV=production (made-up companies do not belong there)")
 	}
 	if cfg.StripeAPIBase == "" || cfg.StripeSecretKey == "" {
 		return errors.New("seed --demo: the demo's checkouts need stripe-mock: set STRIPE_API_BASE and STRIPE_SECRET_KEY as make run does")
 	}
-	log := newLogger(cfg, stderr)
 	catalog, err := billing.LoadCatalog(cfg.PlansFile)
 	if err != nil {
 		return err
 	}
-	db, err := database.Open(ctx, cfg.DatabaseURL, log)
+	db, log, err := openConfigured(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
