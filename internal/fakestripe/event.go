@@ -14,6 +14,8 @@ import (
 
 	"github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/webhook"
+
+	"github.com/onramp/onramp/billing"
 )
 
 // Kind is what happened, as the short names `onramp dev stripe-event`
@@ -66,6 +68,18 @@ type Subscription struct {
 	// InvoiceID is the current period's invoice (in_…), which invoice
 	// events describe.
 	InvoiceID string
+}
+
+// OnPlan is a subscription to plan created at created, as its checkout
+// would make it: the plan's price, and its trial (if it has one) ending
+// TrialDays later. The caller fills in whose it is, its ids and seats.
+func OnPlan(plan billing.Plan, created time.Time) Subscription {
+	sub := Subscription{PriceID: plan.StripePriceID, UnitAmount: plan.UnitAmount, Currency: plan.Currency,
+		Interval: plan.Interval, Created: created}
+	if plan.TrialDays > 0 {
+		sub.TrialEnd = created.AddDate(0, 0, plan.TrialDays)
+	}
+	return sub
 }
 
 // NewID is a Stripe-like id with prefix ("sub", "si", "in", "evt").
