@@ -108,13 +108,9 @@ func Event(id string, kind Kind, sub Subscription, at time.Time) ([]byte, error)
 	case PaymentFailed:
 		object = invoiceObject(sub, at, false)
 	}
-	raw, err := json.Marshal(object)
-	if err != nil {
-		return nil, err
-	}
 	return json.Marshal(map[string]any{
 		"id": id, "object": "event", "api_version": stripe.APIVersion, "created": at.Unix(),
-		"type": typ, "livemode": false, "pending_webhooks": 1, "data": map[string]any{"object": json.RawMessage(raw)},
+		"type": typ, "livemode": false, "pending_webhooks": 1, "data": map[string]any{"object": object},
 	})
 }
 
