@@ -154,10 +154,11 @@ func subscriptionObject(sub Subscription, at time.Time, status stripe.Subscripti
 	if y > 0 {
 		interval = "year"
 	}
+	end := periodEnd(sub, at)
 	o := map[string]any{
 		"id": sub.ID, "object": "subscription", "customer": sub.CustomerID, "status": status,
 		"created": sub.Created.Unix(), "start_date": sub.Created.Unix(),
-		"current_period_start": periodEnd(sub, at).AddDate(-y, -m, 0).Unix(), "current_period_end": periodEnd(sub, at).Unix(),
+		"current_period_start": end.AddDate(-y, -m, 0).Unix(), "current_period_end": end.Unix(),
 		"cancel_at_period_end": false, "collection_method": "charge_automatically", "livemode": false,
 		"metadata": map[string]string{"organization_id": sub.OrganizationID},
 		"items": map[string]any{"object": "list", "data": []any{map[string]any{
@@ -186,9 +187,7 @@ func invoiceObject(sub Subscription, at time.Time, paid bool) map[string]any {
 		"invoice_pdf":        "https://pay.stripe.com/invoice/" + id + "/pdf",
 		"status":             "open",
 		"status_transitions": map[string]any{"finalized_at": at.Unix()},
-	}
-	if sub.ID != "" {
-		o["subscription"] = sub.ID
+		"subscription":       sub.ID,
 	}
 	if paid {
 		o["status"], o["amount_paid"], o["amount_remaining"] = "paid", amount, 0
