@@ -34,21 +34,26 @@ func devCmd(ctx context.Context, args []string, getenv config.Getenv, stdout, st
 // openDev is what the dev helpers share: the whole configuration (they
 // need PUBLIC_URL), a refusal in production, a logger and the database.
 func openDev(ctx context.Context, name string, getenv config.Getenv, stderr io.Writer) (*config.Config, *database.DB, *slog.Logger, error) {
-	// Before the configuration: production's would ask for its secrets
-	// first, and this is no command to give them to.
-	if getenv("ONRAMP_ENV") == "production" {
-		return nil, nil, nil, fmt.Errorf("dev %s: refused with ONRAMP_ENV=production", name)
-	}
-	cfg, err := config.Load(getenv, config.NeedServe)
+	cfg, err := devConfig("dev "+name, getenv)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	log := newLogger(cfg, stderr)
-	db, err := database.Open(ctx, cfg.DatabaseURL, log)
+	db, log, err := openConfigured(ctx, cfg, stderr)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	return cfg, db, log, nil
+}
+
+// devConfig is the whole configuration of a local-loop command (the dev
+// helpers, seed --demo), refused in production.
+func devConfig(command string, getenv config.Getenv) (*config.Config, error) {
+	// Before the configuration: production's would ask for its secrets
+	// first, and this is no command to give them to.
+	if getenv("ONRAMP_ENV") == "production" {
+		return nil, fmt.Errorf("%s: refused with ONRAMP_ENV=production", command)
+	}
+	return config.Load(getenv, config.NeedServe)
 }
 
 // devStaffEmail is the local database's product manager.

@@ -113,28 +113,29 @@ func eventSubscription(orgID uuid.UUID, kind fakestripe.Kind, link billing.Strip
 		return fakestripe.Subscription{}, fmt.Errorf("dev stripe-event: organization %s has opened no checkout (or does not exist): "+
 			"open one first (POST /v1/billing/checkout-sessions), it gives the organization its Stripe customer", orgID)
 	}
-	sub := fakestripe.Subscription{OrganizationID: orgID.String(), CustomerID: link.CustomerID}
-	var plan billing.Plan
+	var sub fakestripe.Subscription
 	if s := link.Subscription; s != nil {
-		sub.ID, sub.ItemID, sub.Seats, sub.Created, plan = s.StripeID, s.ItemID, s.Seats, s.Created, s.Plan
+		plan := s.Plan
+		if plan.ID == "" && link.Checkout != nil {
+			plan = link.Checkout.Plan // a price no longer in the catalog: what was bought
+		}
+		sub = fakestripe.OnPlan(plan, s.Created)
+		sub.ID, sub.ItemID, sub.Seats = s.StripeID, s.ItemID, s.Seats
+		// The trial Stripe gave it, as stored, not the one the plan gives.
+		sub.TrialEnd = time.Time{}
 		if s.TrialEnd != nil {
 			sub.TrialEnd = *s.TrialEnd
 		}
 	} else {
 		if kind == fakestripe.TrialEnding {
-			return sub, fmt.Errorf("dev stripe-event: organization %s has no subscription yet: send subscription.created first", orgID)
+			return fakestripe.Subscription{}, fmt.Errorf("dev stripe-event: organization %s has no subscription yet: send subscription.created first", orgID)
 		}
+		sub = fakestripe.OnPlan(link.Checkout.Plan, now)
 		sub.ID = "sub_local_" + digest(link.Checkout.SessionID)
 		sub.ItemID = "si_local_" + digest(link.Checkout.SessionID)
-		sub.Seats, sub.Created, plan = link.Checkout.Seats, now, link.Checkout.Plan
-		if plan.TrialDays > 0 {
-			sub.TrialEnd = now.AddDate(0, 0, plan.TrialDays)
-		}
+		sub.Seats = link.Checkout.Seats
 	}
-	if plan.ID == "" && link.Checkout != nil {
-		plan = link.Checkout.Plan // a price no longer in the catalog: what was bought
-	}
-	sub.PriceID, sub.UnitAmount, sub.Currency, sub.Interval = plan.StripePriceID, plan.UnitAmount, plan.Currency, plan.Interval
+	sub.OrganizationID, sub.CustomerID = orgID.String(), link.CustomerID
 	sub.InvoiceID = "in_local_" + digest(sub.ID)
 	return sub, nil
 }

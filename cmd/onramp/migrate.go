@@ -29,6 +29,11 @@ func openDatabase(ctx context.Context, getenv config.Getenv, stderr io.Writer) (
 	if err != nil {
 		return nil, nil, err
 	}
+	return openConfigured(ctx, cfg, stderr)
+}
+
+// openConfigured is the logger cfg asks for and the database it names.
+func openConfigured(ctx context.Context, cfg *config.Config, stderr io.Writer) (*database.DB, *slog.Logger, error) {
 	log := newLogger(cfg, stderr)
 	db, err := database.Open(ctx, cfg.DatabaseURL, log)
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/onramp/onramp/internal/app"
 	"github.com/onramp/onramp/internal/config"
-	"github.com/onramp/onramp/internal/database"
 	"github.com/onramp/onramp/onboarding/nudge"
 )
 
@@ -34,8 +33,7 @@ func nudgesCmd(ctx context.Context, args []string, getenv config.Getenv, stdout,
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, stderr)
-	db, err := database.Open(ctx, cfg.DatabaseURL, log)
+	db, log, err := openConfigured(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}

@@ -6,8 +6,10 @@ import (
 	"database/sql"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/onramp/onramp/internal/testing/dbtest"
+	"github.com/onramp/onramp/internal/testing/stripemock"
 )
 
 func TestSeedIsIdempotent(t *testing.T) {
@@ -48,14 +50,45 @@ func TestSeedIsIdempotent(t *testing.T) {
 	}
 }
 
+// make run's path: the checklist and activation definition the console
+// shows must be dated before the demo companies signed up, not at the
+// moment the command ran.
+func TestSeedDemoPublishesTheChecklistBeforeTheFirstSignup(t *testing.T) {
+	t.Parallel()
+	url := dbtest.NewURL(t)
+	env := getenvFrom(map[string]string{"DATABASE_URL": url, "LOG_FORMAT": "text", "PLANS_FILE": "../../dev/plans.yaml",
+		"STRIPE_API_BASE": stripemock.URL(t), "STRIPE_SECRET_KEY": "sk_test_demo"})
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"seed", "--demo"}, env, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	for _, want := range []string{"seeded the demo onboarding checklist", "added demo data"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Fatalf("said %q, want %q", stdout.String(), want)
+		}
+	}
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var published, defined, firstSignup time.Time
+	if err := db.QueryRow(`SELECT (SELECT published_at FROM onboarding_versions WHERE version = 1),
+		(SELECT updated_at FROM onboarding_activation), (SELECT min(created_at) FROM organizations)`).Scan(&published, &defined, &firstSignup); err != nil {
+		t.Fatal(err)
+	}
+	if !published.Before(firstSignup) || !defined.Before(firstSignup) {
+		t.Fatalf("checklist published %s, activation defined %s: not before the first demo signup, %s", published, defined, firstSignup)
+	}
+}
+
 func TestSeedDemoNeedsStripeMockAndRefusesProduction(t *testing.T) {
 	t.Parallel()
 	base := map[string]string{"DATABASE_URL": "postgres://nobody@127.0.0.1:1/none", "PLANS_FILE": "testdata/plans.yaml"}
 	for name, extra := range map[string]map[string]string{
 		"no stripe-mock": {},
-		"production": {"ONRAMP_ENV": "production", "JWT_PRIVATE_KEY": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
-			"UNSUBSCRIBE_SECRET": strings.Repeat("s", 32), "STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_WEBHOOK_SECRET": "whsec_x",
-			"STRIPE_API_BASE": "http://127.0.0.1:1"},
+		// Refused before the configuration: production's secrets are not asked for.
+		"production": {"ONRAMP_ENV": "production"},
 	} {
 		env := map[string]string{}
 		for k, v := range base {

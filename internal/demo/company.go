@@ -118,14 +118,11 @@ func (s *story) subscribe(ctx context.Context, c *company) error {
 		return err
 	}
 	now := s.sv.clock.Now()
-	c.sub = fakestripe.Subscription{
-		OrganizationID: c.orgID.String(), CustomerID: link.CustomerID, ID: fakestripe.NewID("sub"), ItemID: fakestripe.NewID("si"),
-		PriceID: c.plan.StripePriceID, Seats: c.seats, UnitAmount: c.plan.UnitAmount, Currency: c.plan.Currency,
-		Interval: c.plan.Interval, Created: now,
-	}
+	c.sub = fakestripe.OnPlan(c.plan, now)
+	c.sub.OrganizationID, c.sub.CustomerID, c.sub.Seats = c.orgID.String(), link.CustomerID, c.seats
+	c.sub.ID, c.sub.ItemID = fakestripe.NewID("sub"), fakestripe.NewID("si")
 	firstCharge := now
 	if c.plan.TrialDays > 0 {
-		c.sub.TrialEnd = now.AddDate(0, 0, c.plan.TrialDays)
 		firstCharge = c.sub.TrialEnd
 		s.at(firstCharge.Add(-3*day), "trial of "+c.name+" ending", func(ctx context.Context) error {
 			return s.deliver(ctx, fakestripe.TrialEnding, c.sub)

@@ -39,13 +39,17 @@ type Config struct {
 type Summary struct {
 	// AlreadyPresent: an earlier run made the demo data; nothing was added.
 	AlreadyPresent bool
-	Companies      int
-	Checkouts      int // companies that opened a checkout
-	Trials         int // subscriptions started
-	Paying         int // companies that paid an invoice
-	Members        int // people who accepted an invitation
-	Events         int // product events members sent
-	From, To       time.Time
+	// ChecklistSeeded: this run published the demo checklist and
+	// activation definition (back-dated to before the first signup); false
+	// when the database already had a version.
+	ChecklistSeeded bool
+	Companies       int
+	Checkouts       int // companies that opened a checkout
+	Trials          int // subscriptions started
+	Paying          int // companies that paid an invoice
+	Members         int // people who accepted an invitation
+	Events          int // product events members sent
+	From, To        time.Time
 	// SampleOwner signs in with Password, as does every demo person.
 	SampleOwner string
 	Password    string
@@ -59,7 +63,10 @@ const Password = "demo password, not secret"
 const Weeks = 12
 
 // Seed publishes the demo checklist if none exists, then tells the story
-// of the demo companies, unless an earlier run already did.
+// of the demo companies, unless an earlier run already did. The publish is
+// dated before the story's first signup, so a caller must not publish the
+// checklist first: onboarding's seed does nothing once a version exists,
+// and the versions page would show it published after every demo signup.
 func Seed(ctx context.Context, cfg Config) (Summary, error) {
 	if cfg.DB == nil || cfg.Catalog == nil || cfg.Stripe == nil {
 		return Summary{}, errors.New("demo: a database, a plan catalog and a Stripe client are required")
@@ -89,7 +96,8 @@ func Seed(ctx context.Context, cfg Config) (Summary, error) {
 	// The story's checklist is the demo one; a database with its own is
 	// left as it is, and the story's steps follow it.
 	sv.clock.set(now.AddDate(0, 0, -7*Weeks-1))
-	if _, err := sv.onboarding.Seed(ctx); err != nil {
+	seeded, err := sv.onboarding.Seed(ctx)
+	if err != nil {
 		return Summary{}, fmt.Errorf("demo: %w", err)
 	}
 	st := newStory(sv, now)
@@ -99,6 +107,7 @@ func Seed(ctx context.Context, cfg Config) (Summary, error) {
 	if err := st.run(ctx); err != nil {
 		return Summary{}, err
 	}
+	st.summary.ChecklistSeeded = seeded
 	st.summary.Companies = len(companies)
 	st.summary.From, st.summary.To = now.AddDate(0, 0, -7*Weeks), now
 	st.summary.SampleOwner = first

@@ -30,7 +30,7 @@ func TestSeedFillsEveryChartOnceAndOnlyOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("%+v", sum)
-	if sum.AlreadyPresent || sum.Companies != len(companyNames) || sum.Members == 0 || sum.Events == 0 || sum.Paying == 0 {
+	if sum.AlreadyPresent || !sum.ChecklistSeeded || sum.Companies != len(companyNames) || sum.Members == 0 || sum.Events == 0 || sum.Paying == 0 {
 		t.Fatalf("summary %+v", sum)
 	}
 

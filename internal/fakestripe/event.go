@@ -14,6 +14,8 @@ import (
 
 	"github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/webhook"
+
+	"github.com/onramp/onramp/billing"
 )
 
 // Kind is what happened, as the short names `onramp dev stripe-event`
@@ -68,6 +70,18 @@ type Subscription struct {
 	InvoiceID string
 }
 
+// OnPlan is a subscription to plan created at created, as its checkout
+// would make it: the plan's price, and its trial (if it has one) ending
+// TrialDays later. The caller fills in whose it is, its ids and seats.
+func OnPlan(plan billing.Plan, created time.Time) Subscription {
+	sub := Subscription{PriceID: plan.StripePriceID, UnitAmount: plan.UnitAmount, Currency: plan.Currency,
+		Interval: plan.Interval, Created: created}
+	if plan.TrialDays > 0 {
+		sub.TrialEnd = created.AddDate(0, 0, plan.TrialDays)
+	}
+	return sub
+}
+
 // NewID is a Stripe-like id with prefix ("sub", "si", "in", "evt").
 func NewID(prefix string) string {
 	return prefix + "_local_" + strings.ToLower(rand.Text()[:16])
@@ -94,13 +108,9 @@ func Event(id string, kind Kind, sub Subscription, at time.Time) ([]byte, error)
 	case PaymentFailed:
 		object = invoiceObject(sub, at, false)
 	}
-	raw, err := json.Marshal(object)
-	if err != nil {
-		return nil, err
-	}
 	return json.Marshal(map[string]any{
 		"id": id, "object": "event", "api_version": stripe.APIVersion, "created": at.Unix(),
-		"type": typ, "livemode": false, "pending_webhooks": 1, "data": map[string]any{"object": json.RawMessage(raw)},
+		"type": typ, "livemode": false, "pending_webhooks": 1, "data": map[string]any{"object": object},
 	})
 }
 
@@ -144,10 +154,11 @@ func subscriptionObject(sub Subscription, at time.Time, status stripe.Subscripti
 	if y > 0 {
 		interval = "year"
 	}
+	end := periodEnd(sub, at)
 	o := map[string]any{
 		"id": sub.ID, "object": "subscription", "customer": sub.CustomerID, "status": status,
 		"created": sub.Created.Unix(), "start_date": sub.Created.Unix(),
-		"current_period_start": periodEnd(sub, at).AddDate(-y, -m, 0).Unix(), "current_period_end": periodEnd(sub, at).Unix(),
+		"current_period_start": end.AddDate(-y, -m, 0).Unix(), "current_period_end": end.Unix(),
 		"cancel_at_period_end": false, "collection_method": "charge_automatically", "livemode": false,
 		"metadata": map[string]string{"organization_id": sub.OrganizationID},
 		"items": map[string]any{"object": "list", "data": []any{map[string]any{
@@ -176,9 +187,7 @@ func invoiceObject(sub Subscription, at time.Time, paid bool) map[string]any {
 		"invoice_pdf":        "https://pay.stripe.com/invoice/" + id + "/pdf",
 		"status":             "open",
 		"status_transitions": map[string]any{"finalized_at": at.Unix()},
-	}
-	if sub.ID != "" {
-		o["subscription"] = sub.ID
+		"subscription":       sub.ID,
 	}
 	if paid {
 		o["status"], o["amount_paid"], o["amount_remaining"] = "paid", amount, 0
