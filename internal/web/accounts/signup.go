@@ -130,7 +130,7 @@ func (p *pages) signup(c *gin.Context) {
 		p.renderSignup(c, http.StatusUnprocessableEntity, form, errs)
 		return
 	}
-	first, owned, err := p.claimSignup(c)
+	first, owned, err := p.claimSignup(c, form.FormKey)
 	switch {
 	case err != nil:
 		p.failed(c, err)
@@ -141,7 +141,7 @@ func (p *pages) signup(c *gin.Context) {
 	}
 	session, err := p.accounts.Signup(c.Request.Context(), in)
 	if err != nil && owned {
-		p.releaseSignup(c)
+		p.releaseSignup(c, form.FormKey)
 	}
 	switch {
 	case err == nil:
@@ -165,7 +165,7 @@ func (p *pages) signup(c *gin.Context) {
 	p.retry.set(c, choice)
 	outcome := p.openCheckout(c, choice, false)
 	if owned {
-		p.completeSignup(c, outcome)
+		p.completeSignup(c, form.FormKey, outcome)
 	}
 }
 
