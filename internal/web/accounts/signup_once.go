@@ -3,10 +3,9 @@ package accounts
 import (
 	"context"
 	"crypto/rand"
+	"maps"
 	"net/http"
 	"net/url"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -96,22 +95,13 @@ func (p *pages) releaseSignup(c *gin.Context, key string) {
 }
 
 // signupValues is the form as its key must always come with it: every
-// field but the CSRF token (a second tab's differs), in a fixed order.
+// field but the CSRF token (a second tab's differs), in a fixed order
+// (Encode sorts by key). It drops the token from a copy: the request's
+// own form is left as it came.
 func signupValues(form url.Values) []byte {
-	keys := make([]string, 0, len(form))
-	for k := range form {
-		if k != "csrf_token" {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	var b strings.Builder
-	for _, k := range keys {
-		for _, v := range form[k] {
-			b.WriteString(url.QueryEscape(k) + "=" + url.QueryEscape(v) + "&")
-		}
-	}
-	return []byte(b.String())
+	form = maps.Clone(form)
+	delete(form, page.CSRFField)
+	return []byte(form.Encode())
 }
 
 // replaySignup answers a second post of a form with the first's outcome.
