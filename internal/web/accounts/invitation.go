@@ -34,9 +34,7 @@ func (p *pages) invitationForm(c *gin.Context) {
 
 func (p *pages) renderInvitation(c *gin.Context, status int, view invitationPage, errs fieldErrors) {
 	view.Errors, view.MinLength, view.MaxLength = errs, account.MinPasswordLen, account.MaxPasswordLen
-	if len(errs) > 0 && view.Problem == "" {
-		view.Problem = p.views.Text(c, "form.problem")
-	}
+	view.Problem = p.problem(c, errs)
 	p.views.Render(c, status, "invitation.html", view)
 }
 
@@ -60,8 +58,7 @@ func (p *pages) acceptInvitation(c *gin.Context) {
 	case apperr.HasReason(err, "email_taken"), apperr.HasReason(err, "already_member"), apperr.HasReason(err, "seats_exhausted"):
 		// The invitee cannot fix these here: the page says who can.
 		e, _ := apperr.As(err)
-		view.Problem = p.views.Text(c, "invitation."+e.Reason)
-		p.renderInvitation(c, http.StatusConflict, view, fieldErrors{"": view.Problem})
+		p.renderInvitation(c, http.StatusConflict, view, fieldErrors{"": p.views.Text(c, "invitation."+e.Reason)})
 	case err != nil:
 		p.failed(c, err)
 	default:

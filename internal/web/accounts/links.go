@@ -76,9 +76,7 @@ func (p *pages) resetForm(c *gin.Context) {
 
 func (p *pages) renderReset(c *gin.Context, status int, errs fieldErrors) {
 	view := resetPage{Errors: errs, MinLength: account.MinPasswordLen, MaxLength: account.MaxPasswordLen}
-	if len(errs) > 0 {
-		view.Problem = p.views.Text(c, "form.problem")
-	}
+	view.Problem = p.problem(c, errs)
 	p.views.Render(c, status, "reset.html", view)
 }
 

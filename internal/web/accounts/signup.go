@@ -46,7 +46,7 @@ type signupPage struct {
 	MinSeats  int
 	MaxSeats  int
 	Errors    fieldErrors
-	Problem   string // the summary's lead, when there are errors
+	Problem   string // the summary's lead, when there are errors (problem)
 	MinLength int
 	MaxLength int
 }
@@ -86,9 +86,7 @@ func (p *pages) renderSignup(c *gin.Context, status int, form signupForm, errs f
 			view.Form.Seats = strconv.Itoa(plan.MinSeats)
 		}
 	}
-	if len(errs) > 0 {
-		view.Problem = p.views.Text(c, "form.problem")
-	}
+	view.Problem = p.problem(c, errs)
 	page.SetPolicy(c, checkoutOrigin)
 	p.views.Render(c, status, "signup.html", view)
 }
