@@ -46,10 +46,10 @@ func (p *pages) verifyForm(c *gin.Context) {
 	p.showLink(c, account.PurposeVerifyEmail, "link.verify.dead", func() { p.views.Render(c, http.StatusOK, "verify.html", nil) })
 }
 
-// verify confirms the address. Once confirmed, the page says so and
-// offers a link to the app rather than redirecting there at once: the
-// person should read that it worked, and the app may first ask them to
-// sign in.
+// verify confirms the address. Once confirmed, with APP_URL set the
+// person is sent there (303, ?onramp=email_verified) for the app to say
+// in its own words that it worked; without it, this service's page says
+// so and that signing in to the app comes next (renderDone).
 func (p *pages) verify(c *gin.Context) {
 	err := p.accounts.VerifyEmail(c.Request.Context(), c.Query("token"))
 	switch {
