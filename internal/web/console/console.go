@@ -41,7 +41,7 @@ func Mount(r *gin.Engine, site *page.Site, d Deps) error {
 	if err != nil {
 		return err
 	}
-	pages, err := site.Templates(files, catalog())
+	pages, err := site.Templates(files, commonText, stepsText, activationText, nudgesText, metricsText, supportText)
 	if err != nil {
 		return err
 	}

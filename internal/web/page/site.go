@@ -48,7 +48,7 @@ func NewSite(o Options) (*Site, error) {
 	if s.defaultLocale == "" {
 		s.defaultLocale = mail.English
 	}
-	s.errors, err = s.Templates(nil, nil)
+	s.errors, err = s.Templates(nil)
 	if err != nil {
 		return nil, err
 	}
