@@ -26,7 +26,7 @@ func (p *pages) invitationForm(c *gin.Context) {
 	case badToken(err):
 		p.deadLink(c, "link.invitation.dead")
 	case err != nil:
-		p.failed(c, err)
+		p.site.Failed(c, err)
 	default:
 		p.renderInvitation(c, http.StatusOK, invitationPage{InvitationPreview: preview}, nil)
 	}
@@ -60,7 +60,7 @@ func (p *pages) acceptInvitation(c *gin.Context) {
 		e, _ := apperr.As(err)
 		p.renderInvitation(c, http.StatusConflict, view, fieldErrors{"": p.views.Text(c, "invitation."+e.Reason)})
 	case err != nil:
-		p.failed(c, err)
+		p.site.Failed(c, err)
 	default:
 		p.renderDone(c, done{Outcome: "invitation_accepted", Title: "invitation.done.title", Text: "invitation.done.text", Next: "invitation.done.next",
 			Arg: preview.OrganizationName})

@@ -36,7 +36,7 @@ func (p *pages) showLink(c *gin.Context, purpose, deadText string, form func()) 
 	case badToken(err):
 		p.deadLink(c, deadText)
 	case err != nil:
-		p.failed(c, err)
+		p.site.Failed(c, err)
 	default:
 		form()
 	}
@@ -56,7 +56,7 @@ func (p *pages) verify(c *gin.Context) {
 	case badToken(err):
 		p.deadLink(c, "link.verify.dead")
 	case err != nil:
-		p.failed(c, err)
+		p.site.Failed(c, err)
 	default:
 		p.renderDone(c, done{Outcome: "email_verified", Title: "verify.done.title", Text: "verify.done.text", Next: "verify.done.next"})
 	}
@@ -100,7 +100,7 @@ func (p *pages) resetPassword(c *gin.Context) {
 	case p.fromDomain(c, errs, err, map[string]string{"new_password": "password"}), len(errs) > 0:
 		p.renderReset(c, http.StatusUnprocessableEntity, errs)
 	case err != nil:
-		p.failed(c, err)
+		p.site.Failed(c, err)
 	default:
 		p.renderDone(c, done{Outcome: "password_reset", Title: "reset.done.title", Text: "reset.done.text", Next: "reset.done.next"})
 	}

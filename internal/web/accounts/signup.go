@@ -12,7 +12,6 @@ import (
 	"github.com/onramp/onramp/billing"
 	"github.com/onramp/onramp/internal/account"
 	"github.com/onramp/onramp/internal/apperr"
-	"github.com/onramp/onramp/internal/database"
 	"github.com/onramp/onramp/internal/web/page"
 )
 
@@ -131,7 +130,7 @@ func (p *pages) signup(c *gin.Context) {
 	first, owned, err := p.claimSignup(c, form.FormKey)
 	switch {
 	case err != nil:
-		p.failed(c, err)
+		p.site.Failed(c, err)
 		return
 	case first != nil:
 		p.replaySignup(c, *first)
@@ -156,7 +155,7 @@ func (p *pages) signup(c *gin.Context) {
 		p.renderSignup(c, http.StatusTooManyRequests, form, errs)
 		return
 	default:
-		p.failed(c, err)
+		p.site.Failed(c, err)
 		return
 	}
 	choice := retryChoice{OrgID: session.Organization.ID, UserID: session.User.ID, PlanID: plan.ID, Seats: seats}
@@ -179,16 +178,4 @@ func (p *pages) checkPlan(c *gin.Context, form signupForm, errs fieldErrors) (bi
 		errs.add("seats", fmt.Sprintf(p.views.Text(c, "signup.seats_bounds"), plan.Name, plan.MinSeats, plan.MaxSeats))
 	}
 	return plan, seats
-}
-
-// failed answers an error no form can help with: a dependency down is
-// said as such, anything else as an internal error, logged.
-func (p *pages) failed(c *gin.Context, err error) {
-	if apperr.Is(err, apperr.CodeUnavailable) || database.Unreachable(err) {
-		p.log.WarnContext(c.Request.Context(), "account page: a dependency is unavailable", "route", c.FullPath(), "err", err)
-		p.site.Error(c, http.StatusServiceUnavailable, "error.unavailable.title", "error.unavailable.text")
-		return
-	}
-	p.log.ErrorContext(c.Request.Context(), "account page failed", "route", c.FullPath(), "err", err)
-	p.site.Error(c, http.StatusInternalServerError, "error.internal.title", "error.internal.text")
 }

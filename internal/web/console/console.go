@@ -89,8 +89,6 @@ func (c *console) render(ctx *gin.Context, status int, name string, data any) {
 	c.pages.Render(ctx, status, name, data)
 }
 
-// failed answers an error no form can fix (a database outage, a bug).
-func (c *console) failed(ctx *gin.Context, err error) {
-	_ = ctx.Error(err)
-	c.site.Error(ctx, http.StatusInternalServerError, "error.internal.title", "error.internal.text")
-}
+// failed answers an error no form can fix (a database outage, a bug); a
+// shorthand for the console's many callers.
+func (c *console) failed(ctx *gin.Context, err error) { c.site.Failed(ctx, err) }
