@@ -2,13 +2,11 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"io"
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -85,22 +83,18 @@ func idempotent(store *idempotency.Store, scope string, policy ...replayPolicy) 
 		c.Writer = rec
 		completed := false
 		defer func() {
-			// Runs on panics too, so a crashed request frees its key. The
-			// request's context may be canceled already: finish on our own.
-			ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), 5*time.Second)
-			defer cancel()
+			// Runs on panics too, so a crashed request frees its key
+			// (Release finishes even when the request's context is canceled).
 			if completed {
 				return
 			}
-			if err := store.Release(ctx, fullScope, key); err != nil {
+			if err := store.Release(c.Request.Context(), fullScope, key); err != nil {
 				logFor(c).Error("release idempotency key", "err", err)
 			}
 		}()
 		c.Next()
 
 		if status := rec.Status(); status >= 200 && status < 300 {
-			ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), 5*time.Second)
-			defer cancel()
 			body := rec.body.Bytes()
 			if len(policy) > 0 && policy[0].strip != nil {
 				if body, err = policy[0].strip(body); err != nil {
@@ -108,7 +102,7 @@ func idempotent(store *idempotency.Store, scope string, policy ...replayPolicy) 
 					return
 				}
 			}
-			if err := store.Complete(ctx, fullScope, key, idempotency.Response{Status: status, Body: body}); err != nil {
+			if err := store.Complete(c.Request.Context(), fullScope, key, idempotency.Response{Status: status, Body: body}); err != nil {
 				logFor(c).Error("store idempotent response", "err", err)
 				return
 			}

@@ -225,7 +225,7 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 	// The account pages and the PM console, on the same router and
 	// services as the API.
 	err = web.Mount(router, web.Deps{
-		Site: page.Options{Secure: cfg.Env != "development", DefaultLocale: cfg.DefaultLocale},
+		Site: page.Options{Secure: cfg.Env != "development", DefaultLocale: cfg.DefaultLocale, Log: log.With("component", "pages")},
 		Accounts: accountpages.Config{Accounts: accounts, Billing: billingSvc, AppURL: cfg.AppURL, Secret: cfg.UnsubscribeKey, Once: idem,
 			Clock: cfg.Clock, Log: log.With("component", "account_pages")},
 		Console: console.Deps{Accounts: accounts, Onboarding: onboardingSvc, Nudges: nudges},

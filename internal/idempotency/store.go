@@ -21,6 +21,13 @@ const TTL = 24 * time.Hour
 // longer blocks retries with the same key.
 const abandonAfter = 2 * time.Minute
 
+// finishTimeout bounds Complete and Release, which run on their own
+// rather than under the caller's context: they are called as a request
+// ends, often after its client has gone (a double click drops the first
+// post), and a key not recorded or freed then stays "in progress" for
+// abandonAfter, so the client's retry waits and fails.
+const finishTimeout = 5 * time.Second
+
 // Store records keys and their responses in PostgreSQL, shared by every
 // instance of the service.
 type Store struct {
@@ -91,8 +98,17 @@ func (s *Store) Begin(ctx context.Context, scope, key string, hash []byte) (*Res
 	return &Response{Status: *row.StatusCode, Body: row.ResponseBody}, nil
 }
 
-// Complete stores the response that later requests with the key replay.
+// finishing is ctx without its cancellation (its values kept), bounded by
+// finishTimeout.
+func finishing(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
+}
+
+// Complete stores the response that later requests with the key replay,
+// even when ctx is already canceled (finishTimeout).
 func (s *Store) Complete(ctx context.Context, scope, key string, r Response) error {
+	ctx, cancel := finishing(ctx)
+	defer cancel()
 	err := s.db.Gorm.WithContext(ctx).Exec(`UPDATE idempotency_keys SET status_code = ?, response_body = ?, completed_at = ?
 		WHERE scope = ? AND key = ?`, r.Status, r.Body, s.now(), scope, key).Error
 	if err != nil {
@@ -102,8 +118,11 @@ func (s *Store) Complete(ctx context.Context, scope, key string, r Response) err
 }
 
 // Release forgets an unfinished claim, so a retry runs the request again
-// (used when the request failed and changed nothing).
+// (used when the request failed and changed nothing), even when ctx is
+// already canceled (finishTimeout).
 func (s *Store) Release(ctx context.Context, scope, key string) error {
+	ctx, cancel := finishing(ctx)
+	defer cancel()
 	err := s.db.Gorm.WithContext(ctx).Exec(`DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND completed_at IS NULL`, scope, key).Error
 	if err != nil {
 		return fmt.Errorf("release idempotency key: %w", err)

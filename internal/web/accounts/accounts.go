@@ -58,17 +58,11 @@ type pages struct {
 
 // Mount adds the account pages to r.
 func Mount(r gin.IRouter, cfg Config) error {
-	text := page.Catalog{}
-	for _, part := range []page.Catalog{commonText, signupText, fieldText, linkText, checkoutText} {
-		for k, v := range part {
-			text[k] = v
-		}
-	}
 	files, err := fs.Sub(templateFiles, "templates")
 	if err != nil {
 		return err
 	}
-	views, err := cfg.Site.Templates(files, text)
+	views, err := cfg.Site.Templates(files, commonText, signupText, fieldText, linkText, checkoutText)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"strings"
 
@@ -12,7 +13,8 @@ import (
 )
 
 // fieldErrors are a form's problems in the visitor's language, by field
-// name; "" holds a problem of the whole form (shown in the summary only).
+// name; "" holds a problem of the whole form (shown in the summary only,
+// as its lead).
 type fieldErrors map[string]string
 
 // add records field's first problem.
@@ -20,6 +22,27 @@ func (f fieldErrors) add(field, message string) {
 	if _, seen := f[field]; !seen {
 		f[field] = message
 	}
+}
+
+// Fields are the problems of single fields, which the summary lists (an
+// empty map is false to the template's with: no empty list).
+func (f fieldErrors) Fields() map[string]string {
+	out := maps.Clone(f)
+	delete(out, "")
+	return out
+}
+
+// problem is the lead of a form's summary: the whole form's problem when
+// there is one (nothing in the form to correct), else "please correct the
+// following", or "" (no summary) without problems.
+func (p *pages) problem(c *gin.Context, errs fieldErrors) string {
+	if whole, ok := errs[""]; ok {
+		return whole
+	}
+	if len(errs) > 0 {
+		return p.views.Text(c, "form.problem")
+	}
+	return ""
 }
 
 // domainProblems are the domain's validation messages (internal/account),

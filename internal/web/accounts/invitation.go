@@ -26,7 +26,7 @@ func (p *pages) invitationForm(c *gin.Context) {
 	case badToken(err):
 		p.deadLink(c, "link.invitation.dead")
 	case err != nil:
-		p.failed(c, err)
+		p.site.Failed(c, err)
 	default:
 		p.renderInvitation(c, http.StatusOK, invitationPage{InvitationPreview: preview}, nil)
 	}
@@ -34,9 +34,7 @@ func (p *pages) invitationForm(c *gin.Context) {
 
 func (p *pages) renderInvitation(c *gin.Context, status int, view invitationPage, errs fieldErrors) {
 	view.Errors, view.MinLength, view.MaxLength = errs, account.MinPasswordLen, account.MaxPasswordLen
-	if len(errs) > 0 && view.Problem == "" {
-		view.Problem = p.views.Text(c, "form.problem")
-	}
+	view.Problem = p.problem(c, errs)
 	p.views.Render(c, status, "invitation.html", view)
 }
 
@@ -60,10 +58,9 @@ func (p *pages) acceptInvitation(c *gin.Context) {
 	case apperr.HasReason(err, "email_taken"), apperr.HasReason(err, "already_member"), apperr.HasReason(err, "seats_exhausted"):
 		// The invitee cannot fix these here: the page says who can.
 		e, _ := apperr.As(err)
-		view.Problem = p.views.Text(c, "invitation."+e.Reason)
-		p.renderInvitation(c, http.StatusConflict, view, fieldErrors{"": view.Problem})
+		p.renderInvitation(c, http.StatusConflict, view, fieldErrors{"": p.views.Text(c, "invitation."+e.Reason)})
 	case err != nil:
-		p.failed(c, err)
+		p.site.Failed(c, err)
 	default:
 		p.renderDone(c, done{Outcome: "invitation_accepted", Title: "invitation.done.title", Text: "invitation.done.text", Next: "invitation.done.next",
 			Arg: preview.OrganizationName})

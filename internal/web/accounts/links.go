@@ -36,7 +36,7 @@ func (p *pages) showLink(c *gin.Context, purpose, deadText string, form func()) 
 	case badToken(err):
 		p.deadLink(c, deadText)
 	case err != nil:
-		p.failed(c, err)
+		p.site.Failed(c, err)
 	default:
 		form()
 	}
@@ -46,17 +46,17 @@ func (p *pages) verifyForm(c *gin.Context) {
 	p.showLink(c, account.PurposeVerifyEmail, "link.verify.dead", func() { p.views.Render(c, http.StatusOK, "verify.html", nil) })
 }
 
-// verify confirms the address. Once confirmed, the page says so and
-// offers a link to the app rather than redirecting there at once: the
-// person should read that it worked, and the app may first ask them to
-// sign in.
+// verify confirms the address. Once confirmed, with APP_URL set the
+// person is sent there (303, ?onramp=email_verified) for the app to say
+// in its own words that it worked; without it, this service's page says
+// so and that signing in to the app comes next (renderDone).
 func (p *pages) verify(c *gin.Context) {
 	err := p.accounts.VerifyEmail(c.Request.Context(), c.Query("token"))
 	switch {
 	case badToken(err):
 		p.deadLink(c, "link.verify.dead")
 	case err != nil:
-		p.failed(c, err)
+		p.site.Failed(c, err)
 	default:
 		p.renderDone(c, done{Outcome: "email_verified", Title: "verify.done.title", Text: "verify.done.text", Next: "verify.done.next"})
 	}
@@ -76,9 +76,7 @@ func (p *pages) resetForm(c *gin.Context) {
 
 func (p *pages) renderReset(c *gin.Context, status int, errs fieldErrors) {
 	view := resetPage{Errors: errs, MinLength: account.MinPasswordLen, MaxLength: account.MaxPasswordLen}
-	if len(errs) > 0 {
-		view.Problem = p.views.Text(c, "form.problem")
-	}
+	view.Problem = p.problem(c, errs)
 	p.views.Render(c, status, "reset.html", view)
 }
 
@@ -102,7 +100,7 @@ func (p *pages) resetPassword(c *gin.Context) {
 	case p.fromDomain(c, errs, err, map[string]string{"new_password": "password"}), len(errs) > 0:
 		p.renderReset(c, http.StatusUnprocessableEntity, errs)
 	case err != nil:
-		p.failed(c, err)
+		p.site.Failed(c, err)
 	default:
 		p.renderDone(c, done{Outcome: "password_reset", Title: "reset.done.title", Text: "reset.done.text", Next: "reset.done.next"})
 	}

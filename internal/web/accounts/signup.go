@@ -12,7 +12,6 @@ import (
 	"github.com/onramp/onramp/billing"
 	"github.com/onramp/onramp/internal/account"
 	"github.com/onramp/onramp/internal/apperr"
-	"github.com/onramp/onramp/internal/database"
 	"github.com/onramp/onramp/internal/web/page"
 )
 
@@ -46,7 +45,7 @@ type signupPage struct {
 	MinSeats  int
 	MaxSeats  int
 	Errors    fieldErrors
-	Problem   string // the summary's lead, when there are errors
+	Problem   string // the summary's lead, when there are errors (problem)
 	MinLength int
 	MaxLength int
 }
@@ -86,9 +85,7 @@ func (p *pages) renderSignup(c *gin.Context, status int, form signupForm, errs f
 			view.Form.Seats = strconv.Itoa(plan.MinSeats)
 		}
 	}
-	if len(errs) > 0 {
-		view.Problem = p.views.Text(c, "form.problem")
-	}
+	view.Problem = p.problem(c, errs)
 	page.SetPolicy(c, checkoutOrigin)
 	p.views.Render(c, status, "signup.html", view)
 }
@@ -130,10 +127,10 @@ func (p *pages) signup(c *gin.Context) {
 		p.renderSignup(c, http.StatusUnprocessableEntity, form, errs)
 		return
 	}
-	first, owned, err := p.claimSignup(c)
+	first, owned, err := p.claimSignup(c, form.FormKey)
 	switch {
 	case err != nil:
-		p.failed(c, err)
+		p.site.Failed(c, err)
 		return
 	case first != nil:
 		p.replaySignup(c, *first)
@@ -141,7 +138,7 @@ func (p *pages) signup(c *gin.Context) {
 	}
 	session, err := p.accounts.Signup(c.Request.Context(), in)
 	if err != nil && owned {
-		p.releaseSignup(c)
+		p.releaseSignup(c, form.FormKey)
 	}
 	switch {
 	case err == nil:
@@ -158,14 +155,14 @@ func (p *pages) signup(c *gin.Context) {
 		p.renderSignup(c, http.StatusTooManyRequests, form, errs)
 		return
 	default:
-		p.failed(c, err)
+		p.site.Failed(c, err)
 		return
 	}
 	choice := retryChoice{OrgID: session.Organization.ID, UserID: session.User.ID, PlanID: plan.ID, Seats: seats}
 	p.retry.set(c, choice)
 	outcome := p.openCheckout(c, choice, false)
 	if owned {
-		p.completeSignup(c, outcome)
+		p.completeSignup(c, form.FormKey, outcome)
 	}
 }
 
@@ -181,16 +178,4 @@ func (p *pages) checkPlan(c *gin.Context, form signupForm, errs fieldErrors) (bi
 		errs.add("seats", fmt.Sprintf(p.views.Text(c, "signup.seats_bounds"), plan.Name, plan.MinSeats, plan.MaxSeats))
 	}
 	return plan, seats
-}
-
-// failed answers an error no form can help with: a dependency down is
-// said as such, anything else as an internal error, logged.
-func (p *pages) failed(c *gin.Context, err error) {
-	if apperr.Is(err, apperr.CodeUnavailable) || database.Unreachable(err) {
-		p.log.WarnContext(c.Request.Context(), "account page: a dependency is unavailable", "route", c.FullPath(), "err", err)
-		p.site.Error(c, http.StatusServiceUnavailable, "error.unavailable.title", "error.unavailable.text")
-		return
-	}
-	p.log.ErrorContext(c.Request.Context(), "account page failed", "route", c.FullPath(), "err", err)
-	p.site.Error(c, http.StatusInternalServerError, "error.internal.title", "error.internal.text")
 }

@@ -3,10 +3,9 @@ package accounts
 import (
 	"context"
 	"crypto/rand"
+	"maps"
 	"net/http"
 	"net/url"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -46,8 +45,7 @@ type signupOutcome struct {
 // and must end with completeSignup or releaseSignup. A form without a
 // usable key, or whose key came with other values (the buyer went back
 // and changed the form), runs unguarded.
-func (p *pages) claimSignup(c *gin.Context) (first *signupOutcome, owned bool, err error) {
-	key := c.PostForm("form_key")
+func (p *pages) claimSignup(c *gin.Context, key string) (first *signupOutcome, owned bool, err error) {
 	if idempotency.ValidKey(key) != nil {
 		return nil, false, nil
 	}
@@ -76,9 +74,10 @@ func (p *pages) claimSignup(c *gin.Context) (first *signupOutcome, owned bool, e
 	}
 }
 
-// completeSignup records the outcome later posts of the form replay.
-func (p *pages) completeSignup(c *gin.Context, outcome signupOutcome) {
-	err := p.once.Complete(c.Request.Context(), signupScope, c.PostForm("form_key"),
+// completeSignup records the outcome later posts of the form replay
+// (the store records it even when this post's browser has gone).
+func (p *pages) completeSignup(c *gin.Context, key string, outcome signupOutcome) {
+	err := p.once.Complete(c.Request.Context(), signupScope, key,
 		idempotency.Response{Status: outcome.Status, Body: []byte(outcome.Location)})
 	if err != nil {
 		// The buyer's answer is not at stake, only a second post's.
@@ -87,30 +86,22 @@ func (p *pages) completeSignup(c *gin.Context, outcome signupOutcome) {
 }
 
 // releaseSignup frees the key of a signup that made nothing (a field to
-// correct), so the corrected form may be sent with it.
-func (p *pages) releaseSignup(c *gin.Context) {
-	if err := p.once.Release(c.Request.Context(), signupScope, c.PostForm("form_key")); err != nil {
+// correct), so the corrected form may be sent with it (the store frees it
+// even when this post's browser has gone).
+func (p *pages) releaseSignup(c *gin.Context, key string) {
+	if err := p.once.Release(c.Request.Context(), signupScope, key); err != nil {
 		p.log.WarnContext(c.Request.Context(), "account page: a signup's form key was not released", "err", err)
 	}
 }
 
 // signupValues is the form as its key must always come with it: every
-// field but the CSRF token (a second tab's differs), in a fixed order.
+// field but the CSRF token (a second tab's differs), in a fixed order
+// (Encode sorts by key). It drops the token from a copy: the request's
+// own form is left as it came.
 func signupValues(form url.Values) []byte {
-	keys := make([]string, 0, len(form))
-	for k := range form {
-		if k != "csrf_token" {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	var b strings.Builder
-	for _, k := range keys {
-		for _, v := range form[k] {
-			b.WriteString(url.QueryEscape(k) + "=" + url.QueryEscape(v) + "&")
-		}
-	}
-	return []byte(b.String())
+	form = maps.Clone(form)
+	delete(form, page.CSRFField)
+	return []byte(form.Encode())
 }
 
 // replaySignup answers a second post of a form with the first's outcome.

@@ -102,6 +102,29 @@ func TestSignupErrorsAreShownBesideTheirFields(t *testing.T) {
 	}
 }
 
+// A signup refused for the whole form (too many from this network) says
+// why in the summary, rather than "please correct" over nothing to
+// correct.
+func TestARateLimitedSignupSaysSo(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t, func(c *config.Config) { c.SignupRateLimit = 1 })
+	env.Signup(t, testenv.SignupOptions{Email: "first@acme.test"}) // from this test's one address
+	for lang, tc := range map[string]struct{ said, notSaid string }{
+		"en": {"Too many accounts were created from your network in the last hour.", "Please correct the following:"},
+		"fr": {"Trop de comptes ont été créés depuis votre réseau au cours de la dernière heure.", "Merci de corriger ce qui suit :"},
+	} {
+		v := newVisitor(t, env, lang)
+		v.get(t, "/signup")
+		p := v.post(t, "/signup", signupForm(lang+"@acme.test")).expect(t, http.StatusTooManyRequests)
+		if !matches(`id="form-problems">\s*<p><strong>`+regexp.QuoteMeta(tc.said), p.Body) || strings.Contains(p.Body, tc.notSaid) {
+			t.Errorf("%s: the summary should lead with the rate limit:\n%s", lang, p.Body)
+		}
+	}
+	if n := count(t, env, `SELECT count(*) FROM organizations`); n != 1 {
+		t.Fatalf("%d organizations: a rate-limited signup must create nothing", n)
+	}
+}
+
 // With Stripe down, the account exists but Checkout cannot open: the
 // buyer is told so, and this browser may open Checkout again for that
 // organization, for an hour, and for nothing else.

@@ -41,7 +41,7 @@ func Mount(r *gin.Engine, site *page.Site, d Deps) error {
 	if err != nil {
 		return err
 	}
-	pages, err := site.Templates(files, catalog())
+	pages, err := site.Templates(files, commonText, stepsText, activationText, nudgesText, metricsText, supportText)
 	if err != nil {
 		return err
 	}
@@ -90,8 +90,6 @@ func (c *console) render(ctx *gin.Context, status int, name string, data any) {
 	c.pages.Render(ctx, status, name, data)
 }
 
-// failed answers an error no form can fix (a database outage, a bug).
-func (c *console) failed(ctx *gin.Context, err error) {
-	_ = ctx.Error(err)
-	c.site.Error(ctx, http.StatusInternalServerError, "error.internal.title", "error.internal.text")
-}
+// failed answers an error no form can fix (a database outage, a bug); a
+// shorthand for the console's many callers.
+func (c *console) failed(ctx *gin.Context, err error) { c.site.Failed(ctx, err) }

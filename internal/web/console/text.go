@@ -2,17 +2,9 @@ package console
 
 import "github.com/onramp/onramp/internal/web/page"
 
-// catalog is every text of the console, in English and French.
-func catalog() page.Catalog {
-	out := page.Catalog{}
-	for _, part := range []page.Catalog{commonText, stepsText, activationText, nudgesText, metricsText, supportText} {
-		for k, v := range part {
-			out[k] = v
-		}
-	}
-	return out
-}
-
+// commonText is what the console's pages share (navigation, sign-in,
+// forms, notices, conflicts); each area's own texts sit beside it
+// (text_checklist.go, text_reports.go), all passed to page.Site.Templates.
 var commonText = page.Catalog{
 	"nav.console":    {EN: "Console", FR: "Console"},
 	"nav.label":      {EN: "Console sections", FR: "Rubriques de la console"},

@@ -37,6 +37,30 @@ func testSite(t *testing.T, secure bool) http.Handler {
 	return r
 }
 
+// A text defined twice, by two parts of a catalog or by a part and the
+// layout, would lose one of them silently: it is refused.
+func TestATextDefinedTwiceIsRefused(t *testing.T) {
+	site, err := page.NewSite(page.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hello := page.Catalog{"hello.title": {EN: "Hello", FR: "Bonjour"}}
+	if _, err := site.Templates(nil, hello, page.Catalog{"hello.lead": {EN: "Hi", FR: "Salut"}}); err != nil {
+		t.Fatalf("two parts without a shared key: %v", err)
+	}
+	for name, tc := range map[string]struct {
+		parts []page.Catalog
+		want  string
+	}{
+		"two parts":  {[]page.Catalog{hello, {"hello.title": {EN: "Hi", FR: "Salut"}}}, `page text "hello.title" is defined twice`},
+		"the layout": {[]page.Catalog{hello, {"layout.skip": {EN: "Skip", FR: "Passer"}}}, `page text "layout.skip" is the layout's`},
+	} {
+		if _, err := site.Templates(nil, tc.parts...); err == nil || err.Error() != tc.want {
+			t.Errorf("a key defined by %s: got %v, want %q", name, err, tc.want)
+		}
+	}
+}
+
 func get(t *testing.T, h http.Handler, path string, header map[string]string) *httptest.ResponseRecorder {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodGet, path, nil)

@@ -8,10 +8,13 @@ import (
 	"embed"
 	"html/template"
 	"io/fs"
+	"log/slog"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/onramp/onramp/internal/apperr"
+	"github.com/onramp/onramp/internal/database"
 	"github.com/onramp/onramp/internal/mail"
 )
 
@@ -28,6 +31,8 @@ type Options struct {
 	Secure bool
 	// DefaultLocale is the language of a visitor who says nothing.
 	DefaultLocale mail.Locale
+	// Log is where Failed logs; nil: slog.Default().
+	Log *slog.Logger
 }
 
 // Site serves pages; build it once with NewSite.
@@ -36,6 +41,7 @@ type Site struct {
 	defaultLocale mail.Locale
 	assets        *assets
 	errors        *Templates
+	log           *slog.Logger
 }
 
 // NewSite builds the shared parts of the pages.
@@ -44,11 +50,14 @@ func NewSite(o Options) (*Site, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Site{secure: o.Secure, defaultLocale: o.DefaultLocale, assets: newAssets(static)}
+	s := &Site{secure: o.Secure, defaultLocale: o.DefaultLocale, assets: newAssets(static), log: o.Log}
 	if s.defaultLocale == "" {
 		s.defaultLocale = mail.English
 	}
-	s.errors, err = s.Templates(nil, nil)
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.errors, err = s.Templates(nil)
 	if err != nil {
 		return nil, err
 	}
@@ -105,6 +114,20 @@ func (s *Site) Error(c *gin.Context, status int, titleKey, textKey string) {
 }
 
 type errorPage struct{ Title, Text string }
+
+// Failed answers an error no form can help with, on any package's page: a
+// dependency down (the database, Stripe) is said as such, 503, and logged
+// as a warning, since it passes on its own; anything else is an internal
+// error, 500, logged as an error.
+func (s *Site) Failed(c *gin.Context, err error) {
+	if apperr.Is(err, apperr.CodeUnavailable) || database.Unreachable(err) {
+		s.log.WarnContext(c.Request.Context(), "page: a dependency is unavailable", "route", c.FullPath(), "err", err)
+		s.Error(c, http.StatusServiceUnavailable, "error.unavailable.title", "error.unavailable.text")
+		return
+	}
+	s.log.ErrorContext(c.Request.Context(), "page failed", "route", c.FullPath(), "err", err)
+	s.Error(c, http.StatusInternalServerError, "error.internal.title", "error.internal.text")
+}
 
 // parse parses the layout, files' partials (*.tmpl: what several of its
 // pages share, which may also fill the layout's blocks), and, for each

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"maps"
 	"net/http"
 	"net/url"
 
@@ -36,18 +37,22 @@ type Templates struct {
 }
 
 // Templates parses files' *.html pages (each defines "title" and
-// "content") into the layout, with files' *.tmpl partials in each; text is their catalog, merged with the
-// layout's own.
-func (s *Site) Templates(files fs.FS, text Catalog) (*Templates, error) {
-	merged := Catalog{}
-	for k, v := range layoutText {
-		merged[k] = v
-	}
-	for k, v := range text {
-		if _, dup := merged[k]; dup {
-			return nil, fmt.Errorf("page text %q is the layout's", k)
+// "content") into the layout, with files' *.tmpl partials in each; texts
+// are their catalog, in parts (a package keeps one per area), merged with
+// the layout's own. A key defined twice, by two parts or by a part and
+// the layout, is refused: one of the texts would be lost without a word.
+func (s *Site) Templates(files fs.FS, texts ...Catalog) (*Templates, error) {
+	merged := maps.Clone(layoutText)
+	for _, part := range texts {
+		for k, v := range part {
+			if _, dup := merged[k]; dup {
+				if _, layout := layoutText[k]; layout {
+					return nil, fmt.Errorf("page text %q is the layout's", k)
+				}
+				return nil, fmt.Errorf("page text %q is defined twice", k)
+			}
+			merged[k] = v
 		}
-		merged[k] = v
 	}
 	pages, err := parse(files, template.FuncMap{"asset": s.assets.url})
 	if err != nil {
