@@ -59,7 +59,7 @@ func idempotent(store *idempotency.Store, scope string, policy ...replayPolicy) 
 			return
 		}
 		fullScope := scope + ":" + owner
-		hash := idempotency.RequestHash(c.Request.Method, c.Request.URL.Path, body)
+		hash := store.RequestHash(c.Request.Method, c.Request.URL.Path, body)
 		stored, err := store.Begin(c.Request.Context(), fullScope, key, hash)
 		if err != nil {
 			fail(c, err)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -31,7 +32,10 @@ type idemRig struct {
 
 func newIdemRig(t *testing.T) *idemRig {
 	t.Helper()
-	db := dbtest.New(t)
+	store, err := idempotency.NewStore(dbtest.New(t), []byte(strings.Repeat("k", idempotency.MinSecretLen)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	r := &idemRig{}
 	r.status.Store(201)
 	gin.SetMode(gin.ReleaseMode)
@@ -42,7 +46,7 @@ func newIdemRig(t *testing.T) *idemRig {
 		if org := c.GetHeader("X-Test-Org"); org != "" {
 			c.Set(ctxPrincipal, auth.Principal{UserID: uuid.New(), OrgID: uuid.MustParse(org), Role: "owner"})
 		}
-	}, idempotent(idempotency.NewStore(db), "things"), func(c *gin.Context) {
+	}, idempotent(store, "things"), func(c *gin.Context) {
 		n := r.runs.Add(1)
 		if r.gate != nil {
 			<-r.gate

@@ -73,7 +73,10 @@ func New(ctx context.Context, cfg *config.Config, db *database.DB, log *slog.Log
 		return nil, err
 	}
 	outbox := jobs.NewMailer(queue)
-	idem := idempotency.NewStore(db)
+	idem, err := idempotency.NewStore(db, cfg.UnsubscribeKey)
+	if err != nil {
+		return nil, err
+	}
 
 	// ---- billing ----
 	// A bad catalog stops the server here, with every problem listed.

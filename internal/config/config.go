@@ -37,7 +37,8 @@ type Config struct {
 	JWTKeyGenerated bool
 	// UnsubscribeKey signs the unsubscribe links of optional emails
 	// (UNSUBSCRIBE_SECRET, at least 32 bytes; in development, derived from
-	// the JWT key when unset).
+	// the JWT key when unset); keys derived from it sign other links and
+	// the idempotency store's request fingerprints.
 	UnsubscribeKey []byte
 
 	StripeSecretKey     string

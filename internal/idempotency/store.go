@@ -5,6 +5,7 @@ package idempotency
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -31,12 +32,28 @@ const finishTimeout = 5 * time.Second
 // Store records keys and their responses in PostgreSQL, shared by every
 // instance of the service.
 type Store struct {
-	db  *database.DB
-	now func() time.Time
+	db      *database.DB
+	hashKey []byte
+	now     func() time.Time
 }
 
-// NewStore builds a store over db.
-func NewStore(db *database.DB) *Store { return &Store{db: db, now: time.Now} }
+// MinSecretLen is the shortest secret NewStore takes.
+const MinSecretLen = 32
+
+// NewStore builds a store over db. secret keys the request fingerprints
+// (RequestHash): a signup's carries its password, and a plain SHA-256 of
+// it, kept for a day, could be tried against guesses by anyone who reads
+// the table, bypassing the password hash's cost.
+func NewStore(db *database.DB, secret []byte) (*Store, error) {
+	if len(secret) < MinSecretLen {
+		return nil, fmt.Errorf("idempotency: the request fingerprints' secret must be at least %d bytes, got %d", MinSecretLen, len(secret))
+	}
+	// A key of its own, so these fingerprints say nothing of what else
+	// the secret signs.
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte("onramp idempotency request fingerprint"))
+	return &Store{db: db, hashKey: mac.Sum(nil), now: time.Now}, nil
+}
 
 // Response is a stored first response.
 type Response struct {
@@ -44,9 +61,10 @@ type Response struct {
 	Body   []byte
 }
 
-// RequestHash fingerprints what a key must always be sent with.
-func RequestHash(method, path string, body []byte) []byte {
-	h := sha256.New()
+// RequestHash fingerprints what a key must always be sent with, keyed by
+// the store's secret.
+func (s *Store) RequestHash(method, path string, body []byte) []byte {
+	h := hmac.New(sha256.New, s.hashKey)
 	fmt.Fprintf(h, "%s %s\n", method, path)
 	h.Write(body)
 	return h.Sum(nil)

@@ -49,7 +49,7 @@ func (p *pages) claimSignup(c *gin.Context, key string) (first *signupOutcome, o
 	if idempotency.ValidKey(key) != nil {
 		return nil, false, nil
 	}
-	hash := idempotency.RequestHash(http.MethodPost, "/signup", signupValues(c.Request.PostForm))
+	hash := p.once.RequestHash(http.MethodPost, "/signup", signupValues(c.Request.PostForm))
 	ctx, cancel := context.WithTimeout(c.Request.Context(), waitForFirst)
 	defer cancel()
 	tick := time.NewTicker(200 * time.Millisecond)
