@@ -41,7 +41,7 @@ var activationFields = map[string]fieldText{
 func (c *console) activation(ctx *gin.Context) {
 	def, err := c.Onboarding.Activation(ctx.Request.Context())
 	if err != nil {
-		c.failed(ctx, err)
+		c.site.Failed(ctx, err)
 		return
 	}
 	page := activationPage{frame: frame{Nav: "activation", Notice: notice(ctx)}, Definition: def, WindowDays: strconv.Itoa(def.WindowDays)}
@@ -55,7 +55,7 @@ func (c *console) activation(ctx *gin.Context) {
 func (c *console) renderActivation(ctx *gin.Context, status int, page activationPage, required []string, shares map[string]string) {
 	latest, err := c.latestVersion(ctx)
 	if err != nil {
-		c.failed(ctx, err)
+		c.site.Failed(ctx, err)
 		return
 	}
 	if latest != nil {
@@ -95,12 +95,12 @@ func (c *console) setActivation(ctx *gin.Context) {
 	}
 	fields, refusal, ok := c.userError(ctx, err, activationFields)
 	if !ok {
-		c.failed(ctx, err)
+		c.site.Failed(ctx, err)
 		return
 	}
 	page := activationPage{frame: frame{Nav: "activation", Error: refusal}, WindowDays: window, Errors: fields}
 	if page.Definition, err = c.Onboarding.Activation(ctx.Request.Context()); err != nil {
-		c.failed(ctx, err)
+		c.site.Failed(ctx, err)
 		return
 	}
 	c.renderActivation(ctx, http.StatusUnprocessableEntity, page, in.RequiredSteps, shares)

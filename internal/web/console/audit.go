@@ -27,7 +27,7 @@ func (c *console) audit(ctx *gin.Context) {
 			c.render(ctx, http.StatusUnprocessableEntity, "audit.html", auditPage{frame: frame{Nav: "audit", Error: "audit.bad_cursor"}})
 			return
 		}
-		c.failed(ctx, err)
+		c.site.Failed(ctx, err)
 		return
 	}
 	c.render(ctx, http.StatusOK, "audit.html", auditPage{frame: frame{Nav: "audit"}, Entries: entries, Next: next})

@@ -89,7 +89,3 @@ type frame struct {
 func (c *console) render(ctx *gin.Context, status int, name string, data any) {
 	c.pages.Render(ctx, status, name, data)
 }
-
-// failed answers an error no form can fix (a database outage, a bug); a
-// shorthand for the console's many callers.
-func (c *console) failed(ctx *gin.Context, err error) { c.site.Failed(ctx, err) }

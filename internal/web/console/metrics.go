@@ -60,7 +60,7 @@ func (c *console) metrics(ctx *gin.Context) {
 	if err != nil {
 		fields, _, ok := c.userError(ctx, err, rangeFields)
 		if !ok || fields == nil {
-			c.failed(ctx, err)
+			c.site.Failed(ctx, err)
 			return
 		}
 		p.Range.Errors = fields

@@ -21,7 +21,7 @@ type nudgesPage struct {
 func (c *console) nudges(ctx *gin.Context) {
 	rules, err := c.Nudges.Rules(ctx.Request.Context())
 	if err != nil {
-		c.failed(ctx, err)
+		c.site.Failed(ctx, err)
 		return
 	}
 	c.render(ctx, http.StatusOK, "nudges.html", nudgesPage{frame: frame{Nav: "nudges", Notice: notice(ctx)}, Rules: rules})
@@ -102,7 +102,7 @@ func (c *console) createNudge(ctx *gin.Context) {
 	}
 	fields, refusal, ok := c.userError(ctx, err, nudgeFields)
 	if !ok {
-		c.failed(ctx, err)
+		c.site.Failed(ctx, err)
 		return
 	}
 	f.Errors, f.Error = fields, refusal
@@ -149,7 +149,7 @@ func (c *console) nudgeEffect(ctx *gin.Context) {
 		case ok && fields != nil:
 			page.Range.Errors, status = fields, http.StatusUnprocessableEntity
 		default:
-			c.failed(ctx, err)
+			c.site.Failed(ctx, err)
 			return
 		}
 	} else {
@@ -162,12 +162,12 @@ func (c *console) nudgeEffect(ctx *gin.Context) {
 func (c *console) refusedNudge(ctx *gin.Context, status int, err error) {
 	_, refusal, ok := c.userError(ctx, err, nil)
 	if !ok || refusal == "" {
-		c.failed(ctx, err)
+		c.site.Failed(ctx, err)
 		return
 	}
 	rules, err := c.Nudges.Rules(ctx.Request.Context())
 	if err != nil {
-		c.failed(ctx, err)
+		c.site.Failed(ctx, err)
 		return
 	}
 	c.render(ctx, status, "nudges.html", nudgesPage{frame: frame{Nav: "nudges", Error: refusal}, Rules: rules})

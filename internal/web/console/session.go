@@ -59,7 +59,7 @@ func (c *console) requireStaff(ctx *gin.Context) {
 			ctx.Abort()
 			return
 		}
-		c.failed(ctx, err)
+		c.site.Failed(ctx, err)
 		ctx.Abort()
 		return
 	}
@@ -108,7 +108,7 @@ func (c *console) login(ctx *gin.Context) {
 			ok = false
 		}
 		if !ok {
-			c.failed(ctx, err)
+			c.site.Failed(ctx, err)
 			return
 		}
 		c.render(ctx, status, "login.html", form)
@@ -120,7 +120,7 @@ func (c *console) login(ctx *gin.Context) {
 
 func (c *console) logout(ctx *gin.Context) {
 	if err := c.Accounts.ConsoleSignOut(ctx.Request.Context(), staff(ctx), c.sessionToken(ctx)); err != nil {
-		c.failed(ctx, err)
+		c.site.Failed(ctx, err)
 		return
 	}
 	c.setSession(ctx, "")

@@ -32,12 +32,12 @@ func (c *console) steps(ctx *gin.Context) { c.renderSteps(ctx, http.StatusOK, ""
 func (c *console) renderSteps(ctx *gin.Context, status int, refusal string) {
 	draft, err := c.Onboarding.DraftSteps(ctx.Request.Context())
 	if err != nil {
-		c.failed(ctx, err)
+		c.site.Failed(ctx, err)
 		return
 	}
 	latest, err := c.latestVersion(ctx)
 	if err != nil {
-		c.failed(ctx, err)
+		c.site.Failed(ctx, err)
 		return
 	}
 	c.render(ctx, status, "steps.html", stepsPage{frame: frame{Nav: "steps", Notice: notice(ctx), Error: refusal}, Draft: draft, Latest: latest})
@@ -160,7 +160,7 @@ func (c *console) createStep(ctx *gin.Context) {
 func (c *console) editStep(ctx *gin.Context) {
 	draft, err := c.Onboarding.DraftSteps(ctx.Request.Context())
 	if err != nil {
-		c.failed(ctx, err)
+		c.site.Failed(ctx, err)
 		return
 	}
 	for _, d := range draft {
@@ -191,7 +191,7 @@ func (c *console) afterStepWrite(ctx *gin.Context, f stepForm, err error, done s
 	}
 	fields, refusal, ok := c.userError(ctx, err, stepFields)
 	if !ok {
-		c.failed(ctx, err)
+		c.site.Failed(ctx, err)
 		return
 	}
 	f.Errors, f.Error = fields, refusal
@@ -206,7 +206,7 @@ func (c *console) afterStepWrite(ctx *gin.Context, f stepForm, err error, done s
 func (c *console) moveStep(ctx *gin.Context) {
 	draft, err := c.Onboarding.DraftSteps(ctx.Request.Context())
 	if err != nil {
-		c.failed(ctx, err)
+		c.site.Failed(ctx, err)
 		return
 	}
 	keys := make([]string, len(draft))
@@ -254,7 +254,7 @@ func (c *console) publish(ctx *gin.Context) {
 func (c *console) refused(ctx *gin.Context, err error) {
 	_, refusal, ok := c.userError(ctx, err, nil)
 	if !ok || refusal == "" {
-		c.failed(ctx, err)
+		c.site.Failed(ctx, err)
 		return
 	}
 	c.renderSteps(ctx, http.StatusConflict, refusal)

@@ -30,7 +30,7 @@ func (c *console) support(ctx *gin.Context) {
 	}
 	ids, err := c.findOrganizations(ctx, p.Query)
 	if err != nil {
-		c.failed(ctx, err)
+		c.site.Failed(ctx, err)
 		return
 	}
 	switch len(ids) {
@@ -51,7 +51,7 @@ func (c *console) support(ctx *gin.Context) {
 		return
 	}
 	if err != nil {
-		c.failed(ctx, err)
+		c.site.Failed(ctx, err)
 		return
 	}
 	p.View = &view

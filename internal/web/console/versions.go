@@ -30,7 +30,7 @@ func (c *console) versions(ctx *gin.Context) {
 	page := versionsPage{frame: frame{Nav: "versions"}}
 	latest, err := c.latestVersion(ctx)
 	if err != nil {
-		c.failed(ctx, err)
+		c.site.Failed(ctx, err)
 		return
 	}
 	if latest == nil {
@@ -53,12 +53,12 @@ func (c *console) versions(ctx *gin.Context) {
 		page.B, err = load(b)
 	}
 	if err != nil {
-		c.failed(ctx, err)
+		c.site.Failed(ctx, err)
 		return
 	}
 	page.Diff, err = diffSteps(page.A, page.B)
 	if err != nil {
-		c.failed(ctx, err)
+		c.site.Failed(ctx, err)
 		return
 	}
 	c.render(ctx, http.StatusOK, "versions.html", page)
